@@ -1,0 +1,102 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAWSCLI drives Hearth with the installed AWS CLI, as a user would.
+func TestAWSCLI(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI is not installed: " + err.Error())
+	}
+	h := startHearth(t, "")
+	dir := t.TempDir()
+	zipPath := filepath.Join(dir, "fn.zip")
+	if err := os.WriteFile(zipPath, pythonZip(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	aws := func(args ...string) []byte {
+		t.Helper()
+		cmd := exec.Command("aws", append([]string{"--endpoint-url", h.endpoint(), "--output", "json"}, args...)...)
+		cmd.Env = h.awsEnv()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws %v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	var created map[string]any
+	json.Unmarshal(aws("lambda", "create-function", "--function-name", "cli-fn", "--runtime", "python3.12",
+		"--handler", "app.handler", "--role", "arn:aws:iam::000000000000:role/x", "--zip-file", "fileb://"+zipPath), &created)
+	if created["FunctionName"] != "cli-fn" || created["State"] != "Active" {
+		t.Fatalf("create-function answered %v", created)
+	}
+	var listed struct{ Functions []map[string]any }
+	json.Unmarshal(aws("lambda", "list-functions"), &listed)
+	if len(listed.Functions) != 1 {
+		t.Fatalf("list-functions: %v", listed)
+	}
+	outFile := filepath.Join(dir, "out.json")
+	var inv map[string]any
+	json.Unmarshal(aws("lambda", "invoke", "--function-name", "cli-fn",
+		"--payload", `{"action":"echo","x":1}`, "--log-type", "Tail", outFile), &inv)
+	if inv["StatusCode"] != float64(200) || inv["ExecutedVersion"] != "$LATEST" {
+		t.Fatalf("invoke answered %v", inv)
+	}
+	result, _ := os.ReadFile(outFile)
+	if !strings.Contains(string(result), `"x": 1`) && !strings.Contains(string(result), `"x":1`) {
+		t.Fatalf("invoke result %s", result)
+	}
+	aws("lambda", "delete-function", "--function-name", "cli-fn")
+}
+
+const boto3Script = `
+import io, json, os, sys, zipfile
+import boto3
+from botocore.exceptions import ClientError
+
+c = boto3.client("lambda", endpoint_url=os.environ["HEARTH_ENDPOINT"], region_name="us-east-1")
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("app.py", "def handler(event, context):\n    return {'sum': event['a'] + event['b']}\n")
+c.create_function(FunctionName="boto-fn", Runtime="python3.11", Handler="app.handler",
+                  Role="arn:aws:iam::000000000000:role/x", Code={"ZipFile": buf.getvalue()})
+cfg = c.get_function_configuration(FunctionName="boto-fn")
+assert cfg["Runtime"] == "python3.11", cfg
+c.update_function_configuration(FunctionName="boto-fn", Environment={"Variables": {"KEY": "v"}})
+r = c.invoke(FunctionName="boto-fn", Payload=json.dumps({"a": 2, "b": 3}))
+out = json.loads(r["Payload"].read())
+assert out == {"sum": 5}, out
+try:
+    c.get_function(FunctionName="missing")
+    raise SystemExit("no error for a missing function")
+except ClientError as e:
+    assert e.response["Error"]["Code"] == "ResourceNotFoundException", e.response
+c.tag_resource(Resource=cfg["FunctionArn"], Tags={"a": "b"})
+assert c.list_tags(Resource=cfg["FunctionArn"])["Tags"] == {"a": "b"}
+c.delete_function(FunctionName="boto-fn")
+print("boto3 ok")
+`
+
+// TestBoto3 drives Hearth with boto3.
+func TestBoto3(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not installed")
+	}
+	if exec.Command(py, "-c", "import boto3").Run() != nil {
+		t.Skip("boto3 is not installed")
+	}
+	h := startHearth(t, "")
+	cmd := exec.Command(py, "-c", boto3Script)
+	cmd.Env = h.awsEnv()
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "boto3 ok") {
+		t.Fatalf("boto3 script: %v\n%s", err, out)
+	}
+}

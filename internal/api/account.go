@@ -1,0 +1,104 @@
+package api
+
+import (
+	"crypto/hmac"
+	"encoding/hex"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/hearth-run/hearth/internal/function"
+)
+
+func (s *Server) accountSettings(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	var total int64
+	count := 0
+	marker := ""
+	for {
+		fns, next, err := s.opts.Store.ListFunctions(marker, 1000)
+		if err != nil {
+			return err
+		}
+		for _, fn := range fns {
+			total += fn.Latest.CodeSize
+			count++
+		}
+		if next == "" {
+			break
+		}
+		marker = next
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"AccountLimit": map[string]int64{
+			"TotalCodeSize":                  80530636800,
+			"CodeSizeUnzipped":               262144000,
+			"CodeSizeZipped":                 52428800,
+			"ConcurrentExecutions":           int64(s.opts.ConcurrencyLimit),
+			"UnreservedConcurrentExecutions": int64(s.unreserved()),
+		},
+		"AccountUsage": map[string]int64{"TotalCodeSize": total, "FunctionCount": int64(count)},
+	})
+	return nil
+}
+
+// unreserved is the account's concurrency not reserved by any function.
+func (s *Server) unreserved() int {
+	n := s.opts.ConcurrencyLimit
+	marker := ""
+	for {
+		fns, next, err := s.opts.Store.ListFunctions(marker, 1000)
+		if err != nil {
+			return n
+		}
+		for _, fn := range fns {
+			if fn.ReservedConcurrency != nil {
+				n -= *fn.ReservedConcurrency
+			}
+		}
+		if next == "" {
+			return n
+		}
+		marker = next
+	}
+}
+
+// codeURLTTL is how long a GetFunction Code.Location stays valid, like the
+// presigned URL Lambda hands out.
+const codeURLTTL = 10 * time.Minute
+
+// codeURL returns a URL from which the function's zip can be downloaded
+// without credentials for codeURLTTL, signed with the server's URL key.
+func (s *Server) codeURL(r *http.Request, c *function.Config) string {
+	exp := strconv.FormatInt(time.Now().Add(codeURLTTL).Unix(), 10)
+	sig := hex.EncodeToString(s.sign(c.CodeSHA256 + "|" + exp))
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/hearth/code/" + c.CodeSHA256 + "?expires=" + exp + "&signature=" + sig
+}
+
+func (s *Server) downloadCode(w http.ResponseWriter, r *http.Request) {
+	sha := r.PathValue("sha")
+	exp := r.URL.Query().Get("expires")
+	sig, _ := hex.DecodeString(r.URL.Query().Get("signature"))
+	n, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || time.Now().Unix() > n || !hmac.Equal(sig, s.sign(sha+"|"+exp)) {
+		http.Error(w, "AccessDenied: the link is invalid or has expired", http.StatusForbidden)
+		return
+	}
+	p, err := s.opts.Code.ZipPath(sha)
+	if err != nil {
+		http.Error(w, "NoSuchKey", http.StatusNotFound)
+		return
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		http.Error(w, "NoSuchKey", http.StatusNotFound)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/zip")
+	http.ServeContent(w, r, sha+".zip", time.Time{}, f)
+}

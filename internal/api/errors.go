@@ -1,0 +1,99 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/hearth-run/hearth/internal/function"
+	"github.com/hearth-run/hearth/internal/store"
+)
+
+// awsError is an error as Lambda reports it: an HTTP status, an error type
+// in the X-Amzn-ErrorType header, and a JSON body with the message.
+type awsError struct {
+	Status int
+	Type   string
+	Msg    string
+	Reason string // TooManyRequestsException only
+}
+
+func (e *awsError) Error() string { return e.Type + ": " + e.Msg }
+
+func errorf(status int, typ, msg string) *awsError {
+	return &awsError{Status: status, Type: typ, Msg: msg}
+}
+
+// Lambda's error types used by more than one handler.
+const (
+	typeInvalidParam   = "InvalidParameterValueException"
+	typeValidation     = "ValidationException"
+	typeNotFound       = "ResourceNotFoundException"
+	typeConflict       = "ResourceConflictException"
+	typeInvalidContent = "InvalidRequestContentException"
+	typeService        = "ServiceException"
+	typeTooLarge       = "RequestTooLargeException"
+	typeEntityTooLarge = "RequestEntityTooLargeException"
+	typePrecondition   = "PreconditionFailedException"
+	typeTooMany        = "TooManyRequestsException"
+)
+
+// toAWS maps an error from any package below api to Lambda's error. It is
+// the one place where Go errors become AWS error types.
+func (s *Server) toAWS(err error) *awsError {
+	var ae *awsError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var fe *function.Error
+	switch {
+	case errors.As(err, &fe) && errors.Is(err, function.ErrValidation):
+		return errorf(http.StatusBadRequest, typeValidation, fe.Msg)
+	case errors.As(err, &fe):
+		return errorf(http.StatusBadRequest, typeInvalidParam, fe.Msg)
+	case errors.Is(err, store.ErrExists):
+		return errorf(http.StatusConflict, typeConflict, err.Error())
+	case errors.Is(err, store.ErrNotFound):
+		return errorf(http.StatusNotFound, typeNotFound, err.Error())
+	}
+	if m := s.mapExternal(err); m != nil {
+		return m
+	}
+	return errorf(http.StatusInternalServerError, typeService, "internal error: "+err.Error())
+}
+
+// writeError sends err in Lambda's restJson1 error shape.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	ae := s.toAWS(err)
+	if ae.Status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Amzn-ErrorType", ae.Type)
+	body := map[string]string{"Type": "User", "message": ae.Msg}
+	if ae.Status >= 500 {
+		body["Type"] = "Service"
+	}
+	if ae.Reason != "" {
+		body["Reason"] = ae.Reason
+	}
+	b, _ := json.Marshal(body)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(ae.Status)
+	_, _ = w.Write(b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

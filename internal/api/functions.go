@@ -1,0 +1,223 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hearth-run/hearth/internal/function"
+)
+
+type createFunctionInput struct {
+	FunctionName     string            `json:"FunctionName"`
+	Runtime          string            `json:"Runtime"`
+	Role             string            `json:"Role"`
+	Handler          string            `json:"Handler"`
+	Description      string            `json:"Description"`
+	Timeout          *int              `json:"Timeout"`
+	MemorySize       *int              `json:"MemorySize"`
+	Publish          bool              `json:"Publish"`
+	Environment      *environment      `json:"Environment"`
+	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
+	Architectures    []string          `json:"Architectures"`
+	Tags             map[string]string `json:"Tags"`
+	PackageType      string            `json:"PackageType"`
+	Code             struct {
+		ZipFile  []byte `json:"ZipFile"`
+		S3Bucket string `json:"S3Bucket"`
+		ImageUri string `json:"ImageUri"`
+	} `json:"Code"`
+}
+
+func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []byte) error {
+	var in createFunctionInput
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	ref, err := function.ParseRef(in.FunctionName)
+	if err != nil {
+		return err
+	}
+	if in.PackageType == "Image" || in.Code.ImageUri != "" {
+		return errorf(http.StatusBadRequest, typeInvalidParam, "Hearth runs Zip packages only; container images are not supported.")
+	}
+	if in.Code.S3Bucket != "" {
+		return errorf(http.StatusBadRequest, typeInvalidParam, "Hearth has no S3: upload the package as Code.ZipFile.")
+	}
+	if len(in.Code.ZipFile) == 0 {
+		return errorf(http.StatusBadRequest, typeInvalidParam, "Please provide a source for function code.")
+	}
+	c := function.Config{
+		Name: ref.Name, Runtime: in.Runtime, Role: in.Role, Handler: in.Handler,
+		Description: in.Description, Architectures: in.Architectures,
+	}
+	if in.Timeout != nil {
+		c.TimeoutSec = *in.Timeout
+	}
+	if in.MemorySize != nil {
+		c.MemoryMB = *in.MemorySize
+	}
+	if in.Environment != nil {
+		c.Environment = in.Environment.Variables
+	}
+	if in.EphemeralStorage != nil {
+		c.EphemeralMB = in.EphemeralStorage.Size
+	}
+	c.ApplyDefaults()
+	if in.Timeout != nil && *in.Timeout == 0 {
+		c.TimeoutSec = 0 // explicit zero is invalid, not "default"
+	}
+	if in.MemorySize != nil && *in.MemorySize == 0 {
+		c.MemoryMB = 0
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	unlock := s.lock(c.Name)
+	defer unlock()
+	if _, err := s.opts.Store.Function(c.Name); err == nil {
+		return errorf(http.StatusConflict, typeConflict, "Function already exist: "+c.Name)
+	}
+	info, err := s.opts.Code.Put(in.Code.ZipFile)
+	if err != nil {
+		return err
+	}
+	c.CodeSHA256, c.CodeSha256Base64, c.CodeSize = info.SHA256, info.CodeSha256, info.Size
+	c.Touch(time.Now())
+	fn := &function.Function{Latest: c, Tags: in.Tags}
+	if err := s.opts.Store.CreateFunction(fn); err != nil {
+		s.dropCode(info.SHA256)
+		return err
+	}
+	s.log.InfoContext(r.Context(), "function created", "function", c.Name, "runtime", c.Runtime, "codeSize", c.CodeSize)
+	writeJSON(w, http.StatusCreated, s.configuration(&fn.Latest))
+	return nil
+}
+
+// dropCode removes a code package that nothing refers to any more.
+func (s *Server) dropCode(sha string) {
+	if !s.opts.Store.CodeInUse(sha) {
+		_ = s.opts.Code.Delete(sha)
+	}
+}
+
+// lookup resolves the {name} path parameter and the Qualifier query
+// parameter to a stored function.
+func (s *Server) lookup(r *http.Request) (*function.Function, function.Ref, error) {
+	ref, err := function.ParseRef(r.PathValue("name"))
+	if err != nil {
+		return nil, ref, err
+	}
+	if q := r.URL.Query().Get("Qualifier"); q != "" {
+		if err := function.ValidateQualifier(q); err != nil {
+			return nil, ref, err
+		}
+		if ref.Qualifier != "" && ref.Qualifier != q {
+			return nil, ref, errorf(http.StatusBadRequest, typeInvalidParam, "The derived qualifier from the function name does not match the specified qualifier.")
+		}
+		ref.Qualifier = q
+	}
+	fn, err := s.opts.Store.Function(ref.Name)
+	if err != nil {
+		return nil, ref, s.notFound(ref)
+	}
+	return fn, ref, nil
+}
+
+func (s *Server) notFound(ref function.Ref) error {
+	return errorf(http.StatusNotFound, typeNotFound,
+		"Function not found: "+function.QualifiedARN(s.opts.Region, s.opts.Account, ref.Name, ref.Qualifier))
+}
+
+// config returns the configuration a qualifier names. Only $LATEST exists
+// until versions are published.
+func (s *Server) config(fn *function.Function, ref function.Ref) (*function.Config, error) {
+	if ref.Qualifier == "" || ref.Qualifier == function.Latest {
+		return &fn.Latest, nil
+	}
+	return nil, s.notFound(ref)
+}
+
+func (s *Server) getFunction(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	fn, ref, err := s.lookup(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.config(fn, ref)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{
+		"Configuration": s.configuration(c),
+		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.codeURL(r, c)},
+	}
+	if len(fn.Tags) > 0 {
+		out["Tags"] = fn.Tags
+	}
+	if fn.ReservedConcurrency != nil {
+		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *fn.ReservedConcurrency}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getFunctionConfiguration(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	fn, ref, err := s.lookup(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.config(fn, ref)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.configuration(c))
+	return nil
+}
+
+func (s *Server) listFunctions(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	q := r.URL.Query()
+	max := 50
+	if v := q.Get("MaxItems"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return errorf(http.StatusBadRequest, typeValidation, "1 validation error detected: Value '"+v+"' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000")
+		}
+		max = n
+	}
+	fns, next, err := s.opts.Store.ListFunctions(q.Get("Marker"), max)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Functions  []functionConfiguration `json:"Functions"`
+		NextMarker string                  `json:"NextMarker,omitempty"`
+	}{Functions: make([]functionConfiguration, 0, len(fns)), NextMarker: next}
+	for _, fn := range fns {
+		out.Functions = append(out.Functions, s.configuration(&fn.Latest))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) deleteFunction(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	fn, ref, err := s.lookup(r)
+	if err != nil {
+		return err
+	}
+	if ref.Qualifier == function.Latest {
+		return errorf(http.StatusBadRequest, typeInvalidParam, "$LATEST version cannot be deleted without deleting the function.")
+	}
+	if ref.Qualifier != "" {
+		return s.notFound(ref)
+	}
+	unlock := s.lock(ref.Name)
+	defer unlock()
+	if err := s.opts.Store.DeleteFunction(ref.Name); err != nil {
+		return s.notFound(ref)
+	}
+	s.opts.Invoker.FunctionChanged(ref.Name)
+	s.dropCode(fn.Latest.CodeSHA256)
+	s.log.InfoContext(r.Context(), "function deleted", "function", ref.Name)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

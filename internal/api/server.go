@@ -1,0 +1,210 @@
+// Package api serves Hearth's AWS-compatible HTTP API: Lambda's 2015-03-31
+// REST API (management and Invoke), authenticated with AWS Signature
+// Version 4, with Lambda's paths, JSON shapes, headers, error types and
+// status codes. It is the only package that turns Go errors into AWS errors.
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/hearth-run/hearth/internal/api/sigv4"
+	"github.com/hearth-run/hearth/internal/codestore"
+	"github.com/hearth-run/hearth/internal/function"
+	"github.com/hearth-run/hearth/internal/pool"
+)
+
+// Store is the metadata the API reads and writes.
+type Store interface {
+	CreateFunction(fn *function.Function) error
+	Function(name string) (*function.Function, error)
+	UpdateFunction(name string, change func(*function.Function) error) (*function.Function, error)
+	DeleteFunction(name string) error
+	ListFunctions(marker string, max int) ([]*function.Function, string, error)
+	CodeInUse(sha string) bool
+}
+
+// CodeStore keeps code packages by content.
+type CodeStore interface {
+	Put(zip []byte) (codestore.Info, error)
+	ZipPath(sha string) (string, error)
+	Delete(sha string) error
+}
+
+// Verifier authenticates a request signed with SigV4.
+type Verifier interface {
+	Verify(r *http.Request, body []byte) (sigv4.Identity, error)
+}
+
+// Invoker runs invocations and learns about changes to functions.
+type Invoker interface {
+	Invoke(ctx context.Context, req *InvokeRequest) (*InvokeResult, error)
+	// FunctionChanged tells the invoker that a function's code or
+	// configuration changed or that it was deleted, so that environments of
+	// older revisions retire.
+	FunctionChanged(name string)
+}
+
+// Environments lists live execution environments (Hearth's own API).
+type Environments interface {
+	Environments() []pool.Snapshot
+}
+
+// Options configures a Server. Store, Code, Verifier and Invoker are required.
+type Options struct {
+	Store    Store
+	Code     CodeStore
+	Verifier Verifier
+	Invoker  Invoker
+	// Environments, when set, serves GET /hearth/environments.
+	Environments Environments
+	Region       string
+	Account      string
+	// ConcurrencyLimit is the account's concurrent executions, reported by
+	// GetAccountSettings.
+	ConcurrencyLimit int
+	// URLKey signs the code download URLs of GetFunction. Required.
+	URLKey []byte
+	Logger *slog.Logger
+}
+
+// Server is the HTTP handler of Hearth's API.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+	mux  *http.ServeMux
+	// fnLocks serialises read-modify-write sequences per function name that
+	// span the code store and the metadata store.
+	fnLocks sync.Map // name -> *sync.Mutex
+}
+
+// New returns a Server ready to serve.
+func New(opts Options) *Server {
+	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.routes()
+	return s
+}
+
+// Size limits of request bodies, from Lambda's quotas.
+const (
+	maxInvokeRequest = 6291456
+	maxManageRequest = 70167211 // a 50 MB zip, base64-encoded, with room for the rest of the request
+	maxSmallRequest  = 1 << 20
+)
+
+type handler func(w http.ResponseWriter, r *http.Request, body []byte) error
+
+func (s *Server) routes() {
+	fn := "/2015-03-31/functions"
+	s.handle("POST "+fn, "CreateFunction", maxManageRequest, s.createFunction)
+	s.handle("GET "+fn+"/{$}", "ListFunctions", maxSmallRequest, s.listFunctions)
+	s.handle("GET "+fn, "ListFunctions", maxSmallRequest, s.listFunctions)
+	s.handle("GET "+fn+"/{name}", "GetFunction", maxSmallRequest, s.getFunction)
+	s.handle("DELETE "+fn+"/{name}", "DeleteFunction", maxSmallRequest, s.deleteFunction)
+	s.handle("GET "+fn+"/{name}/configuration", "GetFunctionConfiguration", maxSmallRequest, s.getFunctionConfiguration)
+	s.handle("PUT "+fn+"/{name}/configuration", "UpdateFunctionConfiguration", maxSmallRequest, s.updateFunctionConfiguration)
+	s.handle("PUT "+fn+"/{name}/code", "UpdateFunctionCode", maxManageRequest, s.updateFunctionCode)
+	s.handle("POST "+fn+"/{name}/invocations", "InvokeFunction", maxInvokeRequest, s.invoke)
+	s.handle("POST /2017-03-31/tags/{arn}", "TagResource", maxSmallRequest, s.tagResource)
+	s.handle("DELETE /2017-03-31/tags/{arn}", "UntagResource", maxSmallRequest, s.untagResource)
+	s.handle("GET /2017-03-31/tags/{arn}", "ListTags", maxSmallRequest, s.listTags)
+	s.handle("GET /2016-08-19/account-settings/{$}", "GetAccountSettings", maxSmallRequest, s.accountSettings)
+	s.handle("GET /2016-08-19/account-settings", "GetAccountSettings", maxSmallRequest, s.accountSettings)
+	s.mux.HandleFunc("GET /hearth/code/{sha}", s.downloadCode)
+	s.handle("GET /hearth/environments", "ListEnvironments", maxSmallRequest, s.listEnvironments)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errorf(http.StatusNotFound, "UnknownOperationException", "Unknown operation "+r.Method+" "+r.URL.Path))
+	})
+}
+
+// handle registers h behind body reading and SigV4 authentication.
+func (s *Server) handle(pattern, op string, limit int64, h handler) {
+	tooLarge := errorf(http.StatusRequestEntityTooLarge, typeEntityTooLarge,
+		"Request must be smaller than "+strconv.FormatInt(limit, 10)+" bytes for the "+op+" operation")
+	if op == "InvokeFunction" {
+		tooLarge.Type = typeTooLarge
+	}
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(r, limit)
+		if errors.Is(err, errBodyTooLarge) {
+			err = tooLarge
+		}
+		if err == nil {
+			_, err = s.opts.Verifier.Verify(r, body)
+		}
+		if err == nil {
+			err = h(w, r, body)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// errBodyTooLarge marks a request body over the route's limit.
+var errBodyTooLarge = errors.New("request body too large")
+
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, errBodyTooLarge
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, typeInvalidContent, "could not read request body: "+err.Error())
+	}
+	if n > limit {
+		return nil, errBodyTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// lock serialises changes to one function.
+func (s *Server) lock(name string) func() {
+	v, _ := s.fnLocks.LoadOrStore(name, new(sync.Mutex))
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
+func (s *Server) sign(data string) []byte {
+	m := hmac.New(sha256.New, s.opts.URLKey)
+	m.Write([]byte(data))
+	return m.Sum(nil)
+}
+
+// listEnvironments is Hearth's own view of its execution environments, for
+// `hearth ps` and tests: GET /hearth/environments[?function=NAME].
+func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	if s.opts.Environments == nil {
+		return errorf(http.StatusNotFound, typeNotFound, "environment listing is not enabled")
+	}
+	fn := r.URL.Query().Get("function")
+	out := []pool.Snapshot{}
+	for _, e := range s.opts.Environments.Environments() {
+		if fn == "" || e.Function == fn {
+			out = append(out, e)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"Environments": out})
+	return nil
+}

@@ -1,0 +1,160 @@
+package sigv4
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+const (
+	algorithm       = "AWS4-HMAC-SHA256"
+	terminator      = "aws4_request"
+	amzDateLayout   = "20060102T150405Z"
+	scopeDateLayout = "20060102"
+)
+
+// authorization is the parsed Authorization header (or presigned query).
+type authorization struct {
+	algorithm     string
+	credential    string
+	signedHeaders string // as the client sent it: lowercase names joined by ';'
+	signature     string
+
+	hasSignedHeaders bool // SignedHeaders was present, possibly empty
+}
+
+// scope is the parsed Credential value AKID/DATE/REGION/SERVICE/aws4_request.
+type scope struct {
+	accessKeyID, date, region, service string
+}
+
+// parseAuthorization splits "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
+// Signature=..." into its parts. Parameters may be separated by commas,
+// whitespace or both, as AWS accepts; for a repeated key the last one wins.
+func parseAuthorization(h string) (authorization, *Error) {
+	var a authorization
+	alg, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
+	a.algorithm = alg
+	var haveSigned bool
+	for rest != "" {
+		var part string
+		i := strings.IndexAny(rest, ", \t")
+		if i < 0 {
+			part, rest = rest, ""
+		} else {
+			part, rest = rest[:i], rest[i+1:]
+		}
+		if part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return a, incomplete("'%s' not a valid key=value pair (missing equal-sign) in Authorization header: '%s'", part, h)
+		}
+		switch k {
+		case "Credential":
+			a.credential = v
+		case "SignedHeaders":
+			a.signedHeaders, haveSigned = v, true
+		case "Signature":
+			a.signature = v
+		}
+	}
+	a.hasSignedHeaders = haveSigned
+	return a, nil
+}
+
+// missing lists, in AWS's words and order, the parameters the header lacks.
+func (a authorization) missing() string {
+	var msg string
+	if a.credential == "" {
+		msg += "Authorization header requires 'Credential' parameter. "
+	}
+	if a.signature == "" {
+		msg += "Authorization header requires 'Signature' parameter. "
+	}
+	if !a.hasSignedHeaders {
+		msg += "Authorization header requires 'SignedHeaders' parameter. "
+	}
+	return msg
+}
+
+// missingDate is appended to the message of parseAuthorization, or stands
+// alone, when the request has neither X-Amz-Date nor Date.
+const missingDate = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+
+// requestTime reads the signing time from X-Amz-Date, or from Date when the
+// client used that instead. raw is the header value as sent; fromDate says
+// the Date header was used.
+func requestTime(h http.Header) (t time.Time, raw string, fromDate bool, err *Error) {
+	if raw = headerValue(h, "X-Amz-Date"); raw != "" {
+		t, perr := time.Parse(amzDateLayout, raw)
+		if perr != nil {
+			return t, raw, false, badDate(raw)
+		}
+		return t, raw, false, nil
+	}
+	if raw = headerValue(h, "Date"); raw != "" {
+		t, perr := http.ParseTime(raw)
+		if perr != nil {
+			// botocore writes Date with a numeric zone: "..., 17:31:27 -0000".
+			if t, perr = time.Parse(time.RFC1123Z, raw); perr != nil {
+				return t, raw, true, badDate(raw)
+			}
+		}
+		return t.UTC(), raw, true, nil
+	}
+	return time.Time{}, "", false, nil
+}
+
+func badDate(raw string) *Error {
+	return incomplete("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", raw)
+}
+
+// headerValue is h.Get for a key already in canonical form, without the
+// canonicalisation cost.
+func headerValue(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// parseScope checks the Credential value against the request time, with
+// AWS's messages: a wrong element count is an incomplete signature, a wrong
+// terminator or date an invalid one (both reported together, as AWS does).
+func parseScope(credential string, t time.Time) (scope, *Error) {
+	trimmed := strings.TrimRight(credential, "/")
+	parts := strings.Split(trimmed, "/")
+	if len(parts) != 5 {
+		return scope{}, incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", trimmed)
+	}
+	s := scope{accessKeyID: parts[0], date: parts[1], region: parts[2], service: parts[3]}
+	var problems []string
+	if parts[4] != terminator {
+		problems = append(problems, "Credential should be scoped with a valid terminator: 'aws4_request', not '"+parts[4]+"'.")
+	}
+	if want := t.Format(scopeDateLayout); s.date != want {
+		problems = append(problems, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '"+
+			s.date+"' != '"+want+"', from '"+t.Format(amzDateLayout)+"'.")
+	}
+	if s.region == "" {
+		problems = append(problems, "Credential should be scoped to a valid region, not ''.")
+	}
+	if len(problems) > 0 {
+		return s, &Error{CodeInvalidSignature, strings.Join(problems, " ")}
+	}
+	return s, nil
+}
+
+// signsHeader reports whether the ';'-separated list names header (lowercase).
+func signsHeader(list, header string) bool {
+	for list != "" {
+		var name string
+		name, list, _ = strings.Cut(list, ";")
+		if strings.EqualFold(name, header) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,136 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/hearth-run/hearth/internal/function"
+)
+
+type updateCodeInput struct {
+	ZipFile       []byte   `json:"ZipFile"`
+	S3Bucket      string   `json:"S3Bucket"`
+	ImageUri      string   `json:"ImageUri"`
+	Publish       bool     `json:"Publish"`
+	DryRun        bool     `json:"DryRun"`
+	RevisionId    string   `json:"RevisionId"`
+	Architectures []string `json:"Architectures"`
+}
+
+func (s *Server) updateFunctionCode(w http.ResponseWriter, r *http.Request, body []byte) error {
+	var in updateCodeInput
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	if in.S3Bucket != "" || in.ImageUri != "" {
+		return errorf(http.StatusBadRequest, typeInvalidParam, "Hearth accepts code as ZipFile only.")
+	}
+	if len(in.ZipFile) == 0 {
+		return errorf(http.StatusBadRequest, typeInvalidParam, "Please provide a source for function code.")
+	}
+	return s.update(w, r, in.RevisionId, func(c *function.Config) (string, error) {
+		if len(in.Architectures) > 0 {
+			c.Architectures = in.Architectures
+		}
+		if err := c.Validate(); err != nil {
+			return "", err
+		}
+		info, err := s.opts.Code.Put(in.ZipFile)
+		if err != nil {
+			return "", err
+		}
+		old := c.CodeSHA256
+		c.CodeSHA256, c.CodeSha256Base64, c.CodeSize = info.SHA256, info.CodeSha256, info.Size
+		return old, nil
+	})
+}
+
+type updateConfigInput struct {
+	Role             *string           `json:"Role"`
+	Handler          *string           `json:"Handler"`
+	Description      *string           `json:"Description"`
+	Timeout          *int              `json:"Timeout"`
+	MemorySize       *int              `json:"MemorySize"`
+	Runtime          *string           `json:"Runtime"`
+	Environment      *environment      `json:"Environment"`
+	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
+	RevisionId       string            `json:"RevisionId"`
+}
+
+func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request, body []byte) error {
+	var in updateConfigInput
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	return s.update(w, r, in.RevisionId, func(c *function.Config) (string, error) {
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&c.Role, in.Role)
+		set(&c.Handler, in.Handler)
+		set(&c.Description, in.Description)
+		set(&c.Runtime, in.Runtime)
+		if in.Timeout != nil {
+			c.TimeoutSec = *in.Timeout
+		}
+		if in.MemorySize != nil {
+			c.MemoryMB = *in.MemorySize
+		}
+		if in.Environment != nil {
+			c.Environment = in.Environment.Variables
+		}
+		if in.EphemeralStorage != nil {
+			c.EphemeralMB = in.EphemeralStorage.Size
+		}
+		return "", c.Validate()
+	})
+}
+
+// update runs change on $LATEST under the function's lock, checks the
+// caller's RevisionId, stores the result with a new revision and answers
+// with the new configuration. change returns the code digest it replaced,
+// if any, so that an orphaned package can be removed.
+func (s *Server) update(w http.ResponseWriter, r *http.Request, revision string, change func(*function.Config) (string, error)) error {
+	ref, err := function.ParseRef(r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	unlock := s.lock(ref.Name)
+	defer unlock()
+	var replaced, added string
+	fn, err := s.opts.Store.UpdateFunction(ref.Name, func(fn *function.Function) error {
+		if revision != "" && revision != fn.Latest.RevisionID {
+			return errorf(http.StatusPreconditionFailed, typePrecondition,
+				"The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+		}
+		c := fn.Latest
+		old, err := change(&c)
+		if err != nil {
+			return err
+		}
+		if old != "" && old != c.CodeSHA256 {
+			replaced, added = old, c.CodeSHA256
+		}
+		c.Touch(time.Now())
+		fn.Latest = c
+		return nil
+	})
+	if err != nil {
+		if added != "" {
+			s.dropCode(added)
+		}
+		if isNotFound(err) {
+			return s.notFound(ref)
+		}
+		return err
+	}
+	s.opts.Invoker.FunctionChanged(ref.Name)
+	if replaced != "" {
+		s.dropCode(replaced)
+	}
+	s.log.InfoContext(r.Context(), "function updated", "function", ref.Name, "revision", fn.Latest.RevisionID)
+	writeJSON(w, http.StatusOK, s.configuration(&fn.Latest))
+	return nil
+}

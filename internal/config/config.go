@@ -1,0 +1,161 @@
+// Package config holds Hearth's server configuration: its defaults, how it
+// is loaded from command-line flags and their environment twins, and its
+// validation. It is a leaf; cmd/hearth loads a Config once and hands the
+// parts each package needs to that package's Options.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// Config is everything `hearth serve` can be told.
+type Config struct {
+	Listen           string        // API address, host:port
+	DataDir          string        // metadata, code, logs and the async queue
+	Region           string        // region reported in ARNs and AWS_REGION
+	AccountID        string        // twelve-digit account in ARNs
+	AccessKeyID      string        // root credentials; empty = generated on first start
+	SecretAccessKey  string        // root credentials; empty = generated on first start
+	IdleTimeout      time.Duration // keep-alive of an idle environment before it is shut down
+	Isolation        string        // "auto" or "off": sandbox environments when possible
+	Network          string        // default network of environments: "host" or "none"
+	ConcurrencyLimit int           // account-wide concurrent executions
+	MinUnreserved    int           // concurrency reservations must leave this much unreserved
+	RetryScale       float64       // scales async retry waits (1 = Lambda's 1 and 2 minutes)
+	LogLevel         string        // debug, info, warn, error
+}
+
+// Default returns the embedded defaults `hearth serve` runs on.
+func Default() Config {
+	return Config{
+		Listen:           "127.0.0.1:9911",
+		DataDir:          "./hearth-data",
+		Region:           "us-east-1",
+		AccountID:        "000000000000",
+		IdleTimeout:      10 * time.Minute,
+		Isolation:        "auto",
+		Network:          "host",
+		ConcurrencyLimit: 1000,
+		MinUnreserved:    100,
+		RetryScale:       1,
+		LogLevel:         "info",
+	}
+}
+
+// Load parses args (without the program and subcommand names) over the
+// defaults. Each flag has an environment twin, read through getenv, which a
+// flag given on the command line overrides.
+func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, error) {
+	c := Default()
+	fs := flag.NewFlagSet("hearth serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	str := func(p *string, name, env, usage string) {
+		if v := getenv(env); v != "" {
+			*p = v
+		}
+		fs.StringVar(p, name, *p, usage+" (env "+env+")")
+	}
+	str(&c.Listen, "listen", "HEARTH_LISTEN", "address of the Lambda API")
+	str(&c.DataDir, "data-dir", "HEARTH_DATA_DIR", "directory for metadata, code, logs and queued events")
+	str(&c.Region, "region", "HEARTH_REGION", "region reported in ARNs")
+	str(&c.AccountID, "account-id", "HEARTH_ACCOUNT_ID", "account ID reported in ARNs")
+	str(&c.Isolation, "isolation", "HEARTH_ISOLATION", "auto: sandbox environments when running as root; off: plain processes")
+	str(&c.Network, "network", "HEARTH_NETWORK", "network of environments: host or none")
+	str(&c.LogLevel, "log-level", "HEARTH_LOG_LEVEL", "debug, info, warn or error")
+	c.AccessKeyID = getenv("HEARTH_ACCESS_KEY_ID")
+	c.SecretAccessKey = getenv("HEARTH_SECRET_ACCESS_KEY")
+
+	var errs []error
+	dur := func(p *time.Duration, name, env, usage string) {
+		if v := getenv(env); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			}
+			*p = d
+		}
+		fs.DurationVar(p, name, *p, usage+" (env "+env+")")
+	}
+	integer := func(p *int, name, env, usage string) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			}
+			*p = n
+		}
+		fs.IntVar(p, name, *p, usage+" (env "+env+")")
+	}
+	dur(&c.IdleTimeout, "idle-timeout", "HEARTH_IDLE_TIMEOUT", "how long an idle environment is kept frozen before shutdown")
+	integer(&c.ConcurrencyLimit, "concurrency-limit", "HEARTH_CONCURRENCY_LIMIT", "account-wide concurrent executions")
+	integer(&c.MinUnreserved, "min-unreserved", "HEARTH_MIN_UNRESERVED", "concurrency that reservations must leave unreserved")
+	if v := getenv("HEARTH_RETRY_SCALE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("HEARTH_RETRY_SCALE: %w", err))
+		}
+		c.RetryScale = f
+	}
+	fs.Float64Var(&c.RetryScale, "retry-scale", c.RetryScale, "scale of async retry waits, 1 = Lambda's (env HEARTH_RETRY_SCALE)")
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, c.Validate()
+}
+
+var accountRE = regexp.MustCompile(`^\d{12}$`)
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("listen address %q: %w", c.Listen, err)
+	}
+	if c.DataDir == "" {
+		return errors.New("data dir must not be empty")
+	}
+	if !accountRE.MatchString(c.AccountID) {
+		return fmt.Errorf("account id %q: must be twelve digits", c.AccountID)
+	}
+	if c.Region == "" {
+		return errors.New("region must not be empty")
+	}
+	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
+		return errors.New("set both HEARTH_ACCESS_KEY_ID and HEARTH_SECRET_ACCESS_KEY, or neither")
+	}
+	if c.IdleTimeout <= 0 {
+		return fmt.Errorf("idle timeout %v: must be positive", c.IdleTimeout)
+	}
+	switch c.Isolation {
+	case "auto", "off":
+	default:
+		return fmt.Errorf("isolation %q: must be auto or off", c.Isolation)
+	}
+	switch c.Network {
+	case "host", "none":
+	default:
+		return fmt.Errorf("network %q: must be host or none", c.Network)
+	}
+	if c.ConcurrencyLimit < 1 {
+		return fmt.Errorf("concurrency limit %d: must be at least 1", c.ConcurrencyLimit)
+	}
+	if c.MinUnreserved < 0 || c.MinUnreserved > c.ConcurrencyLimit {
+		return fmt.Errorf("min unreserved %d: must be between 0 and the concurrency limit", c.MinUnreserved)
+	}
+	if c.RetryScale <= 0 {
+		return fmt.Errorf("retry scale %v: must be positive", c.RetryScale)
+	}
+	return nil
+}

@@ -1,0 +1,31 @@
+package function
+
+import "errors"
+
+// Sentinels classify validation failures. The api package maps them to AWS
+// error types: ErrValidation to ValidationException, ErrInvalidParameter to
+// InvalidParameterValueException.
+var (
+	ErrValidation       = errors.New("validation error")
+	ErrInvalidParameter = errors.New("invalid parameter value")
+)
+
+// Error is a validation failure carrying Lambda's own wording in Msg.
+type Error struct {
+	Kind error  // ErrValidation or ErrInvalidParameter
+	Msg  string // message as Lambda words it
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Unwrap returns the sentinel the error belongs to.
+func (e *Error) Unwrap() error { return e.Kind }
+
+func validationf(field, value, constraint string) error {
+	return &Error{Kind: ErrValidation, Msg: "1 validation error detected: Value '" + value +
+		"' at '" + field + "' failed to satisfy constraint: " + constraint}
+}
+
+func invalidParam(msg string) error {
+	return &Error{Kind: ErrInvalidParameter, Msg: msg}
+}

@@ -1,0 +1,258 @@
+// Package invoke runs one invocation end to end: it resolves the function
+// and qualifier, acquires an execution environment from the pool, hands the
+// event to the runtime with its deadline, turns the outcome — a response, a
+// function error, a timeout, a crash — into Lambda's result, writes the
+// START, END and REPORT lines, and releases the environment.
+package invoke
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hearth-run/hearth/internal/function"
+	"github.com/hearth-run/hearth/internal/logs"
+	"github.com/hearth-run/hearth/internal/pool"
+	"github.com/hearth-run/hearth/internal/runtimeapi"
+	"github.com/hearth-run/hearth/internal/runtimes"
+	"github.com/hearth-run/hearth/internal/sandbox"
+)
+
+// Store is the metadata invoke reads.
+type Store interface {
+	Function(name string) (*function.Function, error)
+}
+
+// CodeTrees finds the unpacked code of a package.
+type CodeTrees interface {
+	Tree(sha string) (string, error)
+}
+
+// Sandbox tells which paths a bootstrap sees.
+type Sandbox interface {
+	View(codeDir, runtimeDir string) (taskRoot, runtimeRoot string)
+}
+
+// Options configures an Invoker. All fields but Logger are required.
+type Options struct {
+	Store      Store
+	Code       CodeTrees
+	Pool       *pool.Pool
+	Sandbox    Sandbox
+	RuntimeDir string // where runtimes.Install put the managed runtime bootstraps
+	Region     string
+	Account    string
+	Logger     *slog.Logger
+}
+
+// Invoker runs invocations.
+type Invoker struct {
+	opts Options
+	log  *slog.Logger
+
+	mu sync.Mutex // guards specs
+	// specs caches the environment spec of each function version at its
+	// current revision; FunctionChanged drops a function's entries.
+	specs map[string]*versionSpec
+}
+
+// versionSpec is everything about a version that does not change between
+// its invocations.
+type versionSpec struct {
+	config  function.Config
+	arn     string
+	pool    pool.Spec
+	missing error // set when the spec cannot start (e.g. no bootstrap)
+}
+
+// New returns an Invoker.
+func New(opts Options) *Invoker {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Invoker{opts: opts, log: opts.Logger, specs: map[string]*versionSpec{}}
+}
+
+// FunctionChanged drops cached specs of the function and retires
+// environments of outdated revisions.
+func (iv *Invoker) FunctionChanged(name string) {
+	iv.mu.Lock()
+	for k, vs := range iv.specs {
+		if vs.config.Name == name {
+			delete(iv.specs, k)
+		}
+	}
+	iv.mu.Unlock()
+	current := map[string]string{}
+	if fn, err := iv.opts.Store.Function(name); err == nil {
+		current[function.Latest] = fn.Latest.RevisionID
+	}
+	iv.opts.Pool.FunctionChanged(name, current)
+}
+
+// resolve finds the version a request names and its cached spec.
+func (iv *Invoker) resolve(req *Request) (*versionSpec, error) {
+	version := req.Qualifier
+	if version == "" {
+		version = function.Latest
+	}
+	key := pool.Key(req.Function, version)
+	iv.mu.Lock()
+	vs := iv.specs[key]
+	iv.mu.Unlock()
+	if vs != nil {
+		return vs, nil
+	}
+	fn, err := iv.opts.Store.Function(req.Function)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier))
+	}
+	if version != function.Latest {
+		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier))
+	}
+	vs, err = iv.buildSpec(fn, &fn.Latest)
+	if err != nil {
+		return nil, err
+	}
+	iv.mu.Lock()
+	iv.specs[key] = vs
+	iv.mu.Unlock()
+	return vs, nil
+}
+
+// buildSpec derives the environment spec of a version: its command, its
+// environment variables (Lambda's and the function's) and its limits.
+func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versionSpec, error) {
+	rt, ok := runtimes.Lookup(c.Runtime)
+	if !ok {
+		return nil, fmt.Errorf("function %s: unknown runtime %q", c.Name, c.Runtime)
+	}
+	tree, err := iv.opts.Code.Tree(c.CodeSHA256)
+	if err != nil {
+		return nil, fmt.Errorf("code of %s: %w", c.Name, err)
+	}
+	taskRoot, runtimeRoot := iv.opts.Sandbox.View(tree, iv.opts.RuntimeDir)
+	path, args, err := rt.Command(taskRoot, runtimeRoot)
+	vs := &versionSpec{config: *c, arn: function.QualifiedARN(iv.opts.Region, iv.opts.Account, c.Name, c.Version)}
+	if err != nil {
+		vs.missing = err
+	}
+	if rt.Family == "provided" {
+		if st, err := os.Stat(filepath.Join(tree, "bootstrap")); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
+				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
+		}
+	}
+	env := []string{
+		"PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+		"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:" + runtimeRoot + ":" + taskRoot + ":" + taskRoot + "/lib:/opt/lib",
+		"LANG=en_US.UTF-8",
+		"TZ=:UTC",
+		"_HANDLER=" + c.Handler,
+		"AWS_REGION=" + iv.opts.Region,
+		"AWS_DEFAULT_REGION=" + iv.opts.Region,
+		"AWS_LAMBDA_FUNCTION_NAME=" + c.Name,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(c.MemoryMB),
+		"AWS_LAMBDA_FUNCTION_VERSION=" + c.Version,
+		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + c.Name,
+		"LAMBDA_TASK_ROOT=" + taskRoot,
+		"LAMBDA_RUNTIME_DIR=" + runtimeRoot,
+	}
+	if rt.ExecutionEnv != "" {
+		env = append(env, "AWS_EXECUTION_ENV="+rt.ExecutionEnv)
+	}
+	for k, v := range c.Environment {
+		env = append(env, k+"="+v)
+	}
+	vs.pool = pool.Spec{
+		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency,
+		Sandbox: sandbox.Spec{
+			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, Path: path, Args: args, Env: env,
+			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB,
+		},
+	}
+	return vs, nil
+}
+
+// Invoke runs req. A function that fails is a Result with FunctionError
+// set; a Go error means the invocation could not run.
+func (iv *Invoker) Invoke(ctx context.Context, req *Request) (*Result, error) {
+	vs, err := iv.resolve(req)
+	if err != nil {
+		return nil, err
+	}
+	switch req.Type {
+	case DryRun:
+		return &Result{Status: http.StatusNoContent, ExecutedVersion: vs.config.Version}, nil
+	case Event:
+		return nil, ErrEventUnsupported
+	}
+	return iv.run(ctx, req, vs, function.NewUUID())
+}
+
+// run executes one synchronous invocation in an environment.
+func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, requestID string) (*Result, error) {
+	res := &Result{Status: http.StatusOK, ExecutedVersion: vs.config.Version, RequestID: requestID}
+	if vs.missing != nil {
+		return iv.initFailed(res, vs.missing)
+	}
+	acq, err := iv.opts.Pool.Acquire(ctx, &vs.pool)
+	var te *pool.ThrottleError
+	if errors.As(err, &te) {
+		return nil, &ThrottleError{Reason: te.Reason}
+	}
+	if err != nil {
+		if acq.Env != nil && acq.Env.Stream() != nil {
+			iv.reportInitFailure(acq.Env, requestID, vs)
+		}
+		return iv.initFailed(res, err)
+	}
+	env := acq.Env
+	stream := env.Stream()
+	stream.Start(requestID, vs.config.Version)
+	timeout := time.Duration(vs.config.TimeoutSec) * time.Second
+	begin := time.Now()
+	ictx, cancel := context.WithDeadline(context.WithoutCancel(ctx), begin.Add(timeout))
+	out, err := env.Invoke(ictx, runtimeapi.Invocation{
+		RequestID: requestID, FunctionARN: vs.arn, Deadline: begin.Add(timeout),
+		TraceID: req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
+	})
+	cancel()
+	elapsed := time.Since(begin)
+	healthy := true
+	status := ""
+	switch {
+	case err == nil:
+		res.Payload = out.Payload
+		if out.ErrorType != "" {
+			res.FunctionError = "Unhandled"
+			status = "error"
+		}
+	default:
+		healthy = false
+		res.FunctionError = "Unhandled"
+		res.Payload, status = iv.failure(env, requestID, vs, err)
+	}
+	stream.End(requestID)
+	r := logs.Report{RequestID: requestID, Duration: elapsed, MemorySizeMB: vs.config.MemoryMB,
+		MaxMemoryUsedMB: int((env.MaxMemoryBytes() + (1<<20 - 1)) >> 20)}
+	if acq.Cold {
+		r.InitDuration = env.InitDuration()
+	}
+	if status == "timeout" || status == "error" && !healthy {
+		r.Status = status
+	}
+	stream.Report(r)
+	if req.LogTail {
+		res.LogTail = stream.Tail()
+	}
+	iv.opts.Pool.Release(env, healthy)
+	return res, nil
+}

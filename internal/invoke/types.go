@@ -1,0 +1,51 @@
+package invoke
+
+import "errors"
+
+// Invocation types of Lambda's Invoke API (X-Amz-Invocation-Type).
+const (
+	RequestResponse = "RequestResponse"
+	Event           = "Event"
+	DryRun          = "DryRun"
+)
+
+// Request is one call of Lambda's Invoke API, already parsed and validated
+// by the api package.
+type Request struct {
+	Function      string // function name
+	Qualifier     string // version or alias; "" = $LATEST
+	Type          string // RequestResponse, Event or DryRun
+	Payload       []byte // event JSON
+	LogTail       bool   // X-Amz-Log-Type: Tail
+	ClientContext string // decoded X-Amz-Client-Context JSON
+	TraceID       string // X-Amzn-Trace-Id, if the caller sent one
+}
+
+// Result is the answer to a Request. A function that failed is a Result
+// with FunctionError set, not a Go error.
+type Result struct {
+	Status          int    // HTTP status: 200, 202 or 204
+	Payload         []byte // response or Lambda's error JSON
+	FunctionError   string // "", "Unhandled" or "Handled"
+	ExecutedVersion string
+	LogTail         []byte // the invocation's log, at most the last 4 KB, when requested
+	RequestID       string
+}
+
+// Sentinels returned by Invoke, wrapped with the function involved. The api
+// package maps them to Lambda's error types.
+var (
+	ErrFunctionNotFound = errors.New("function not found")
+	ErrThrottled        = errors.New("rate exceeded")
+	ErrEventUnsupported = errors.New("asynchronous invocation is not available")
+)
+
+// ThrottleError is a throttled invocation, with Lambda's Reason.
+type ThrottleError struct {
+	Reason string // e.g. ReservedFunctionConcurrentInvocationLimitExceeded
+}
+
+func (e *ThrottleError) Error() string { return "rate exceeded: " + e.Reason }
+
+// Unwrap makes a ThrottleError match ErrThrottled.
+func (e *ThrottleError) Unwrap() error { return ErrThrottled }

@@ -1,0 +1,234 @@
+package logs
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+const (
+	// TailBytes is how much of an invocation's log Tail returns: Lambda's
+	// LogType=Tail gives the last 4 KB.
+	TailBytes = 4096
+
+	// flushThreshold makes a chatty writer flush without waiting for the
+	// REPORT line or the timer.
+	flushThreshold = 64 << 10
+
+	// maxKeptBuffer bounds the buffers kept for reuse after a flush.
+	maxKeptBuffer = 1 << 20
+)
+
+// Stream is one log stream: the output of one execution environment and the
+// START/END/REPORT lines of its invocations. It is safe for concurrent use.
+type Stream struct {
+	store    *Store
+	key      streamKey
+	interval time.Duration
+
+	// mu guards buf, tail, inInvocation, armed and closed.
+	mu  sync.Mutex
+	buf []byte // written, not yet flushed
+	// tail holds the current invocation's bytes since its START line; it
+	// is compacted to its last TailBytes when it reaches twice that.
+	tail         []byte
+	inInvocation bool // between Start and Report: writes also go to tail
+	armed        bool // timer is pending
+	closed       bool
+
+	// fmu serialises flushes (so buffers reach the file in order) and
+	// guards file, spare and flushErr.
+	fmu      sync.Mutex
+	file     *os.File
+	spare    []byte // the buffer not in use, swapped with buf at a flush
+	flushErr error  // the first failed write, reported by Close
+
+	timer *time.Timer // flushes buffered output after interval
+}
+
+func newStream(store *Store, key streamKey, file *os.File, interval time.Duration) *Stream {
+	st := &Stream{store: store, key: key, file: file, interval: interval}
+	st.timer = time.AfterFunc(time.Hour, st.timerFlush)
+	st.timer.Stop()
+	return st
+}
+
+// Name returns the stream's name as given to Create.
+func (st *Stream) Name() string { return st.key.stream }
+
+// Write appends raw output of the environment (its stdout and stderr).
+// It never blocks on the disk unless 64 KiB are buffered.
+func (st *Stream) Write(p []byte) (int, error) {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return 0, fmt.Errorf("write to %s/%s: %w", st.key.function, st.key.stream, ErrClosed)
+	}
+	st.buf = append(st.buf, p...)
+	if st.inInvocation {
+		st.appendTail(p)
+	}
+	full := st.afterWrite()
+	st.mu.Unlock()
+	if full {
+		st.flush()
+	}
+	return len(p), nil
+}
+
+// Start writes "START RequestId: <id> Version: <version>" and begins a new
+// tail.
+func (st *Stream) Start(requestID, version string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return
+	}
+	n := len(st.buf)
+	st.buf = AppendStart(st.buf, requestID, version)
+	st.tail = st.tail[:0]
+	st.inInvocation = true
+	st.appendTail(st.buf[n:])
+	st.afterWrite()
+}
+
+// End writes "END RequestId: <id>".
+func (st *Stream) End(requestID string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return
+	}
+	n := len(st.buf)
+	st.buf = AppendEnd(st.buf, requestID)
+	st.line(n)
+}
+
+// TimedOut writes Lambda's "<time> <id> Task timed out after N.NN seconds"
+// line, stamped now.
+func (st *Stream) TimedOut(requestID string, after time.Duration) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return
+	}
+	n := len(st.buf)
+	st.buf = AppendTimeout(st.buf, time.Now(), requestID, after)
+	st.line(n)
+}
+
+// Report writes the REPORT line, ends the invocation's tail and flushes the
+// stream to its file.
+func (st *Stream) Report(r Report) {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return
+	}
+	n := len(st.buf)
+	st.buf = AppendReport(st.buf, r)
+	if st.inInvocation {
+		st.appendTail(st.buf[n:])
+	}
+	st.inInvocation = false
+	st.mu.Unlock()
+	st.flush()
+}
+
+// Tail returns a copy of the current or just-ended invocation's log, from
+// its START line through its REPORT line, at most the last TailBytes bytes.
+func (st *Stream) Tail() []byte {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	t := st.tail
+	if len(t) > TailBytes {
+		t = t[len(t)-TailBytes:]
+	}
+	return append([]byte(nil), t...)
+}
+
+// Close flushes what is buffered, closes the file and forgets the stream in
+// its Store. It returns the first error met writing the file, if any.
+// Later calls do nothing.
+func (st *Stream) Close() error {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return nil
+	}
+	st.closed = true
+	st.mu.Unlock()
+	st.timer.Stop()
+	st.flush()
+	st.store.forget(st)
+
+	st.fmu.Lock()
+	defer st.fmu.Unlock()
+	err := st.file.Close()
+	if st.flushErr != nil {
+		err = st.flushErr
+	}
+	if err != nil {
+		return fmt.Errorf("close %s/%s: %w", st.key.function, st.key.stream, err)
+	}
+	return nil
+}
+
+// line records a platform line written at st.buf[n:]. Called with mu held.
+func (st *Stream) line(n int) {
+	if st.inInvocation {
+		st.appendTail(st.buf[n:])
+	}
+	st.afterWrite()
+}
+
+// appendTail adds p to the tail, keeping it bounded. Called with mu held.
+func (st *Stream) appendTail(p []byte) {
+	if len(p) >= TailBytes {
+		st.tail = append(st.tail[:0], p[len(p)-TailBytes:]...)
+		return
+	}
+	if len(st.tail)+len(p) > 2*TailBytes {
+		keep := st.tail[len(st.tail)-(TailBytes-len(p)):]
+		st.tail = st.tail[:copy(st.tail, keep)]
+	}
+	st.tail = append(st.tail, p...)
+}
+
+// afterWrite arms the flush timer and reports whether the buffer is due
+// for a flush now. Called with mu held.
+func (st *Stream) afterWrite() (full bool) {
+	if !st.armed {
+		st.armed = true
+		st.timer.Reset(st.interval)
+	}
+	return len(st.buf) >= flushThreshold
+}
+
+func (st *Stream) timerFlush() {
+	st.mu.Lock()
+	st.armed = false
+	st.mu.Unlock()
+	st.flush()
+}
+
+// flush writes the buffered bytes to the file. Writers are held up only
+// for the buffer swap, not for the write.
+func (st *Stream) flush() {
+	st.fmu.Lock()
+	defer st.fmu.Unlock()
+	st.mu.Lock()
+	out := st.buf
+	st.buf = st.spare[:0]
+	st.mu.Unlock()
+	if len(out) > 0 {
+		if _, err := st.file.Write(out); err != nil && st.flushErr == nil {
+			st.flushErr = err
+		}
+	}
+	if cap(out) > maxKeptBuffer {
+		out = nil
+	}
+	st.spare = out[:0]
+}

@@ -1,0 +1,21 @@
+// Package pool owns Hearth's execution environments: it starts them (a cold
+// start), hands a free one to each request (a warm start, most recently used
+// first), freezes them while idle, shuts them down after a keep-alive
+// period, and retires those of an outdated revision.
+//
+// # Model
+//
+// Environments belong to one function version and one revision of its
+// configuration. Each serves one request at a time, so N concurrent
+// requests need N environments. Every cold start carries a reason — the
+// first for its version, a scale-out past the busy ones, the first after a
+// code or configuration update, or the first after idle ones were shut down
+// — and its phase timings.
+//
+// # Keep-alive
+//
+// Lambda keeps a frozen environment for an unspecified time. Hearth keeps
+// one for Options.IdleTimeout (10 minutes in `hearth serve`): long enough
+// that steady traffic, even one request every few minutes, stays warm; short
+// enough that a burst's environments do not hold memory for long.
+package pool

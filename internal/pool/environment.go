@@ -1,0 +1,142 @@
+package pool
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hearth-run/hearth/internal/logs"
+	"github.com/hearth-run/hearth/internal/runtimeapi"
+	"github.com/hearth-run/hearth/internal/sandbox"
+)
+
+// Environment is one execution environment: a bootstrap process tree, its
+// Runtime API server and its log stream.
+type Environment struct {
+	ID          string
+	Key         string // function:version
+	Function    string
+	Version     string
+	Revision    string
+	StreamName  string
+	Provisioned bool
+
+	proc   *sandbox.Process
+	rapi   *runtimeapi.Server
+	stream *logs.Stream
+	// ctx is cancelled when the bootstrap process exits, so that an
+	// invocation waiting on the Runtime API ends at once.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	created      time.Time
+	initDuration time.Duration
+	setup        time.Duration // sandbox start, part of initDuration
+
+	mu sync.Mutex // guards the fields below
+	// state is the lifecycle state; changed only through setState.
+	state State
+	// frozen says whether the process tree is currently frozen.
+	frozen bool
+	// freezeTimer freezes the environment after Options.FreezeDelay idle.
+	freezeTimer *time.Timer
+	lastUsed    time.Time
+	invocations int
+}
+
+// State returns the environment's lifecycle state.
+func (e *Environment) State() State {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.state
+}
+
+// setState moves the environment to state to; e.mu must be held.
+func (e *Environment) setState(to State) error {
+	if err := transition(e.state, to); err != nil {
+		return fmt.Errorf("environment %s: %w", e.ID, err)
+	}
+	e.state = to
+	return nil
+}
+
+// Frozen reports whether the environment's processes are frozen now.
+func (e *Environment) Frozen() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.frozen
+}
+
+// Pid returns the process ID of the environment's bootstrap (or init).
+func (e *Environment) Pid() int { return e.proc.Pid() }
+
+// Stream returns the environment's log stream.
+func (e *Environment) Stream() *logs.Stream { return e.stream }
+
+// InitDuration is how long Init took: from starting the bootstrap to its
+// first request for work.
+func (e *Environment) InitDuration() time.Duration { return e.initDuration }
+
+// SetupDuration is the part of InitDuration spent creating the sandbox.
+func (e *Environment) SetupDuration() time.Duration { return e.setup }
+
+// Invoke runs one invocation. The caller holds the environment (Acquire)
+// and sets the deadline on ctx; Invoke also ends when the process exits.
+func (e *Environment) Invoke(ctx context.Context, inv runtimeapi.Invocation) (runtimeapi.Result, error) {
+	ctx, stop := mergeDone(ctx, e.ctx)
+	defer stop()
+	return e.rapi.Invoke(ctx, inv)
+}
+
+// Exited reports whether the bootstrap process has exited, and how.
+func (e *Environment) Exited() (exited bool, oom bool, err error) {
+	if e.proc == nil {
+		return false, false, nil
+	}
+	select {
+	case <-e.proc.Done():
+		return true, e.proc.OOMKilled(), e.proc.ExitError()
+	default:
+		return false, false, nil
+	}
+}
+
+// MaxMemoryBytes is the peak memory of the environment so far.
+func (e *Environment) MaxMemoryBytes() uint64 {
+	if e.proc == nil {
+		return 0
+	}
+	return e.proc.MaxMemoryBytes()
+}
+
+// freeze freezes an idle environment; it runs from the freeze timer.
+func (e *Environment) freeze() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.state != Idle || e.frozen {
+		return
+	}
+	if err := e.proc.Freeze(); err == nil {
+		e.frozen = true
+	}
+}
+
+// thaw makes sure a taken environment runs; e.mu must be held.
+func (e *Environment) thaw() error {
+	if e.freezeTimer != nil {
+		e.freezeTimer.Stop()
+	}
+	if !e.frozen {
+		return nil
+	}
+	e.frozen = false
+	return e.proc.Thaw()
+}
+
+// mergeDone returns a context that is done when either a or b is.
+func mergeDone(a, b context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(a)
+	stop := context.AfterFunc(b, cancel)
+	return ctx, func() { stop(); cancel() }
+}

@@ -1,0 +1,566 @@
+package pool
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hearth-run/hearth/internal/logs"
+	"github.com/hearth-run/hearth/internal/runtimeapi"
+	"github.com/hearth-run/hearth/internal/sandbox"
+)
+
+// Options configures a Pool. Sandbox and Logs are required.
+type Options struct {
+	Sandbox *sandbox.Manager
+	Logs    *logs.Store
+	// IdleTimeout is how long an idle environment is kept before it is
+	// shut down. Default 10 minutes.
+	IdleTimeout time.Duration
+	// InitTimeout limits Init, as Lambda's 10 seconds. Default 10 s.
+	InitTimeout time.Duration
+	// StopGrace is the time between SIGTERM and SIGKILL. Default 2 s.
+	StopGrace time.Duration
+	// FreezeDelay is how long a released environment runs on before it is
+	// frozen. Zero freezes at once (in the background, off the response path).
+	FreezeDelay time.Duration
+	// AccountLimit caps concurrent executions of all functions. Default 1000.
+	AccountLimit int
+	Logger       *slog.Logger
+}
+
+// Spec says how to start environments of one function version.
+type Spec struct {
+	Function string
+	Version  string
+	Revision string // configuration revision; a new one retires older environments
+	// Reserved is the function's reserved concurrency, nil when unreserved.
+	Reserved *int
+	// Sandbox is the process to start. The pool sets ID and Output and adds
+	// AWS_LAMBDA_LOG_STREAM_NAME and AWS_LAMBDA_INITIALIZATION_TYPE to Env.
+	Sandbox sandbox.Spec
+}
+
+// Key is the pool key of a function version.
+func Key(function, version string) string { return function + ":" + version }
+
+// Pool holds all execution environments of a Hearth server.
+type Pool struct {
+	opts Options
+	log  *slog.Logger
+
+	mu sync.Mutex // guards everything below
+	// versions holds the environments of each function version by Key.
+	versions map[string]*versionPool
+	// active counts Starting and Busy environments per function.
+	active map[string]int
+	// unreservedActive counts active environments of unreserved functions.
+	unreservedActive int
+	// reservedTotal is the sum of reservations the pool knows of.
+	reserved map[string]int
+	closed   bool
+
+	wg     sync.WaitGroup // the reaper and environment watchers
+	stopCh chan struct{}
+}
+
+// versionPool is the environments of one function version.
+type versionPool struct {
+	idle []*Environment // most recently used last
+	all  map[string]*Environment
+	// lastLoss records why this version last lost its environments, to
+	// explain the next cold start.
+	lastLoss string
+	// revision is the newest configuration revision seen; environments of
+	// any other revision retire when they become idle.
+	revision string
+}
+
+// Cold start reasons.
+const (
+	ReasonFirst    = "first-invocation"
+	ReasonScaleOut = "scale-out"
+	ReasonUpdate   = "code-or-config-update"
+	ReasonEviction = "idle-eviction"
+	ReasonFailure  = "previous-environment-failed"
+)
+
+// New returns a running Pool; Close stops it.
+func New(opts Options) *Pool {
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 10 * time.Minute
+	}
+	if opts.InitTimeout <= 0 {
+		opts.InitTimeout = 10 * time.Second
+	}
+	if opts.StopGrace <= 0 {
+		opts.StopGrace = 2 * time.Second
+	}
+	if opts.AccountLimit <= 0 {
+		opts.AccountLimit = 1000
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	p := &Pool{
+		opts: opts, log: opts.Logger,
+		versions: map[string]*versionPool{}, active: map[string]int{}, reserved: map[string]int{},
+		stopCh: make(chan struct{}),
+	}
+	p.wg.Add(1)
+	go p.reap()
+	return p
+}
+
+// Acquisition is an environment handed to one request.
+type Acquisition struct {
+	Env    *Environment
+	Cold   bool   // the environment was started for this request
+	Reason string // why, when Cold
+}
+
+// Acquire returns an environment for one request: the most recently used
+// idle one of the spec's revision, else a new one. It fails with a
+// *ThrottleError when concurrency limits leave no room.
+func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
+	key := Key(spec.Function, spec.Version)
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return Acquisition{}, ErrClosed
+	}
+	vp := p.version(key)
+	vp.revision = spec.Revision
+	stale := p.retireStaleLocked(vp, spec.Revision)
+	if env := vp.popIdle(); env != nil {
+		if err := p.takeLocked(env); err == nil {
+			p.mu.Unlock()
+			p.stopAll(stale)
+			return Acquisition{Env: env}, nil
+		}
+	}
+	if err := p.admitLocked(spec); err != nil {
+		p.mu.Unlock()
+		p.stopAll(stale)
+		return Acquisition{}, err
+	}
+	reason := ReasonFirst
+	switch {
+	case len(vp.all) > 0:
+		reason = ReasonScaleOut
+	case vp.lastLoss != "":
+		reason = vp.lastLoss
+	}
+	env := p.newEnvLocked(spec, key, vp, false)
+	p.mu.Unlock()
+	p.stopAll(stale)
+
+	if err := p.start(ctx, env, spec, "on-demand"); err != nil {
+		return Acquisition{Env: env, Cold: true, Reason: reason}, err
+	}
+	p.log.Info("cold start", "function", spec.Function, "version", spec.Version, "env", env.ID,
+		"reason", reason, "init_ms", ms(env.initDuration), "sandbox_ms", ms(env.setup))
+	return Acquisition{Env: env, Cold: true, Reason: reason}, nil
+}
+
+// takeLocked moves an idle environment to Busy and thaws it.
+func (p *Pool) takeLocked(env *Environment) error {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	if err := env.setState(Busy); err != nil {
+		return err
+	}
+	p.active[env.Function]++
+	if _, ok := p.reserved[env.Function]; !ok {
+		p.unreservedActive++
+	}
+	if err := env.thaw(); err != nil {
+		return fmt.Errorf("thaw %s: %w", env.ID, err)
+	}
+	return nil
+}
+
+// admitLocked applies reserved and account concurrency to a new environment.
+func (p *Pool) admitLocked(spec *Spec) error {
+	if spec.Reserved != nil {
+		p.reserved[spec.Function] = *spec.Reserved
+		if p.active[spec.Function] >= *spec.Reserved {
+			return &ThrottleError{Reason: "ReservedFunctionConcurrentInvocationLimitExceeded"}
+		}
+		return nil
+	}
+	delete(p.reserved, spec.Function)
+	total := 0
+	for _, n := range p.reserved {
+		total += n
+	}
+	if p.unreservedActive >= p.opts.AccountLimit-total {
+		return &ThrottleError{Reason: "ConcurrentInvocationLimitExceeded"}
+	}
+	return nil
+}
+
+func (p *Pool) newEnvLocked(spec *Spec, key string, vp *versionPool, provisioned bool) *Environment {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	now := time.Now()
+	env := &Environment{
+		ID: id, Key: key, Function: spec.Function, Version: spec.Version, Revision: spec.Revision,
+		StreamName:  now.UTC().Format("2006/01/02") + "/[" + spec.Version + "]" + id,
+		Provisioned: provisioned, created: now, state: Starting, lastUsed: now,
+	}
+	vp.all[id] = env
+	if !provisioned {
+		p.active[spec.Function]++
+		if spec.Reserved == nil {
+			p.unreservedActive++
+		}
+	}
+	return env
+}
+
+// start runs a new environment's Init. On failure the environment is
+// stopped and the error says why; the result of an init failure that the
+// runtime reported is an *InitError.
+func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType string) error {
+	stream, err := p.opts.Logs.Create(env.Function, env.StreamName)
+	if err != nil {
+		p.discard(env, ReasonFailure)
+		return fmt.Errorf("log stream for %s: %w", env.ID, err)
+	}
+	env.stream = stream
+	sb := spec.Sandbox
+	sb.ID = env.ID
+	sb.Output = stream
+	sb.Env = append(append(make([]string, 0, len(sb.Env)+2), sb.Env...),
+		"AWS_LAMBDA_LOG_STREAM_NAME="+env.StreamName, "AWS_LAMBDA_INITIALIZATION_TYPE="+initType)
+	begin := time.Now()
+	proc, err := p.opts.Sandbox.Start(sb)
+	if err != nil {
+		p.discard(env, ReasonFailure)
+		return &InitError{Type: "Runtime.InvalidEntrypoint", Message: err.Error()}
+	}
+	env.setup = time.Since(begin)
+	env.proc = proc
+	ln, _ := proc.RuntimeAPI()
+	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log})
+	env.ctx, env.cancel = context.WithCancel(context.Background())
+	p.wg.Add(1)
+	go p.watch(env)
+
+	timer := time.NewTimer(p.opts.InitTimeout)
+	defer timer.Stop()
+	var ierr error
+	select {
+	case <-env.rapi.Ready():
+	case body := <-env.rapi.InitError():
+		ierr = initErrorFromBody(body)
+	case <-proc.Done():
+		ierr = exitInitError(proc)
+	case <-timer.C:
+		ierr = &InitError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Init timed out after %.2f seconds", p.opts.InitTimeout.Seconds())}
+	case <-ctx.Done():
+		ierr = ctx.Err()
+	}
+	env.initDuration = time.Since(begin)
+	if ierr != nil {
+		p.discard(env, ReasonFailure)
+		return ierr
+	}
+	return nil
+}
+
+// watch cancels the environment's context when its process exits, and
+// removes an environment whose process died while idle.
+func (p *Pool) watch(env *Environment) {
+	defer p.wg.Done()
+	select {
+	case <-env.proc.Done():
+	case <-p.stopCh:
+		return
+	}
+	env.cancel()
+	env.mu.Lock()
+	idle := env.state == Idle
+	env.mu.Unlock()
+	if idle {
+		p.discard(env, ReasonFailure)
+	}
+}
+
+// Release returns an environment after its request. A healthy one becomes
+// idle (and is frozen); an unhealthy one — timed out, crashed, out of
+// memory — is destroyed.
+func (p *Pool) Release(env *Environment, healthy bool) {
+	p.mu.Lock()
+	vp := p.versions[env.Key]
+	p.active[env.Function]--
+	if _, ok := p.reserved[env.Function]; !ok {
+		p.unreservedActive--
+	}
+	if !healthy || p.closed || vp == nil || vp.all[env.ID] == nil {
+		p.mu.Unlock()
+		p.discard(env, ReasonFailure)
+		return
+	}
+	if env.Revision != vp.revision {
+		p.mu.Unlock()
+		p.discard(env, ReasonUpdate)
+		return
+	}
+	env.mu.Lock()
+	err := env.setState(Idle)
+	env.lastUsed = time.Now()
+	env.invocations++
+	if err == nil {
+		if env.freezeTimer == nil {
+			env.freezeTimer = time.AfterFunc(p.opts.FreezeDelay, env.freeze)
+		} else {
+			env.freezeTimer.Reset(p.opts.FreezeDelay)
+		}
+	}
+	env.mu.Unlock()
+	if err != nil {
+		p.mu.Unlock()
+		p.discard(env, ReasonFailure)
+		return
+	}
+	vp.idle = append(vp.idle, env)
+	p.mu.Unlock()
+}
+
+// FunctionChanged retires the idle environments of every version of the
+// function whose revision is outdated; busy ones finish their request first
+// (Acquire and Release see the new revision). Called after an update or a
+// delete.
+func (p *Pool) FunctionChanged(function string, current map[string]string) {
+	var stop []*Environment
+	p.mu.Lock()
+	for key, vp := range p.versions {
+		fn, version := splitKey(key)
+		if fn != function {
+			continue
+		}
+		rev, ok := current[version]
+		if !ok {
+			rev = "\x00deleted"
+		}
+		vp.revision = rev
+		stop = append(stop, p.retireStaleLocked(vp, rev)...)
+	}
+	p.mu.Unlock()
+	p.stopAll(stop)
+}
+
+// retireStaleLocked removes idle environments of other revisions from vp
+// and returns them to be stopped.
+func (p *Pool) retireStaleLocked(vp *versionPool, revision string) []*Environment {
+	var stale []*Environment
+	keep := vp.idle[:0]
+	for _, env := range vp.idle {
+		if env.Revision != revision {
+			stale = append(stale, env)
+			delete(vp.all, env.ID)
+			continue
+		}
+		keep = append(keep, env)
+	}
+	vp.idle = keep
+	if len(stale) > 0 {
+		vp.lastLoss = ReasonUpdate
+	}
+	return stale
+}
+
+func (p *Pool) version(key string) *versionPool {
+	vp := p.versions[key]
+	if vp == nil {
+		vp = &versionPool{all: map[string]*Environment{}}
+		p.versions[key] = vp
+	}
+	return vp
+}
+
+// popIdle takes the most recently used idle environment.
+func (vp *versionPool) popIdle() *Environment {
+	n := len(vp.idle)
+	if n == 0 {
+		return nil
+	}
+	env := vp.idle[n-1]
+	vp.idle = vp.idle[:n-1]
+	return env
+}
+
+// discard removes env from the pool and stops it.
+func (p *Pool) discard(env *Environment, reason string) {
+	p.mu.Lock()
+	if vp := p.versions[env.Key]; vp != nil && vp.all[env.ID] != nil {
+		delete(vp.all, env.ID)
+		for i, e := range vp.idle {
+			if e == env {
+				vp.idle = append(vp.idle[:i], vp.idle[i+1:]...)
+				break
+			}
+		}
+		vp.lastLoss = reason
+	}
+	p.mu.Unlock()
+	p.stop(env)
+}
+
+func (p *Pool) stopAll(envs []*Environment) {
+	for _, env := range envs {
+		p.stop(env)
+	}
+}
+
+// stop shuts an environment down: SIGTERM, SIGKILL after the grace period.
+func (p *Pool) stop(env *Environment) {
+	env.mu.Lock()
+	if env.state == Stopping || env.state == Stopped {
+		env.mu.Unlock()
+		return
+	}
+	_ = env.setState(Stopping)
+	if env.freezeTimer != nil {
+		env.freezeTimer.Stop()
+	}
+	env.frozen = false
+	env.mu.Unlock()
+	if env.proc != nil {
+		env.proc.Stop(p.opts.StopGrace) // thaws a frozen tree before signalling
+	}
+	if env.rapi != nil {
+		_ = env.rapi.Close()
+	}
+	if env.cancel != nil {
+		env.cancel()
+	}
+	if env.stream != nil {
+		_ = env.stream.Close()
+	}
+	env.mu.Lock()
+	_ = env.setState(Stopped)
+	env.mu.Unlock()
+	p.log.Debug("environment stopped", "function", env.Function, "version", env.Version, "env", env.ID)
+}
+
+// reap shuts down environments idle for longer than IdleTimeout.
+func (p *Pool) reap() {
+	defer p.wg.Done()
+	every := min(max(p.opts.IdleTimeout/10, 10*time.Millisecond), 10*time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stopCh:
+			return
+		case <-t.C:
+		}
+		var old []*Environment
+		cutoff := time.Now().Add(-p.opts.IdleTimeout)
+		p.mu.Lock()
+		for _, vp := range p.versions {
+			keep := vp.idle[:0]
+			for _, env := range vp.idle {
+				env.mu.Lock()
+				expired := !env.Provisioned && env.lastUsed.Before(cutoff)
+				env.mu.Unlock()
+				if expired {
+					old = append(old, env)
+					delete(vp.all, env.ID)
+					vp.lastLoss = ReasonEviction
+					continue
+				}
+				keep = append(keep, env)
+			}
+			vp.idle = keep
+		}
+		p.mu.Unlock()
+		for _, env := range old {
+			p.log.Info("environment idle past keep-alive; shutting down", "function", env.Function, "env", env.ID)
+			p.stop(env)
+		}
+	}
+}
+
+// Snapshot describes one environment, for `hearth ps` and tests.
+type Snapshot struct {
+	ID          string `json:"id"`
+	Function    string `json:"function"`
+	Version     string `json:"version"`
+	StreamName  string `json:"logStream"`
+	State       State  `json:"state"`
+	Frozen      bool   `json:"frozen"`
+	Provisioned bool   `json:"provisioned"`
+	Invocations int    `json:"invocations"`
+	Pid         int    `json:"pid"` // host PID of the environment's process tree root
+}
+
+// Environments lists the live environments.
+func (p *Pool) Environments() []Snapshot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Snapshot
+	for _, vp := range p.versions {
+		for _, env := range vp.all {
+			env.mu.Lock()
+			s := Snapshot{ID: env.ID, Function: env.Function, Version: env.Version, StreamName: env.StreamName,
+				State: env.state, Frozen: env.frozen, Provisioned: env.Provisioned, Invocations: env.invocations}
+			env.mu.Unlock()
+			if env.proc != nil {
+				s.Pid = env.proc.Pid()
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Close stops every environment and the pool's goroutines.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	var all []*Environment
+	for _, vp := range p.versions {
+		for _, env := range vp.all {
+			all = append(all, env)
+		}
+		vp.all, vp.idle = map[string]*Environment{}, nil
+	}
+	p.mu.Unlock()
+	close(p.stopCh)
+	var wg sync.WaitGroup
+	for _, env := range all {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.stop(env) }()
+	}
+	wg.Wait()
+	p.wg.Wait()
+	return nil
+}
+
+func splitKey(key string) (function, version string) {
+	for i := len(key) - 1; i >= 0; i-- {
+		if key[i] == ':' {
+			return key[:i], key[i+1:]
+		}
+	}
+	return key, ""
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// ErrClosed is returned by Acquire after Close.
+var ErrClosed = errors.New("pool closed")

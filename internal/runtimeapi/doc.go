@@ -1,0 +1,52 @@
+// Package runtimeapi serves the Lambda Runtime API (version 2018-06-01) for
+// one execution environment.
+//
+// A Server listens on the address given to the bootstrap process in
+// AWS_LAMBDA_RUNTIME_API. The runtime long-polls GET
+// /2018-06-01/runtime/invocation/next, runs the handler and posts the outcome
+// to .../invocation/{id}/response or .../invocation/{id}/error. Hearth's side
+// calls Server.Invoke, which hands the invocation to that long poll and waits
+// for the outcome. Runtime clients built against AWS's runtime (aws-lambda-go,
+// the Python and Node runtime interface clients) work unchanged.
+//
+// # Wire behaviour
+//
+// Paths, headers, status codes and error bodies follow Lambda and its Runtime
+// Interface Emulator:
+//
+//   - GET .../invocation/next answers 200 with the payload and the headers
+//     Lambda-Runtime-Aws-Request-Id, Lambda-Runtime-Deadline-Ms,
+//     Lambda-Runtime-Invoked-Function-Arn, Lambda-Runtime-Trace-Id and, when
+//     set, Lambda-Runtime-Client-Context and Lambda-Runtime-Cognito-Identity.
+//     The first GET marks the end of init (Server.Ready).
+//   - POST .../invocation/{id}/response and .../error answer 202
+//     {"status":"OK"}. An id that is not the invocation in flight (unknown,
+//     stale, already answered) gets 400 InvalidRequestID. A response larger
+//     than Options.MaxResponseBytes gets 413 RequestEntityTooLarge and the
+//     caller gets a Function.ResponseSizeTooLarge result.
+//   - POST .../init/error answers 202 during init and 403
+//     InvalidStateTransition afterwards, as Lambda does.
+//   - Errors sent to the runtime are JSON {"errorMessage":…,"errorType":…}.
+//     Unknown paths get 404, known paths with the wrong method 405.
+//
+// # Re-delivery
+//
+// An invocation stays current until the runtime posts its outcome or the
+// caller of Invoke gives up. Every GET .../next made while it is current gets
+// it again, as in Lambda, where a runtime that asks for the next event before
+// answering the current one is handed the current one. This also means a
+// runtime whose long poll was cut (a disconnect, a write to a dead
+// connection) does not lose the invocation: its next GET receives it.
+//
+// # Cost
+//
+// A warm invocation costs one channel wake-up, the /next response write and
+// the /response read; headers are written into the header map with
+// pre-canonicalised keys, and no goroutine is started per invocation.
+//
+// # Not implemented
+//
+// Response streaming (Lambda-Runtime-Function-Response-Mode: streaming) is
+// accepted but the body is buffered like any response; the extensions,
+// telemetry and restore (SnapStart) APIs are not served.
+package runtimeapi

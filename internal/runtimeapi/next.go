@@ -1,0 +1,55 @@
+package runtimeapi
+
+import (
+	"net/http"
+)
+
+// handleNext serves GET /runtime/invocation/next: the long poll on which the
+// runtime waits for its next invocation. The first one marks init as done.
+func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	switch s.state {
+	case stateInitError:
+		s.mu.Unlock()
+		writeForbidden(w, stateInitError, "Ready")
+		return
+	case stateStarted:
+		s.state = stateRunning
+		close(s.ready)
+	}
+	for {
+		if c := s.cur; c != nil {
+			s.mu.Unlock()
+			deliver(w, c)
+			return
+		}
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		wake := s.wake
+		s.mu.Unlock()
+		select {
+		case <-wake:
+		case <-r.Context().Done():
+			// The runtime went away; the invocation, if one comes, waits
+			// for its next GET.
+			return
+		case <-s.done:
+			return
+		}
+		s.mu.Lock()
+	}
+}
+
+// deliver writes c as the /next response. The header map gets slices of
+// c's prepared values under canonical keys: no canonicalisation, no
+// per-header allocation.
+func deliver(w http.ResponseWriter, c *call) {
+	h := w.Header()
+	for i := 0; i < c.n; i++ {
+		h[c.keys[i]] = c.vals[i : i+1 : i+1]
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(c.payload)
+}

@@ -1,0 +1,206 @@
+package runtimeapi
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// DefaultMaxResponseBytes is Lambda's limit on a synchronous response
+// payload: 6 MiB plus 100 bytes, the figure its error message names.
+const DefaultMaxResponseBytes = 6*1024*1024 + 100
+
+// Options configures a Server.
+type Options struct {
+	// Listener is where the Runtime API is served, usually a loopback TCP
+	// listener whose address goes into AWS_LAMBDA_RUNTIME_API. The Server
+	// owns it and closes it on Close. Required.
+	Listener net.Listener
+
+	// MaxResponseBytes bounds the body of /response and /error. A larger
+	// body is answered 413 and turned into a Function.ResponseSizeTooLarge
+	// result. Zero means DefaultMaxResponseBytes.
+	MaxResponseBytes int
+
+	// Logger receives protocol violations (at debug level) and HTTP server
+	// errors. Nil discards them.
+	Logger *slog.Logger
+}
+
+// runtimeState is where the runtime is in its life, as far as the Runtime
+// API can tell. It decides which calls are allowed.
+type runtimeState int
+
+const (
+	stateStarted   runtimeState = iota // process started, no /next yet (init)
+	stateInitError                     // the runtime posted /init/error
+	stateRunning                       // init done: first /next seen
+)
+
+// String returns the state name Lambda uses in its error messages.
+func (st runtimeState) String() string {
+	switch st {
+	case stateStarted:
+		return "Started"
+	case stateInitError:
+		return "InitError"
+	default:
+		return "Running"
+	}
+}
+
+// Server is the Runtime API of one execution environment. Its methods are
+// safe for concurrent use.
+type Server struct {
+	maxBytes int
+	log      *slog.Logger
+	http     *http.Server
+	served   chan struct{} // closed when the serve goroutine has returned
+
+	ready   chan struct{} // closed at the first GET /next
+	initErr chan []byte   // capacity 1: the body of /init/error
+	done    chan struct{} // closed by Close
+	results chan Result   // capacity 1: the outcome of the call in flight
+
+	// busy is held by the one Invoke allowed at a time, from its start
+	// until it has collected (or abandoned) its result.
+	busy sync.Mutex
+
+	// mu guards state, cur, wake and closed.
+	mu    sync.Mutex
+	state runtimeState
+	// cur is the invocation in flight, from Invoke until the runtime posts
+	// its outcome or Invoke gives up; nil otherwise.
+	cur *call
+	// wake is closed (and replaced) when cur is set, waking every parked
+	// GET /next at once.
+	wake   chan struct{}
+	closed bool
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New starts serving the Runtime API on opts.Listener. The serving goroutine
+// belongs to the Server; Close stops it and waits for it.
+func New(opts Options) *Server {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	maxBytes := opts.MaxResponseBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxResponseBytes
+	}
+	s := &Server{
+		maxBytes: maxBytes,
+		log:      logger,
+		served:   make(chan struct{}),
+		ready:    make(chan struct{}),
+		initErr:  make(chan []byte, 1),
+		done:     make(chan struct{}),
+		results:  make(chan Result, 1),
+		wake:     make(chan struct{}),
+	}
+	// No read, write or idle timeouts: /next is a long poll, and an idle
+	// environment may sit frozen for a long time between invocations.
+	s.http = &http.Server{
+		Handler:  s,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+	go func() {
+		defer close(s.served)
+		err := s.http.Serve(opts.Listener)
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("runtime API server stopped", "err", err)
+		}
+	}()
+	return s
+}
+
+// Ready is closed when the runtime first asks for an invocation, which is
+// how Lambda knows that init is done.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// InitError receives the body the runtime posted to /init/error, at most
+// once. The caller decides what to do with the environment.
+func (s *Server) InitError() <-chan []byte { return s.initErr }
+
+// Close stops the server: the listener and all connections are closed,
+// parked long polls and a waiting Invoke return, and the serving goroutine
+// is waited for. Handler goroutines belong to net/http and return promptly
+// once done is closed.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.done)
+		s.mu.Unlock()
+		s.closeErr = s.http.Close()
+		<-s.served
+	})
+	return s.closeErr
+}
+
+// Runtime API paths, relative to the version prefix.
+const (
+	apiPrefix      = "/2018-06-01/runtime/"
+	pathNext       = "invocation/next"
+	pathInitError  = "init/error"
+	pathInvocation = "invocation/"
+)
+
+// ServeHTTP routes a Runtime API request. Routing is a few string
+// comparisons: it sits on every invocation's path.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	switch rest {
+	case pathNext:
+		if allow(w, r, http.MethodGet) {
+			s.handleNext(w, r)
+		}
+		return
+	case pathInitError:
+		if allow(w, r, http.MethodPost) {
+			s.handleInitError(w, r)
+		}
+		return
+	}
+	if tail, ok := strings.CutPrefix(rest, pathInvocation); ok {
+		if id, ok := strings.CutSuffix(tail, "/response"); ok && validID(id) {
+			if allow(w, r, http.MethodPost) {
+				s.handleOutcome(w, r, id, false)
+			}
+			return
+		}
+		if id, ok := strings.CutSuffix(tail, "/error"); ok && validID(id) {
+			if allow(w, r, http.MethodPost) {
+				s.handleOutcome(w, r, id, true)
+			}
+			return
+		}
+	}
+	http.NotFound(w, r)
+}
+
+// validID reports whether a path segment can be a request id.
+func validID(id string) bool {
+	return id != "" && !strings.Contains(id, "/")
+}
+
+// allow answers 405 unless r uses method.
+func allow(w http.ResponseWriter, r *http.Request, method string) bool {
+	if r.Method == method {
+		return true
+	}
+	w.Header()["Allow"] = []string{method}
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	return false
+}

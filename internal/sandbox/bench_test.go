@@ -1,0 +1,99 @@
+package sandbox
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+)
+
+// benchStart measures cold-start latency: from Start until the bootstrap
+// has reached its Runtime API listener, as a real bootstrap's first /next
+// would. Stop and, for kept inits, the background preparation of the next
+// init happen outside the timer.
+func benchStart(b *testing.B, isolation string, prestart int) {
+	if isolation == "auto" {
+		newManager(b, "auto").Close() // skips with a reason when not root
+	}
+	m, err := New(Options{
+		StateDir: b.TempDir(), Isolation: isolation, CgroupParent: testCgroupParent, Prestart: prestart,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if m.kept != nil {
+			b.StopTimer()
+			waitFor(b, "a kept init", func() bool { return len(m.kept) == cap(m.kept) })
+			b.StartTimer()
+		}
+		p, err := m.Start(spec(m, nil, "hello"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ln, _ := p.RuntimeAPI()
+		c, err := ln.Accept()
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+		b.StopTimer()
+		p.Stop(0)
+		b.StartTimer()
+	}
+}
+
+func BenchmarkStartPlain(b *testing.B) { benchStart(b, "off", 0) }
+
+func BenchmarkStartIsolated(b *testing.B) {
+	b.Run("kept-init", func(b *testing.B) { benchStart(b, "auto", 2) })
+	b.Run("spawn-init", func(b *testing.B) { benchStart(b, "auto", -1) })
+}
+
+// BenchmarkStartStop is the back-to-back cycle: Start, Runtime API reached,
+// Stop with cleanup; kept inits are prepared concurrently with the loop.
+func BenchmarkStartStop(b *testing.B) {
+	for _, mode := range []struct{ name, isolation string }{{"plain", "off"}, {"isolated", "auto"}} {
+		b.Run(mode.name, func(b *testing.B) {
+			m := newManager(b, mode.isolation)
+			time.Sleep(20 * time.Millisecond)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				p, err := m.Start(spec(m, nil, "hello"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				ln, _ := p.RuntimeAPI()
+				c, err := ln.Accept()
+				if err != nil {
+					b.Fatal(err)
+				}
+				c.Close()
+				p.Stop(0)
+			}
+		})
+	}
+}
+
+// BenchmarkFreezeThaw measures one freeze (until stopped) plus one thaw of
+// an idle environment.
+func BenchmarkFreezeThaw(b *testing.B) {
+	for _, mode := range []struct{ name, isolation string }{{"plain", "off"}, {"isolated", "auto"}} {
+		b.Run(mode.name, func(b *testing.B) {
+			m := newManager(b, mode.isolation)
+			p := start(b, m, spec(m, nil, "sleep"))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := p.Freeze(); err != nil {
+					b.Fatal(err)
+				}
+				if err := p.Thaw(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,58 @@
+// Package sandbox runs the process tree of one Lambda execution environment:
+// a bootstrap program with its code read-only at /var/task, a size-limited
+// writable /tmp, a memory limit, a CPU share proportional to memory, and a
+// freezer that parks the whole tree between invocations.
+//
+// # Modes
+//
+// A [Manager] works in one of two modes, chosen once by [New]:
+//
+//   - Isolated (root, Options.Isolation "auto", kernel support present): every
+//     environment gets new mount, PID, IPC and UTS namespaces (and a network
+//     namespace for Network "none"), a private root filesystem built from
+//     read-only binds of the host's /usr, /bin, /lib, /lib64, /etc and /sbin,
+//     a fresh /proc, a minimal /dev, and its own cgroup (memory with swap off,
+//     pids, cpu, freezer). The bootstrap runs as Options.UID/GID with no
+//     capabilities, no_new_privs and RLIMIT_NOFILE 1024.
+//   - Plain (not root, Isolation "off", or no kernel support): the bootstrap is
+//     an ordinary child in its own process group; freezing uses SIGSTOP and
+//     SIGCONT; nothing is enforced. New logs one warning that says so.
+//
+// # The init re-exec contract
+//
+// Namespaces are entered with clone(2), but the mounts, pivot_root and the
+// privilege drop must run inside them, before the bootstrap's execve. Hearth
+// does that by re-executing its own binary (os.Executable, or
+// Options.InitPath) as the sandbox init. Every program that creates an
+// isolated Manager — cmd/hearth's main and the TestMain of every test package
+// that starts isolated environments — must call [Init] first thing:
+//
+//	func main() {
+//		sandbox.Init() // returns at once unless this process is a sandbox init
+//		...
+//	}
+//
+// The init is recognized by the HEARTH_SANDBOX_INIT environment variable,
+// which carries its configuration. An init never returns from Init: it
+// builds the root filesystem, joins its cgroup (v1) — or was cloned straight
+// into it (v2, CLONE_INTO_CGROUP) — drops privileges and executes the
+// bootstrap in place, or reports the failure to its parent and exits 127.
+//
+// # PID 1
+//
+// The init executes the bootstrap in place, so the bootstrap itself is PID 1
+// of its namespace, as in a container without an init: when it exits the
+// kernel kills everything left in the environment, and orphaned grandchildren
+// are reparented to it. The kernel delivers to a namespace's PID 1 only the
+// signals it handles; [Process.Stop] therefore sends SIGKILL at once when the
+// bootstrap neither catches nor ignores SIGTERM, which is what SIGTERM would
+// have done to an ordinary process.
+//
+// # Cleanup
+//
+// No cgroup, mount or process outlives an environment: mounts exist only in
+// the environment's mount namespace, the namespace dies with its PID 1, and
+// [Process.Stop] removes the cgroup. After a kill -9 of Hearth, [New] kills
+// what is left in the cgroups below Options.CgroupParent and in the process
+// groups recorded under Options.StateDir, and removes them.
+package sandbox

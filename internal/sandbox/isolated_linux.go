@@ -1,0 +1,328 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// initEnv names the environment variable that marks a process as the
+// sandbox init and carries its prepConfig as JSON.
+const initEnv = "HEARTH_SANDBOX_INIT"
+
+// prepConfig is what the init needs before its environment is known.
+type prepConfig struct {
+	Root      string // host directory the new root is mounted over
+	CgroupFds []int  // v1: open cgroup.procs files to write "0" to
+}
+
+// initConfig completes the environment; the init reads it from its
+// config pipe.
+type initConfig struct {
+	CodeDir    string   // -> /var/task
+	RuntimeDir string   // -> /var/runtime, optional
+	Path       string   // program to exec, in the new root
+	Args       []string // full argv
+	Env        []string
+	TmpMB      int
+	UID, GID   int
+	Network    string // "host" or "none"
+}
+
+// The init's file descriptors: the config pipe, the status pipe (closed
+// by a successful execve, or carrying the error text) and, for network
+// "none", the socket on which it sends back the Runtime API listener.
+const (
+	initConfigFd = 3
+	initStatusFd = 4
+	initSocketFd = 5
+)
+
+// noneNetPort is where the Runtime API listens inside a private network
+// namespace, the port Lambda itself uses.
+const noneNetPort = 9001
+
+// pending is an init that has built the generic part of a root and waits
+// for its environment's configuration.
+type pending struct {
+	cmd     *exec.Cmd
+	cg      *cgroup
+	network string
+	cfgW    *os.File // config pipe to the init
+	statusR *os.File // status pipe from the init
+	outR    *os.File // stdout and stderr of the tree
+	sock    *os.File // network "none": receives the listener
+	ready   bool     // the init reported its shared root mounted
+}
+
+// initReady is the byte an init writes on its status pipe once it has
+// mounted the shared part of the root and waits for its configuration.
+const initReady = 'R'
+
+// waitReady waits until the init is prepared, or returns why it failed.
+func (pd *pending) waitReady() error {
+	if pd.ready {
+		return nil
+	}
+	var b [1]byte
+	n, _ := pd.statusR.Read(b[:])
+	if n == 1 && b[0] == initReady {
+		pd.ready = true
+		return nil
+	}
+	msg, _ := io.ReadAll(pd.statusR)
+	return fmt.Errorf("%w: %s%s", ErrInit, b[:n], msg)
+}
+
+// close releases a pending init that will not be used.
+func (pd *pending) close() {
+	_ = pd.cmd.Process.Kill()
+	_ = pd.cmd.Wait()
+	for _, f := range []*os.File{pd.cfgW, pd.statusR, pd.outR, pd.sock} {
+		if f != nil {
+			_ = f.Close()
+		}
+	}
+	_ = pd.cg.remove()
+}
+
+// spawnInit clones a new init into fresh namespaces and a placeholder
+// cgroup. It runs ahead of Start for kept inits (host network), or inside
+// Start otherwise.
+func (m *Manager) spawnInit(network string) (pd *pending, err error) {
+	cg, err := m.cg.create("init-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(m.seq.Add(1), 10))
+	if err != nil {
+		return nil, err
+	}
+	pd = &pending{cg: cg, network: network}
+	var childEnds []*os.File // closed in any case once the child has them
+	defer func() {
+		for _, f := range childEnds {
+			_ = f.Close()
+		}
+		if err != nil {
+			for _, f := range []*os.File{pd.cfgW, pd.statusR, pd.outR, pd.sock} {
+				if f != nil {
+					_ = f.Close()
+				}
+			}
+			_ = cg.remove()
+		}
+	}()
+	var cfgR, statusW, outW *os.File
+	for _, pp := range []struct{ r, w **os.File }{{&cfgR, &pd.cfgW}, {&pd.statusR, &statusW}, {&pd.outR, &outW}} {
+		if *pp.r, *pp.w, err = os.Pipe(); err != nil {
+			return pd, fmt.Errorf("pipe: %w", err)
+		}
+	}
+	childEnds = append(childEnds, cfgR, statusW, outW)
+	attr := &syscall.SysProcAttr{
+		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS,
+		Pdeathsig:  syscall.SIGKILL,
+	}
+	extra := []*os.File{cfgR, statusW}
+	if network == "none" {
+		attr.Cloneflags |= syscall.CLONE_NEWNET
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return pd, fmt.Errorf("socketpair: %w", err)
+		}
+		pd.sock = os.NewFile(uintptr(fds[0]), "sandbox-sock")
+		child := os.NewFile(uintptr(fds[1]), "sandbox-sock-child")
+		childEnds = append(childEnds, child)
+		extra = append(extra, child)
+	}
+	prep := prepConfig{Root: m.rootDir}
+	if m.cg.v2 {
+		dir, err := os.Open(cg.dirs[""])
+		if err != nil {
+			return pd, fmt.Errorf("open cgroup: %w", err)
+		}
+		defer dir.Close()
+		attr.UseCgroupFD, attr.CgroupFD = true, int(dir.Fd())
+	} else {
+		// Open files, not paths: a kept init's cgroup is renamed when its
+		// environment is known, maybe before the init has joined it.
+		for _, path := range cg.procsFiles() {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return pd, fmt.Errorf("open cgroup: %w", err)
+			}
+			childEnds = append(childEnds, f)
+			prep.CgroupFds = append(prep.CgroupFds, 3+len(extra))
+			extra = append(extra, f)
+		}
+	}
+	js, err := json.Marshal(prep)
+	if err != nil {
+		return pd, err
+	}
+	pd.cmd = &exec.Cmd{
+		Path:        m.opts.InitPath,
+		Args:        []string{"hearth-sandbox-init"},
+		Env:         []string{initEnv + "=" + string(js)},
+		Stdout:      outW,
+		Stderr:      outW,
+		ExtraFiles:  extra,
+		SysProcAttr: attr,
+	}
+	if err := pd.cmd.Start(); err != nil {
+		return pd, fmt.Errorf("%w: %w", ErrInit, err)
+	}
+	return pd, nil
+}
+
+// launch hands an init its environment and waits until it has executed
+// the bootstrap.
+func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
+	p := &Process{m: m, id: spec.ID, cg: pd.cg, cmd: pd.cmd, pid: pd.cmd.Process.Pid, done: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			if p.ln != nil {
+				_ = p.ln.Close()
+			}
+			pd.close()
+		}
+	}()
+	shares := max(2, 1024*spec.MemoryMB/mbPerVCPU)
+	lim := limits{memoryBytes: int64(spec.MemoryMB) << 20, pids: pidsLimit, cpuShares: shares}
+	if m.opts.HardCPU {
+		lim.cpuQuotaUS = max(1000, int64(cfsPeriodUS)*int64(spec.MemoryMB)/mbPerVCPU)
+	}
+	if err := pd.cg.rename(spec.ID); err != nil {
+		return nil, err
+	}
+	if err := pd.cg.apply(lim); err != nil {
+		return nil, err
+	}
+	if spec.Network == "none" {
+		p.addr = "127.0.0.1:" + strconv.Itoa(noneNetPort)
+	} else {
+		if p.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("runtime api listener: %w", err)
+		}
+		p.addr = p.ln.Addr().String()
+	}
+	cfg := initConfig{
+		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir,
+		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
+		Env:   withRuntimeAPI(spec.Env, p.addr),
+		TmpMB: spec.EphemeralMB, UID: m.opts.UID, GID: m.opts.GID, Network: spec.Network,
+	}
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	_, werr := pd.cfgW.Write(js)
+	_ = pd.cfgW.Close()
+	if err := pd.waitReady(); err != nil {
+		return nil, err
+	}
+	// Then EOF means the status pipe was closed by a successful execve.
+	msg, _ := io.ReadAll(pd.statusR)
+	_ = pd.statusR.Close()
+	if len(msg) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrInit, msg)
+	}
+	if werr != nil {
+		return nil, fmt.Errorf("%w: send config: %w", ErrInit, werr)
+	}
+	if pd.sock != nil {
+		p.ln, err = receiveListener(pd.sock)
+		_ = pd.sock.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%w: runtime api listener: %w", ErrInit, err)
+		}
+	}
+	pd.cg.resetPeak()
+	if err := pd.cg.applyCPU(lim); err != nil {
+		return nil, err
+	}
+	p.outR, p.outDone = pd.outR, make(chan struct{})
+	go p.copyOutput(spec.Output)
+	go p.wait()
+	return p, nil
+}
+
+// startIsolated starts spec in a kept init when one is ready, else in a
+// new one.
+func (m *Manager) startIsolated(spec Spec) (*Process, error) {
+	if spec.Network == "host" {
+		select {
+		case pd := <-m.kept:
+			return m.launch(pd, spec)
+		default:
+		}
+	}
+	pd, err := m.spawnInit(spec.Network)
+	if err != nil {
+		return nil, err
+	}
+	return m.launch(pd, spec)
+}
+
+// keepInits keeps Options.Prestart inits ready until Close. Owned by the
+// Manager: Close stops it and waits.
+func (m *Manager) keepInits() {
+	defer close(m.keeperDone)
+	for {
+		pd, err := m.spawnInit("host")
+		if err == nil {
+			if err = pd.waitReady(); err != nil {
+				pd.close()
+			}
+		}
+		if err != nil {
+			m.log.Warn("sandbox: cannot prepare an init; starts will spawn their own", "err", err)
+			return
+		}
+		select {
+		case m.kept <- pd:
+		case <-m.closing:
+			pd.close()
+			return
+		}
+	}
+}
+
+// drainKept releases the inits kept ready; keepInits must have stopped.
+func (m *Manager) drainKept() {
+	for {
+		select {
+		case pd := <-m.kept:
+			pd.close()
+		default:
+			return
+		}
+	}
+}
+
+// receiveListener takes the listener the init created inside the
+// environment's network namespace.
+func receiveListener(sock *os.File) (net.Listener, error) {
+	buf := make([]byte, 1)
+	oob := make([]byte, unix.CmsgSpace(4))
+	_, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, 0)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) == 0 {
+		return nil, errors.Join(errors.New("no listener received"), err)
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) == 0 {
+		return nil, errors.Join(errors.New("no listener received"), err)
+	}
+	f := os.NewFile(uintptr(fds[0]), "runtime-api")
+	defer f.Close()
+	return net.FileListener(f)
+}

@@ -1,0 +1,231 @@
+package sandbox
+
+import (
+	"bufio"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// These tests need root: namespaces, mounts and cgroups. newManager skips
+// them, saying so, when not root.
+
+func TestIsolatedView(t *testing.T) {
+	m := newManager(t, "auto")
+	sibling := t.TempDir()
+	if err := os.WriteFile(filepath.Join(sibling, "secret"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out buffer
+	s := spec(m, &out, "probe")
+	hidden := []string{m.opts.StateDir, sibling, sibling + "/secret", codeDir, "/root", "/work", "/home", "/sys/fs/cgroup"}
+	s.Env = append(s.Env, "PROBE_PATHS="+strings.Join(hidden, ":"))
+	p := start(t, m, s)
+	waitDone(t, p)
+	if err := p.ExitError(); err != nil {
+		t.Fatalf("probe failed: %v\n%s", err, out.String())
+	}
+	got := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	for sc.Scan() {
+		for _, f := range strings.Fields(sc.Text()) {
+			if k, v, ok := strings.Cut(f, "="); ok {
+				got[k] = v
+			}
+		}
+		if k, v, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "exists "), "="); ok && strings.HasPrefix(sc.Text(), "exists ") {
+			got["exists "+k] = v
+		}
+	}
+	want := map[string]string{
+		"pid":       "1",
+		"pids":      "1",
+		"uid":       "993",
+		"gid":       "990",
+		"writetask": "false",
+		"nofile":    "1024",
+		"CapEff:":   "",
+		"hostname":  "localhost",
+		"python":    "true",
+	}
+	for k, v := range want {
+		if k == "CapEff:" {
+			if !strings.Contains(out.String(), "CapEff:0000000000000000") || !strings.Contains(out.String(), "NoNewPrivs:1") {
+				t.Errorf("capabilities or no_new_privs not dropped:\n%s", out.String())
+			}
+			continue
+		}
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	for _, h := range hidden {
+		if got["exists "+h] != "false" {
+			t.Errorf("%s visible inside the environment (%q)", h, got["exists "+h])
+		}
+	}
+}
+
+func TestIsolatedMemoryLimit(t *testing.T) {
+	m := newManager(t, "auto")
+	var out buffer
+	s := spec(m, &out, "mem", "200")
+	s.MemoryMB = 48
+	p := start(t, m, s)
+	waitDone(t, p)
+	if err := p.ExitError(); err == nil || err.Error() != "signal: killed" {
+		t.Errorf("ExitError = %v, want signal: killed (output %q)", err, out.String())
+	}
+	if !p.OOMKilled() {
+		t.Error("OOMKilled = false")
+	}
+	if peak := p.MaxMemoryBytes(); peak < 40<<20 || peak > 49<<20 {
+		t.Errorf("MaxMemoryBytes = %d, want near the 48 MB limit", peak)
+	}
+}
+
+func TestIsolatedPidsLimit(t *testing.T) {
+	m := newManager(t, "auto")
+	var out buffer
+	s := spec(m, &out, "forkbomb")
+	s.MemoryMB = 2048
+	p := start(t, m, s)
+	waitFor(t, "the fork bomb to give up", func() bool { return strings.Contains(out.String(), "spawned") })
+	if !strings.Contains(out.String(), "resource temporarily unavailable") {
+		t.Errorf("fork bomb was not stopped by the pids limit: %q", out.String())
+	}
+	if n := len(p.cg.pids()); n > pidsLimit {
+		t.Errorf("%d processes in the cgroup, limit %d", n, pidsLimit)
+	}
+	p.Stop(0)
+	if n := len(p.cg.pids()); n != 0 {
+		t.Errorf("%d processes left after Stop", n)
+	}
+}
+
+func TestIsolatedTmpFull(t *testing.T) {
+	m := newManager(t, "auto")
+	var out buffer
+	s := spec(m, &out, "filltmp")
+	s.EphemeralMB = 8
+	p := start(t, m, s)
+	waitDone(t, p)
+	if !strings.Contains(out.String(), "wrote 8 MB") || !strings.Contains(out.String(), "no space left on device") {
+		t.Errorf("filling /tmp: %q, want 8 MB then ENOSPC", out.String())
+	}
+}
+
+func TestIsolatedNetworkNone(t *testing.T) {
+	m := newManager(t, "auto")
+	var out buffer
+	s := spec(m, &out, "hello")
+	s.Network = "none"
+	p := start(t, m, s)
+	ln, addr := p.RuntimeAPI()
+	if addr != "127.0.0.1:9001" {
+		t.Errorf("addr = %q", addr)
+	}
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	waitDone(t, p)
+	if err := p.ExitError(); err != nil {
+		t.Errorf("bootstrap could not reach the Runtime API: %v %s", err, out.String())
+	}
+}
+
+// mountsUnder lists the host's mount points at or below dir.
+func mountsUnder(t *testing.T, dir string) []string {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], dir) {
+			out = append(out, f[4])
+		}
+	}
+	return out
+}
+
+func TestIsolatedNoLeftovers(t *testing.T) {
+	m := newManager(t, "auto")
+	p := start(t, m, spec(m, nil, "tree"))
+	time.Sleep(20 * time.Millisecond)
+	dirs := p.cg.dirs
+	p.Stop(0)
+	for _, d := range dirs {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("cgroup %s still exists (%v)", d, err)
+		}
+	}
+	if mps := mountsUnder(t, m.opts.StateDir); len(mps) > 0 {
+		t.Errorf("mounts left: %v", mps)
+	}
+	if st := procState(p.Pid()); st != 0 {
+		t.Errorf("bootstrap pid %d still present in state %c", p.Pid(), st)
+	}
+}
+
+func TestIsolatedNewCleansLeftovers(t *testing.T) {
+	m := newManager(t, "auto")
+	state := m.opts.StateDir
+	// A leftover cgroup holding a live process and a leftover mount.
+	cg, err := m.cg.create("leftover")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cg.apply(limits{memoryBytes: 64 << 20, pids: 10, cpuShares: 100}); err != nil {
+		t.Fatal(err)
+	}
+	sleeper := exec.Command("/bin/sleep", "60")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sleeper.Process.Kill()
+	for _, f := range cg.procsFiles() {
+		if err := writeFile(f, strconv.Itoa(sleeper.Process.Pid)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cg.freeze(true); err != nil {
+		t.Fatal(err)
+	}
+	mp := filepath.Join(state, "leftover")
+	if err := os.Mkdir(mp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", mp, "tmpfs", 0, "size=1m"); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := New(Options{StateDir: state, CgroupParent: testCgroupParent, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	if err := sleeper.Wait(); err == nil || err.Error() != "signal: killed" {
+		t.Errorf("leftover process: %v, want killed", err)
+	}
+	for _, d := range cg.dirs {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("leftover cgroup %s still exists", d)
+		}
+	}
+	if mps := mountsUnder(t, state); len(mps) > 0 {
+		t.Errorf("leftover mounts: %v", mps)
+	}
+	if _, err := os.Stat(mp); !os.IsNotExist(err) {
+		t.Errorf("leftover dir %s still exists", mp)
+	}
+}

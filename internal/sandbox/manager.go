@@ -1,0 +1,289 @@
+package sandbox
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Options configure a Manager. The zero value of every field is a default.
+type Options struct {
+	// StateDir is scratch space for the sandbox: the mount point of the
+	// environments' roots and the records of plain-mode process groups.
+	// Default: a "hearth-sandbox" directory under os.TempDir().
+	StateDir string
+	// Isolation is "auto" (default: isolate when running as root and the
+	// kernel allows it, else plain processes) or "off".
+	Isolation string
+	// CgroupParent is the cgroup below which every environment's cgroup is
+	// created. Default "hearth".
+	CgroupParent string
+	// Network is the default network mode of environments: "host" (default)
+	// or "none" (a private network namespace with only loopback).
+	Network string
+	// UID and GID are the unprivileged identity of isolated bootstraps.
+	// Default 993 and 990 (Lambda's sbx_user1051).
+	UID, GID int
+	// HardCPU also sets a CFS quota proportional to memory, not only a weight.
+	HardCPU bool
+	// InitPath is the binary re-executed as the sandbox init; it must call
+	// Init first thing. Default: os.Executable().
+	InitPath string
+	// Prestart is how many isolated inits are kept ready in their
+	// namespaces and cgroups, with the shared part of the root already
+	// mounted, so that a host-network Start only completes one. Default 1;
+	// negative: none (every Start spawns its own init).
+	Prestart int
+	// Logger receives the mode warning and cleanup messages. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+const (
+	defaultUID        = 993
+	defaultGID        = 990
+	pidsLimit         = 1024
+	nofileLimit       = 1024
+	mbPerVCPU         = 1769
+	defaultMemoryMB   = 128
+	defaultEphemeral  = 512
+	runtimeAPIEnvName = "AWS_LAMBDA_RUNTIME_API"
+)
+
+// Manager starts environments. It is safe for concurrent use.
+type Manager struct {
+	opts     Options
+	log      *slog.Logger
+	isolated bool
+	cg       *cgroupFS // nil when plain
+	rootDir  string    // mount point of the isolated roots (inside each mount namespace)
+	procsDir string    // records of running environments, for cleanup after a crash
+
+	seq        atomic.Uint64 // names placeholder cgroups
+	kept       chan *pending // inits ready for Start (isolated, Prestart >= 1)
+	closing    chan struct{} // closed by Close to stop keepInits
+	keeperDone chan struct{} // closed when keepInits has returned
+	closeOnce  sync.Once
+
+	mu      sync.Mutex // guards closed and running
+	closed  bool
+	running map[*Process]struct{}
+}
+
+// New detects what the machine supports, removes what a previous run of
+// Hearth left behind, and returns a Manager. When it does not isolate it
+// logs one warning listing what is not enforced.
+func New(opts Options) (*Manager, error) {
+	if opts.StateDir == "" {
+		opts.StateDir = filepath.Join(os.TempDir(), "hearth-sandbox")
+	}
+	if opts.Isolation == "" {
+		opts.Isolation = "auto"
+	}
+	if opts.CgroupParent == "" {
+		opts.CgroupParent = "hearth"
+	}
+	if opts.Network == "" {
+		opts.Network = "host"
+	}
+	if opts.UID == 0 {
+		opts.UID = defaultUID
+	}
+	if opts.GID == 0 {
+		opts.GID = defaultGID
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	switch {
+	case opts.Isolation != "auto" && opts.Isolation != "off":
+		return nil, fmt.Errorf("sandbox: isolation %q: want auto or off", opts.Isolation)
+	case opts.Network != "host" && opts.Network != "none":
+		return nil, fmt.Errorf("sandbox: network %q: want host or none", opts.Network)
+	}
+	abs, err := filepath.Abs(opts.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: state dir: %w", err)
+	}
+	opts.StateDir = abs
+	m := &Manager{
+		opts:     opts,
+		log:      opts.Logger,
+		rootDir:  filepath.Join(abs, "root"),
+		procsDir: filepath.Join(abs, "procs"),
+		running:  map[*Process]struct{}{},
+	}
+	for _, d := range []string{m.rootDir, m.procsDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("sandbox: create state dir: %w", err)
+		}
+	}
+	// The roots are mounted over rootDir; the bootstrap (not root) must be
+	// able to traverse to nothing else, so the state dir stays 0700.
+	reason := "isolation is off"
+	if opts.Isolation == "auto" {
+		reason = m.detect()
+	}
+	m.cleanup()
+	m.closing, m.keeperDone = make(chan struct{}), make(chan struct{})
+	if m.isolated && opts.Prestart >= 0 {
+		m.kept = make(chan *pending, max(opts.Prestart, 1)-1)
+		go m.keepInits()
+	} else {
+		close(m.keeperDone)
+	}
+	if !m.isolated {
+		m.log.Warn("sandbox: environments run as plain processes; NOT enforced: "+
+			"namespaces (functions see the host's files and processes), read-only /var/task, "+
+			"/tmp size, memory limit, pids limit, CPU share, unprivileged uid, network \"none\"; "+
+			"freezing uses SIGSTOP", "reason", reason)
+	}
+	return m, nil
+}
+
+// detect decides whether to isolate and returns why not when it does not.
+func (m *Manager) detect() string {
+	if os.Geteuid() != 0 {
+		return "not running as root"
+	}
+	for _, ns := range []string{"mnt", "pid", "ipc", "uts"} {
+		if _, err := os.Stat("/proc/self/ns/" + ns); err != nil {
+			return "kernel lacks " + ns + " namespaces"
+		}
+	}
+	cg, err := detectCgroups(m.opts.CgroupParent)
+	if err != nil {
+		return err.Error()
+	}
+	init := m.opts.InitPath
+	if init == "" {
+		if init, err = os.Executable(); err != nil {
+			return "cannot find the init binary: " + err.Error()
+		}
+	}
+	m.opts.InitPath = init
+	m.cg, m.isolated = cg, true
+	return ""
+}
+
+// Isolated reports whether environments run isolated.
+func (m *Manager) Isolated() bool { return m.isolated }
+
+// View returns the paths under which the bootstrap sees the code and the
+// runtime directory: /var/task and /var/runtime when isolated, the host
+// directories themselves otherwise.
+func (m *Manager) View(codeDir, runtimeDir string) (taskRoot, runtimeRoot string) {
+	if m.isolated {
+		return "/var/task", "/var/runtime"
+	}
+	return codeDir, runtimeDir
+}
+
+// Close stops every environment still running (without grace) and waits.
+// Start fails with ErrClosed afterwards.
+func (m *Manager) Close() error {
+	m.closeOnce.Do(func() {
+		close(m.closing)
+		<-m.keeperDone
+		m.drainKept()
+	})
+	m.mu.Lock()
+	m.closed = true
+	procs := make([]*Process, 0, len(m.running))
+	for p := range m.running {
+		procs = append(procs, p)
+	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.Stop(0) }()
+	}
+	wg.Wait()
+	return nil
+}
+
+// Start runs the bootstrap of a new environment. It returns once the
+// bootstrap has been executed (isolated: inside its namespaces and cgroup).
+func (m *Manager) Start(spec Spec) (*Process, error) {
+	if err := m.check(&spec); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, ErrClosed
+	}
+	m.mu.Unlock()
+	var (
+		p   *Process
+		err error
+	)
+	if m.isolated {
+		p, err = m.startIsolated(spec)
+	} else {
+		p, err = m.startPlain(spec)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("start environment %s: %w", spec.ID, err)
+	}
+	m.mu.Lock()
+	m.running[p] = struct{}{}
+	m.mu.Unlock()
+	return p, nil
+}
+
+func (m *Manager) forget(p *Process) {
+	m.mu.Lock()
+	delete(m.running, p)
+	m.mu.Unlock()
+}
+
+func (m *Manager) check(spec *Spec) error {
+	if spec.ID == "" || strings.ContainsAny(spec.ID, "/\x00") || spec.ID == "." || spec.ID == ".." {
+		return fmt.Errorf("%w: id %q", ErrInvalidSpec, spec.ID)
+	}
+	if spec.Path == "" {
+		return fmt.Errorf("%w: %s: empty path", ErrInvalidSpec, spec.ID)
+	}
+	if spec.CodeDir == "" {
+		return fmt.Errorf("%w: %s: empty code dir", ErrInvalidSpec, spec.ID)
+	}
+	if spec.MemoryMB <= 0 {
+		spec.MemoryMB = defaultMemoryMB
+	}
+	if spec.EphemeralMB <= 0 {
+		spec.EphemeralMB = defaultEphemeral
+	}
+	if spec.Network == "" {
+		spec.Network = m.opts.Network
+	}
+	switch spec.Network {
+	case "host":
+	case "none":
+		if !m.isolated {
+			return fmt.Errorf("%w: network none needs isolation", ErrUnsupported)
+		}
+	default:
+		return fmt.Errorf("%w: %s: network %q", ErrInvalidSpec, spec.ID, spec.Network)
+	}
+	if spec.Output == nil {
+		spec.Output = io.Discard
+	}
+	return nil
+}
+
+// withRuntimeAPI returns env with AWS_LAMBDA_RUNTIME_API set to addr.
+func withRuntimeAPI(env []string, addr string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, runtimeAPIEnvName+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, runtimeAPIEnvName+"="+addr)
+}

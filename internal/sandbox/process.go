@@ -1,0 +1,320 @@
+package sandbox
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Spec describes one environment to start.
+type Spec struct {
+	// ID is the environment's unique id; it names its cgroup.
+	ID string
+	// CodeDir is the host directory with the unpacked code, read-only at
+	// /var/task when isolated.
+	CodeDir string
+	// RuntimeDir optionally holds Hearth's managed-runtime bootstraps,
+	// read-only at /var/runtime when isolated.
+	RuntimeDir string
+	// Path is the program to execute, as the bootstrap sees it (see
+	// Manager.View), e.g. /var/task/bootstrap or /usr/bin/python3.
+	Path string
+	// Args are argv[1:].
+	Args []string
+	// Env is the complete environment; Start adds AWS_LAMBDA_RUNTIME_API.
+	Env []string
+	// MemoryMB is the memory limit (swap off); exceeding it OOM-kills.
+	// Default 128.
+	MemoryMB int
+	// EphemeralMB is the size of the writable /tmp. Default 512.
+	EphemeralMB int
+	// Network is "host" or "none"; "" means the Manager's default.
+	Network string
+	// Output receives stdout and stderr of the whole tree through one pipe,
+	// so it sees one write at a time. Default: discarded.
+	Output io.Writer
+}
+
+// Process is one running environment: the bootstrap and everything it starts.
+type Process struct {
+	m    *Manager
+	id   string
+	cmd  *exec.Cmd
+	pid  int
+	ln   net.Listener
+	addr string
+	cg   *cgroup // nil in plain mode
+	// record is the plain-mode file naming the process group, for cleanup
+	// after a crash of Hearth.
+	record string
+
+	outDone chan struct{} // closed when the output copier has finished
+	outR    *os.File      // read end of the output pipe; nil when none
+
+	done     chan struct{} // closed after exitErr, oom and peak are set
+	exitErr  error
+	stopOnce sync.Once
+
+	mu     sync.Mutex // guards frozen, oom and peak
+	frozen bool
+	oom    bool
+	peak   uint64
+}
+
+// Pid is the host PID of the bootstrap (the PID 1 of its namespace when
+// isolated).
+func (p *Process) Pid() int { return p.pid }
+
+// RuntimeAPI returns the listener on which Hearth serves this environment's
+// Runtime API and the address the bootstrap finds in AWS_LAMBDA_RUNTIME_API.
+// Stop closes the listener.
+func (p *Process) RuntimeAPI() (ln net.Listener, addr string) { return p.ln, p.addr }
+
+// Done is closed when the bootstrap process has exited.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// ExitError is, after Done, nil for a zero exit status or the exec error
+// ("exit status N", "signal: killed").
+func (p *Process) ExitError() error {
+	select {
+	case <-p.done:
+		return p.exitErr
+	default:
+		return nil
+	}
+}
+
+// OOMKilled reports whether the environment hit its memory limit and the
+// kernel killed a process of it. Always false in plain mode.
+func (p *Process) OOMKilled() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.oom && p.cg != nil {
+		p.oom = p.cg.oomKilled()
+	}
+	return p.oom
+}
+
+// MaxMemoryBytes is the peak memory of the environment: the cgroup's peak
+// when isolated, the bootstrap's peak resident set in plain mode.
+func (p *Process) MaxMemoryBytes() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var now uint64
+	if p.cg != nil {
+		now = p.cg.peak()
+	} else {
+		now = vmHWM(p.pid)
+	}
+	p.peak = max(p.peak, now)
+	return p.peak
+}
+
+// Freeze stops every process of the environment and returns when they are
+// stopped: the cgroup freezer when isolated, SIGSTOP to the process group
+// otherwise.
+func (p *Process) Freeze() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var err error
+	if p.cg != nil {
+		err = p.cg.freeze(true)
+	} else {
+		err = stopGroup(p.pid)
+	}
+	if err != nil {
+		return fmt.Errorf("freeze environment %s: %w", p.id, err)
+	}
+	p.frozen = true
+	return nil
+}
+
+// Thaw resumes a frozen environment.
+func (p *Process) Thaw() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.thawLocked(); err != nil {
+		return fmt.Errorf("thaw environment %s: %w", p.id, err)
+	}
+	return nil
+}
+
+func (p *Process) thawLocked() error {
+	var err error
+	if p.cg != nil {
+		err = p.cg.freeze(false)
+	} else {
+		err = syscall.Kill(-p.pid, syscall.SIGCONT)
+		if err == syscall.ESRCH {
+			err = nil
+		}
+	}
+	if err == nil {
+		p.frozen = false
+	}
+	return err
+}
+
+// Stop ends the environment: SIGTERM to the tree, SIGKILL after grace, wait
+// for the bootstrap, then remove the cgroup and close the Runtime API
+// listener. It is safe to call more than once and concurrently; every call
+// returns after the cleanup.
+func (p *Process) Stop(grace time.Duration) {
+	p.stopOnce.Do(func() {
+		select {
+		case <-p.done:
+		default:
+			p.terminate()
+			if grace > 0 {
+				t := time.NewTimer(grace)
+				select {
+				case <-p.done:
+				case <-t.C:
+				}
+				t.Stop()
+			}
+			p.kill()
+		}
+		<-p.done
+		p.cleanup()
+	})
+}
+
+// terminate sends SIGTERM to the tree, resuming it first so the signal is
+// seen at once.
+func (p *Process) terminate() {
+	p.mu.Lock()
+	if p.frozen {
+		_ = p.thawLocked()
+	}
+	p.mu.Unlock()
+	if p.cg == nil {
+		_ = syscall.Kill(-p.pid, syscall.SIGTERM)
+		return
+	}
+	for _, pid := range p.cg.pids() {
+		if pid != p.pid {
+			_ = syscall.Kill(pid, syscall.SIGTERM)
+		}
+	}
+	// The kernel drops signals a namespace's PID 1 does not handle; an
+	// ordinary process would have died of SIGTERM, so do that instead.
+	if handlesSignal(p.pid, syscall.SIGTERM) {
+		_ = syscall.Kill(p.pid, syscall.SIGTERM)
+	} else {
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	}
+}
+
+// kill sends SIGKILL to the whole tree. Killing an isolated PID 1 makes the
+// kernel kill the rest of its namespace.
+func (p *Process) kill() {
+	if p.cg == nil {
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+		return
+	}
+	_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	p.mu.Lock()
+	if p.frozen {
+		_ = p.thawLocked() // frozen tasks do not die until thawed
+	}
+	p.mu.Unlock()
+}
+
+// wait reaps the bootstrap and records how it ended. Owned by Start; it
+// ends when the bootstrap exits.
+func (p *Process) wait() {
+	err := p.cmd.Wait()
+	p.mu.Lock()
+	if p.cg != nil {
+		p.oom = p.oom || p.cg.oomKilled()
+		p.peak = max(p.peak, p.cg.peak())
+	} else if st := p.cmd.ProcessState; st != nil {
+		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
+			p.peak = max(p.peak, uint64(ru.Maxrss)*1024)
+		}
+	}
+	p.mu.Unlock()
+	p.exitErr = err
+	close(p.done)
+}
+
+// cleanup runs once the bootstrap is gone.
+func (p *Process) cleanup() {
+	if p.cg == nil {
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL) // stragglers of the group
+	} else {
+		p.emptyCgroup()
+		p.mu.Lock()
+		p.oom = p.oom || p.cg.oomKilled()
+		p.peak = max(p.peak, p.cg.peak())
+		p.mu.Unlock()
+		if err := p.cg.remove(); err != nil {
+			p.m.log.Warn("sandbox: cgroup not removed", "env", p.id, "err", err)
+		}
+	}
+	if p.record != "" {
+		_ = os.Remove(p.record)
+	}
+	_ = p.ln.Close()
+	if p.outR != nil {
+		// Everything that could write is dead; a writer that escaped the
+		// process group could hold the pipe, so do not wait for ever.
+		select {
+		case <-p.outDone:
+		case <-time.After(200 * time.Millisecond):
+			_ = p.outR.Close()
+			<-p.outDone
+		}
+	}
+	p.m.forget(p)
+}
+
+// emptyCgroup kills whatever is still in the cgroup. With a PID namespace
+// the kernel has already done so; this covers a cgroup whose PID 1 never
+// ran.
+func (p *Process) emptyCgroup() {
+	for i := 0; i < 500; i++ {
+		pids := p.cg.pids()
+		if len(pids) == 0 {
+			return
+		}
+		if i == 0 {
+			_ = p.cg.freeze(false)
+		}
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// setOutput points the child's stdout and stderr at one pipe (or at w
+// itself when it is a file) and returns the end to close after the start.
+func (p *Process) setOutput(cmd *exec.Cmd, w io.Writer) (childEnd *os.File, err error) {
+	p.outDone = make(chan struct{})
+	if f, ok := w.(*os.File); ok {
+		cmd.Stdout, cmd.Stderr = f, f
+		close(p.outDone)
+		return nil, nil
+	}
+	r, wr, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("output pipe: %w", err)
+	}
+	cmd.Stdout, cmd.Stderr = wr, wr
+	p.outR = r
+	return wr, nil
+}
+
+// copyOutput forwards the output pipe to w. Owned by the Process; it ends
+// when the last writer is gone or cleanup closes the pipe.
+func (p *Process) copyOutput(w io.Writer) {
+	defer close(p.outDone)
+	_, _ = io.Copy(w, p.outR)
+}

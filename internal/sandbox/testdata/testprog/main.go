@@ -1,0 +1,142 @@
+// Command testprog is the bootstrap the sandbox tests run: one small static
+// program whose first argument picks a behaviour.
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		os.Exit(2)
+	}
+	arg := func(i int) string {
+		if len(os.Args) > i {
+			return os.Args[i]
+		}
+		return ""
+	}
+	switch os.Args[1] {
+	case "exit":
+		n, _ := strconv.Atoi(arg(2))
+		fmt.Println("exiting", n)
+		os.Exit(n)
+	case "hello":
+		// Reach the Runtime API the way a bootstrap does, then leave.
+		c, err := net.Dial("tcp", os.Getenv("AWS_LAMBDA_RUNTIME_API"))
+		if err != nil {
+			fmt.Println("dial:", err)
+			os.Exit(1)
+		}
+		c.Close()
+	case "sleep":
+		fmt.Println("ready")
+		time.Sleep(time.Hour)
+	case "counter":
+		// Print an increasing counter; a frozen process prints nothing.
+		for i := 0; ; i++ {
+			fmt.Println(i)
+			time.Sleep(2 * time.Millisecond)
+		}
+	case "tree":
+		// A child and a grandchild that ignore SIGTERM, to check that the
+		// whole tree dies.
+		signalIgnore()
+		cmd := exec.Command(os.Args[0], "tree-child")
+		cmd.Stdout = os.Stdout
+		if err := cmd.Start(); err != nil {
+			fmt.Println("spawn:", err)
+		}
+		time.Sleep(time.Hour)
+	case "tree-child":
+		signalIgnore()
+		fmt.Printf("child %d\n", os.Getpid())
+		time.Sleep(time.Hour)
+	case "probe":
+		probe()
+	case "mem":
+		mb, _ := strconv.Atoi(arg(2))
+		var keep [][]byte
+		for i := 0; i < mb; i++ {
+			b := make([]byte, 1<<20)
+			for j := range b {
+				b[j] = 1
+			}
+			keep = append(keep, b)
+		}
+		fmt.Println("allocated", len(keep))
+	case "forkbomb":
+		n := 0
+		var err error
+		for i := 0; i < 2000; i++ {
+			cmd := exec.Command(os.Args[0], "sleep")
+			if err = cmd.Start(); err != nil {
+				break
+			}
+			n++
+		}
+		fmt.Printf("spawned %d err=%v\n", n, err)
+	case "filltmp":
+		f, err := os.Create("/tmp/fill")
+		if err != nil {
+			fmt.Println("create:", err)
+			os.Exit(1)
+		}
+		buf := make([]byte, 1<<20)
+		total := 0
+		for {
+			n, err := f.Write(buf)
+			total += n
+			if err != nil {
+				fmt.Printf("wrote %d MB err=%v\n", total>>20, err)
+				break
+			}
+		}
+	}
+}
+
+func signalIgnore() { signal.Ignore(syscall.SIGTERM) }
+
+// probe prints facts about the environment as key=value lines.
+func probe() {
+	var pids []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, e.Name())
+		}
+	}
+	fmt.Printf("pid=%d\n", os.Getpid())
+	fmt.Printf("pids=%s\n", strings.Join(pids, ","))
+	fmt.Printf("uid=%d gid=%d\n", os.Getuid(), os.Getgid())
+	err := os.WriteFile("/var/task/written", []byte("x"), 0o644)
+	fmt.Printf("writetask=%v\n", err == nil)
+	for _, p := range strings.Split(os.Getenv("PROBE_PATHS"), ":") {
+		if p == "" {
+			continue
+		}
+		_, err := os.Stat(p)
+		fmt.Printf("exists %s=%v\n", p, err == nil)
+	}
+	var rl syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
+	fmt.Printf("nofile=%d\n", rl.Cur)
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "CapEff:") || strings.HasPrefix(l, "NoNewPrivs:") {
+			fmt.Println(strings.Join(strings.Fields(l), ""))
+		}
+	}
+	h, _ := os.Hostname()
+	fmt.Printf("hostname=%s\n", h)
+	_, err = os.Stat("/usr/bin/python3")
+	fmt.Printf("python=%v\n", err == nil)
+}

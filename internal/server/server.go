@@ -1,0 +1,163 @@
+// Package server wires Hearth's packages into one running server: it opens
+// the data dir, the metadata store and the code store, prepares the
+// sandbox, the managed runtimes and the environment pool, and serves the
+// API until its context ends. cmd/hearth and the end-to-end tests use it.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hearth-run/hearth/internal/api"
+	"github.com/hearth-run/hearth/internal/api/sigv4"
+	"github.com/hearth-run/hearth/internal/codestore"
+	"github.com/hearth-run/hearth/internal/config"
+	"github.com/hearth-run/hearth/internal/credentials"
+	"github.com/hearth-run/hearth/internal/invoke"
+	"github.com/hearth-run/hearth/internal/logs"
+	"github.com/hearth-run/hearth/internal/pool"
+	"github.com/hearth-run/hearth/internal/runtimes"
+	"github.com/hearth-run/hearth/internal/sandbox"
+	"github.com/hearth-run/hearth/internal/store"
+)
+
+// Server is a running Hearth.
+type Server struct {
+	Config      config.Config
+	Credentials credentials.Credentials
+	// GeneratedCredentials is true when this start created the credentials.
+	GeneratedCredentials bool
+
+	log      *slog.Logger
+	listener net.Listener
+	http     *http.Server
+	store    *store.Store
+	sandbox  *sandbox.Manager
+	pool     *pool.Pool
+	invoker  *invoke.Invoker
+}
+
+// New opens the data dir and prepares every part of the server; Serve then
+// answers requests. On error everything opened so far is closed again.
+func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
+	s := &Server{Config: cfg, log: log}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	dir := cfg.DataDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	s.store, err = store.Open(filepath.Join(dir, "hearth.db"), nil)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("data dir %s is locked by another running Hearth; stop it or choose another --data-dir", dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.Credentials, s.GeneratedCredentials, err = credentials.Ensure(dir, cfg.AccessKeyID, cfg.SecretAccessKey)
+	if err != nil {
+		return nil, err
+	}
+	code, err := codestore.Open(codestore.Options{Dir: filepath.Join(dir, "code")})
+	if err != nil {
+		return nil, err
+	}
+	runtimeDir := filepath.Join(dir, "runtime")
+	if err := runtimes.Install(runtimeDir); err != nil {
+		return nil, fmt.Errorf("install managed runtimes: %w", err)
+	}
+	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs")})
+	if err != nil {
+		return nil, err
+	}
+	s.sandbox, err = sandbox.New(sandbox.Options{
+		StateDir: filepath.Join(dir, "sandbox"), Isolation: cfg.Isolation, Network: cfg.Network, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.pool = pool.New(pool.Options{
+		Sandbox: s.sandbox, Logs: logStore, IdleTimeout: cfg.IdleTimeout,
+		AccountLimit: cfg.ConcurrencyLimit, Logger: log,
+	})
+	s.invoker = invoke.New(invoke.Options{
+		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
+		Region: cfg.Region, Account: cfg.AccountID, Logger: log,
+	})
+	creds := s.Credentials
+	verifier := sigv4.New(sigv4.Options{Lookup: func(id string) (string, bool) {
+		if id == creds.AccessKeyID {
+			return creds.SecretAccessKey, true
+		}
+		return "", false
+	}})
+	urlKey := make([]byte, 32)
+	_, _ = rand.Read(urlKey)
+	handler := api.New(api.Options{
+		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
+		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
+		URLKey: urlKey, Logger: log,
+	})
+	s.listener, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	return s, nil
+}
+
+// Addr is the address the API listens on.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Pool returns the environment pool, for inspection.
+func (s *Server) Pool() *pool.Pool { return s.pool }
+
+// Serve answers requests until ctx ends, then lets in-flight requests
+// finish, stops every environment and closes the data dir.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.listener) }()
+	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
+		"isolated", s.sandbox.Isolated(), "region", s.Config.Region)
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		s.log.Info("shutting down; waiting for in-flight requests")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		err = s.http.Shutdown(shutdownCtx)
+		cancel()
+		<-errc
+	}
+	s.close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (s *Server) close() {
+	if s.listener != nil && s.http == nil {
+		s.listener.Close()
+	}
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	if s.sandbox != nil {
+		s.sandbox.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+}

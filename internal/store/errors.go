@@ -1,0 +1,10 @@
+package store
+
+import "errors"
+
+// Sentinels returned (wrapped with the names involved) by Store methods.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+	ErrLocked   = errors.New("database is locked by another running Hearth")
+)

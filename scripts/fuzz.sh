@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target of the module for a short time each.
+# Usage: scripts/fuzz.sh [duration per target, default 10s]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzztime="${1:-10s}"
+go list -f '{{.Dir}} {{.ImportPath}}' ./... | while read -r dir pkg; do
+  for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    echo "fuzz $pkg $target ($fuzztime)"
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+  done
+done
