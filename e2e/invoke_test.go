@@ -156,7 +156,7 @@ func TestSeedPatterns(t *testing.T) {
 		}
 		// A configuration update too.
 		if _, err := c.UpdateFunctionConfiguration(context.Background(), &lambda.UpdateFunctionConfigurationInput{
-			FunctionName: aws.String("seed-update"), Environment: &types.Environment{Variables: map[string]string{"X": "1"}}}); err != nil {
+			FunctionName: aws.String("seed-update"), Environment: &types.Environment{Variables: map[string]string{"XY": "1"}}}); err != nil {
 			t.Fatal(err)
 		}
 		if r := invoke(t, c, "seed-update", map[string]any{}); !hasInitDuration(r.Log) {

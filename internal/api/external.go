@@ -21,6 +21,8 @@ func (s *Server) mapExternal(err error) *awsError {
 		return &awsError{Status: http.StatusTooManyRequests, Type: typeTooMany, Msg: "Rate Exceeded.", Reason: te.Reason}
 	case errors.Is(err, invoke.ErrFunctionNotFound):
 		return errorf(http.StatusNotFound, typeNotFound, "Function not found: "+afterColon(err))
+	case errors.Is(err, invoke.ErrAsyncPayloadTooLarge):
+		return errorf(http.StatusRequestEntityTooLarge, typeTooLarge, "Request must be smaller than 1048576 bytes for the InvokeFunction operation")
 	case errors.Is(err, invoke.ErrEventUnsupported):
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Asynchronous invocation (InvocationType Event) is not enabled on this Hearth server.")
 	case errors.Is(err, codestore.ErrZipTooLarge):

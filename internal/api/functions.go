@@ -21,6 +21,7 @@ type createFunctionInput struct {
 	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
 	Architectures    []string          `json:"Architectures"`
 	Tags             map[string]string `json:"Tags"`
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
 	PackageType      string            `json:"PackageType"`
 	Code             struct {
 		ZipFile  []byte `json:"ZipFile"`
@@ -62,6 +63,12 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 	}
 	if in.EphemeralStorage != nil {
 		c.EphemeralMB = in.EphemeralStorage.Size
+	}
+	if in.DeadLetterConfig != nil {
+		if err := s.checkDestination(in.DeadLetterConfig.TargetArn); err != nil {
+			return err
+		}
+		c.DeadLetterARN = in.DeadLetterConfig.TargetArn
 	}
 	c.ApplyDefaults()
 	if in.Timeout != nil && *in.Timeout == 0 {

@@ -30,6 +30,10 @@ type Store interface {
 	DeleteFunction(name string) error
 	ListFunctions(marker string, max int) ([]*function.Function, string, error)
 	CodeInUse(sha string) bool
+	PutEventInvokeConfig(name, qualifier string, change func(*function.EventInvokeConfig, bool) error) (*function.EventInvokeConfig, error)
+	EventInvokeConfig(name, qualifier string) (*function.EventInvokeConfig, error)
+	DeleteEventInvokeConfig(name, qualifier string) error
+	ListEventInvokeConfigs(name string) ([]*function.EventInvokeConfig, error)
 }
 
 // CodeStore keeps code packages by content.
@@ -116,6 +120,12 @@ func (s *Server) routes() {
 	s.handle("PUT "+fn+"/{name}/configuration", "UpdateFunctionConfiguration", maxSmallRequest, s.updateFunctionConfiguration)
 	s.handle("PUT "+fn+"/{name}/code", "UpdateFunctionCode", maxManageRequest, s.updateFunctionCode)
 	s.handle("POST "+fn+"/{name}/invocations", "InvokeFunction", maxInvokeRequest, s.invoke)
+	eic := "/2019-09-25/functions/{name}/event-invoke-config"
+	s.handle("PUT "+eic, "PutFunctionEventInvokeConfig", maxSmallRequest, s.putEventInvokeConfig(true))
+	s.handle("POST "+eic, "UpdateFunctionEventInvokeConfig", maxSmallRequest, s.putEventInvokeConfig(false))
+	s.handle("GET "+eic, "GetFunctionEventInvokeConfig", maxSmallRequest, s.getEventInvokeConfig)
+	s.handle("DELETE "+eic, "DeleteFunctionEventInvokeConfig", maxSmallRequest, s.deleteEventInvokeConfig)
+	s.handle("GET "+eic+"/list", "ListFunctionEventInvokeConfigs", maxSmallRequest, s.listEventInvokeConfigs)
 	s.handle("POST /2017-03-31/tags/{arn}", "TagResource", maxSmallRequest, s.tagResource)
 	s.handle("DELETE /2017-03-31/tags/{arn}", "UntagResource", maxSmallRequest, s.untagResource)
 	s.handle("GET /2017-03-31/tags/{arn}", "ListTags", maxSmallRequest, s.listTags)
@@ -141,7 +151,10 @@ func (s *Server) handle(pattern, op string, limit int64, h handler) {
 			err = tooLarge
 		}
 		if err == nil {
-			_, err = s.opts.Verifier.Verify(r, body)
+			var id sigv4.Identity
+			if id, err = s.opts.Verifier.Verify(r, body); err == nil {
+				err = id.CheckService("lambda")
+			}
 		}
 		if err == nil {
 			err = h(w, r, body)

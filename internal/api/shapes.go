@@ -27,6 +27,7 @@ type functionConfiguration struct {
 	CodeSha256       string            `json:"CodeSha256"`
 	Version          string            `json:"Version"`
 	Environment      *environment      `json:"Environment,omitempty"`
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
 	TracingConfig    map[string]string `json:"TracingConfig"`
 	RevisionId       string            `json:"RevisionId"`
 	State            string            `json:"State"`
@@ -40,6 +41,10 @@ type functionConfiguration struct {
 
 type environment struct {
 	Variables map[string]string `json:"Variables"`
+}
+
+type deadLetterConfig struct {
+	TargetArn string `json:"TargetArn"`
 }
 
 type ephemeralStorage struct {
@@ -63,6 +68,9 @@ func (s *Server) configuration(c *function.Config) functionConfiguration {
 	}
 	if len(c.Environment) > 0 {
 		fc.Environment = &environment{Variables: c.Environment}
+	}
+	if c.DeadLetterARN != "" {
+		fc.DeadLetterConfig = &deadLetterConfig{TargetArn: c.DeadLetterARN}
 	}
 	return fc
 }

@@ -54,6 +54,7 @@ type updateConfigInput struct {
 	Runtime          *string           `json:"Runtime"`
 	Environment      *environment      `json:"Environment"`
 	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
 	RevisionId       string            `json:"RevisionId"`
 }
 
@@ -83,6 +84,12 @@ func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 		}
 		if in.EphemeralStorage != nil {
 			c.EphemeralMB = in.EphemeralStorage.Size
+		}
+		if in.DeadLetterConfig != nil {
+			if err := s.checkDestination(in.DeadLetterConfig.TargetArn); err != nil {
+				return "", err
+			}
+			c.DeadLetterARN = in.DeadLetterConfig.TargetArn
 		}
 		return "", c.Validate()
 	})

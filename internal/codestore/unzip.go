@@ -38,8 +38,11 @@ func newUnpacker(opts Options) *unpacker {
 // declared sizes, compression methods, symlink targets.
 func (u *unpacker) plan(data []byte) (*plan, error) {
 	r, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return nil, fmt.Errorf("%w: %v", ErrNotZip, err)
+	switch {
+	case errors.Is(err, zip.ErrFormat):
+		return nil, ErrNotZip
+	case err != nil && !errors.Is(err, zip.ErrInsecurePath):
+		return nil, fmt.Errorf("%w: %s", ErrNotZip, strings.TrimPrefix(err.Error(), "zip: "))
 	}
 	if len(r.File) > u.opts.MaxFiles {
 		return nil, fmt.Errorf("%w: %d entries, the limit is %d", ErrTooManyFiles, len(r.File), u.opts.MaxFiles)

@@ -39,8 +39,9 @@ type Config struct {
 	EphemeralMB      int               `json:"ephemeralMB"`
 	Environment      map[string]string `json:"environment,omitempty"`
 	Architectures    []string          `json:"architectures,omitempty"`
-	CodeSHA256       string            `json:"codeSHA256"` // hex digest of the zip: the code store address
-	CodeSha256Base64 string            `json:"codeSha256"` // base64 digest, as Lambda reports CodeSha256
+	DeadLetterARN    string            `json:"deadLetterARN,omitempty"` // DeadLetterConfig.TargetArn
+	CodeSHA256       string            `json:"codeSHA256"`              // hex digest of the zip: the code store address
+	CodeSha256Base64 string            `json:"codeSha256"`              // base64 digest, as Lambda reports CodeSha256
 	CodeSize         int64             `json:"codeSize"`
 	RevisionID       string            `json:"revisionID"`
 	LastModified     time.Time         `json:"lastModified"`
@@ -77,7 +78,7 @@ func (c *Config) Touch(now time.Time) {
 func (c Config) SameDeployment(o Config) bool {
 	if c.CodeSHA256 != o.CodeSHA256 || c.Runtime != o.Runtime || c.Handler != o.Handler ||
 		c.Role != o.Role || c.Description != o.Description || c.MemoryMB != o.MemoryMB ||
-		c.TimeoutSec != o.TimeoutSec || c.EphemeralMB != o.EphemeralMB ||
+		c.TimeoutSec != o.TimeoutSec || c.EphemeralMB != o.EphemeralMB || c.DeadLetterARN != o.DeadLetterARN ||
 		len(c.Environment) != len(o.Environment) {
 		return false
 	}
@@ -119,4 +120,16 @@ type Function struct {
 	Tags                map[string]string `json:"tags,omitempty"`
 	LastVersion         int               `json:"lastVersion"`                   // number of the last published version
 	ReservedConcurrency *int              `json:"reservedConcurrency,omitempty"` // nil = unreserved
+}
+
+// EventInvokeConfig is a function's (or one qualifier's) settings for
+// asynchronous invocation. Nil pointers mean Lambda's defaults.
+type EventInvokeConfig struct {
+	Function             string    `json:"function"`
+	Qualifier            string    `json:"qualifier"` // "$LATEST", a version or an alias
+	MaximumRetryAttempts *int      `json:"maximumRetryAttempts,omitempty"`
+	MaximumEventAgeSecs  *int      `json:"maximumEventAgeSecs,omitempty"`
+	OnSuccess            string    `json:"onSuccess,omitempty"` // destination ARN
+	OnFailure            string    `json:"onFailure,omitempty"` // destination ARN
+	LastModified         time.Time `json:"lastModified"`
 }

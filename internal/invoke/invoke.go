@@ -47,9 +47,11 @@ type Options struct {
 	Pool       *pool.Pool
 	Sandbox    Sandbox
 	RuntimeDir string // where runtimes.Install put the managed runtime bootstraps
-	Region     string
-	Account    string
-	Logger     *slog.Logger
+	// Queue accepts Event invocations; nil refuses them.
+	Queue   Enqueuer
+	Region  string
+	Account string
+	Logger  *slog.Logger
 }
 
 // Invoker runs invocations.
@@ -192,7 +194,7 @@ func (iv *Invoker) Invoke(ctx context.Context, req *Request) (*Result, error) {
 	case DryRun:
 		return &Result{Status: http.StatusNoContent, ExecutedVersion: vs.config.Version}, nil
 	case Event:
-		return nil, ErrEventUnsupported
+		return iv.enqueue(ctx, req, vs)
 	}
 	return iv.run(ctx, req, vs, function.NewUUID())
 }
@@ -240,6 +242,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		res.FunctionError = "Unhandled"
 		res.Payload, status = iv.failure(env, requestID, vs, err)
 	}
+	env.SyncOutput()
 	stream.End(requestID)
 	r := logs.Report{RequestID: requestID, Duration: elapsed, MemorySizeMB: vs.config.MemoryMB,
 		MaxMemoryUsedMB: int((env.MaxMemoryBytes() + (1<<20 - 1)) >> 20)}

@@ -102,6 +102,14 @@ func (e *Environment) Exited() (exited bool, oom bool, err error) {
 	}
 }
 
+// SyncOutput lets the log stream catch up with what the function wrote
+// before its invocation ended (waiting at most a few milliseconds).
+func (e *Environment) SyncOutput() {
+	if e.proc != nil {
+		e.proc.SyncOutput(10 * time.Millisecond)
+	}
+}
+
 // MaxMemoryBytes is the peak memory of the environment so far.
 func (e *Environment) MaxMemoryBytes() uint64 {
 	if e.proc == nil {

@@ -434,11 +434,11 @@ func (p *Pool) stop(env *Environment) {
 	}
 	env.frozen = false
 	env.mu.Unlock()
-	if env.proc != nil {
-		env.proc.Stop(p.opts.StopGrace) // thaws a frozen tree before signalling
-	}
 	if env.rapi != nil {
 		_ = env.rapi.Close()
+	}
+	if env.proc != nil {
+		env.proc.Stop(p.opts.StopGrace) // thaws a frozen tree before signalling
 	}
 	if env.cancel != nil {
 		env.cancel()

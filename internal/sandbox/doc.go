@@ -32,11 +32,23 @@
 //		...
 //	}
 //
-// The init is recognized by the HEARTH_SANDBOX_INIT environment variable,
-// which carries its configuration. An init never returns from Init: it
-// builds the root filesystem, joins its cgroup (v1) — or was cloned straight
-// into it (v2, CLONE_INTO_CGROUP) — drops privileges and executes the
-// bootstrap in place, or reports the failure to its parent and exits 127.
+// The init is recognized by the HEARTH_SANDBOX_INIT environment variable.
+// An init never returns from Init. It joins its cgroup (v1; on v2 it is
+// cloned straight into it with CLONE_INTO_CGROUP), mounts the part of the
+// root every environment shares, reports ready on its status pipe (fd 4),
+// reads its environment's configuration from fd 3, mounts /var/task,
+// /var/runtime and /tmp, pivots into the new root, drops privileges and
+// executes the bootstrap in place — or writes the failure on the status
+// pipe and exits 127.
+//
+// # Kept inits
+//
+// To keep namespace creation, cgroup creation and the init's own start off
+// the cold-start path, the Manager keeps Options.Prestart inits ready
+// (host network only), each waiting in a placeholder cgroup that Start
+// renames to the environment's ID before applying its limits. The CPU
+// weight and quota are applied once the bootstrap runs, so Hearth's setup
+// work is not slowed by a small function's CPU share on a busy machine.
 //
 // # PID 1
 //

@@ -168,7 +168,7 @@ func (m *Manager) spawnInit(network string) (pd *pending, err error) {
 	pd.cmd = &exec.Cmd{
 		Path:        m.opts.InitPath,
 		Args:        []string{"hearth-sandbox-init"},
-		Env:         []string{initEnv + "=" + string(js)},
+		Env:         []string{initEnv + "=" + string(js), "GOMAXPROCS=1", "GOGC=off"},
 		Stdout:      outW,
 		Stderr:      outW,
 		ExtraFiles:  extra,

@@ -6,9 +6,13 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Spec describes one environment to start.
@@ -55,6 +59,9 @@ type Process struct {
 
 	outDone chan struct{} // closed when the output copier has finished
 	outR    *os.File      // read end of the output pipe; nil when none
+	// outRead and outWritten count the bytes the copier has taken from the
+	// pipe and handed to the Output writer; SyncOutput compares them.
+	outRead, outWritten atomic.Int64
 
 	done     chan struct{} // closed after exitErr, oom and peak are set
 	exitErr  error
@@ -316,5 +323,59 @@ func (p *Process) setOutput(cmd *exec.Cmd, w io.Writer) (childEnd *os.File, err 
 // when the last writer is gone or cleanup closes the pipe.
 func (p *Process) copyOutput(w io.Writer) {
 	defer close(p.outDone)
-	_, _ = io.Copy(w, p.outR)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := p.outR.Read(buf)
+		if n > 0 {
+			p.outRead.Add(int64(n))
+			_, _ = w.Write(buf[:n])
+			p.outWritten.Add(int64(n))
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// SyncOutput waits, at most max, until everything the tree has written to
+// its stdout and stderr so far has reached the Output writer. Hearth calls
+// it at the end of an invocation so that a function's last log lines come
+// before the END and REPORT lines, as on Lambda.
+func (p *Process) SyncOutput(max time.Duration) {
+	if p.outR == nil {
+		return
+	}
+	deadline := time.Now().Add(max)
+	quiet := 0
+	for quiet < 2 && time.Now().Before(deadline) {
+		select {
+		case <-p.outDone:
+			return
+		default:
+		}
+		if p.pipeEmpty() && p.outRead.Load() == p.outWritten.Load() {
+			// Seen twice in a row: a Read that returned just before the
+			// first look has had time to count its bytes.
+			quiet++
+			if quiet < 2 {
+				runtime.Gosched()
+			}
+			continue
+		}
+		quiet = 0
+		time.Sleep(20 * time.Microsecond)
+	}
+}
+
+// pipeEmpty reports whether the output pipe holds no unread bytes.
+func (p *Process) pipeEmpty() bool {
+	rc, err := p.outR.SyscallConn()
+	if err != nil {
+		return true
+	}
+	n := 0
+	_ = rc.Control(func(fd uintptr) {
+		n, err = unix.IoctlGetInt(int(fd), unix.TIOCINQ)
+	})
+	return err != nil || n == 0
 }

@@ -45,6 +45,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	codeDir = dir
+	defer removeTestCgroupParent()
 	return m.Run()
 }
 
@@ -237,6 +238,7 @@ func TestFreezeThaw(t *testing.T) {
 		if !frozen(p) {
 			t.Fatal("not frozen after Freeze")
 		}
+		time.Sleep(10 * time.Millisecond) // lines written before the freeze may still be in the pipe
 		before := out.String()
 		time.Sleep(30 * time.Millisecond)
 		if after := out.String(); after != before {
@@ -349,4 +351,11 @@ func TestCloseStopsEverything(t *testing.T) {
 			t.Errorf("Start after Close: %v, want ErrClosed", err)
 		}
 	})
+}
+
+// removeTestCgroupParent removes the (empty) parent cgroups the tests made.
+func removeTestCgroupParent() {
+	for _, c := range []string{"memory", "freezer", "pids", "cpu", ""} {
+		_ = os.Remove(filepath.Join("/sys/fs/cgroup", c, testCgroupParent))
+	}
 }

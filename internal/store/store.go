@@ -127,9 +127,11 @@ func (s *Store) DeleteFunction(name string) error {
 		if err := b.Delete([]byte(name)); err != nil {
 			return err
 		}
-		for _, bn := range [][]byte{bucketVersions, bucketAliases} {
-			if err := deletePrefix(tx.Bucket(bn), childPrefix(name)); err != nil {
-				return err
+		for _, bn := range [][]byte{bucketVersions, bucketAliases, bucketEventConfigs} {
+			if b := tx.Bucket(bn); b != nil {
+				if err := deletePrefix(b, childPrefix(name)); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -71,14 +71,15 @@ func after(s, marker string) string {
 // the client's canonical request:
 //
 //   - a signed content-length that is not a positive length in plain decimal
-//     (Java and Rust clients sign "content-length:0" on empty bodies; the SDK
-//     signs content-length only when ContentLength > 0);
+//     (a client that sets Content-Length before signing signs
+//     "content-length:0" on an empty body, botocore among them; the SDK signs
+//     content-length only when ContentLength > 0);
 //   - no signed x-amz-date (a client that dated the request with Date: the
 //     SDK always adds and signs X-Amz-Date).
 //
 // Keys go into the map lowercase on purpose: the SDK skips User-Agent,
 // Expect, X-Amzn-Trace-Id and Transfer-Encoding by their canonical spelling
-// only, and some clients (AWS SDK for Java 1.x among them) sign user-agent.
+// only, and clients with a shorter exclusion list sign user-agent.
 func sdkHeaders(r *http.Request, body []byte, req *signedRequest) (h http.Header, length int64, viaSDK, ok bool) {
 	list := req.auth.signedHeaders
 	h = make(http.Header, strings.Count(list, ";")+2)
