@@ -100,3 +100,47 @@ func TestBoto3(t *testing.T) {
 		t.Fatalf("boto3 script: %v\n%s", err, out)
 	}
 }
+
+// TestAWSCLIEvents manages a scheduled rule with `aws events`.
+func TestAWSCLIEvents(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI is not installed: " + err.Error())
+	}
+	h := startHearth(t, "")
+	arn := pyFunction(t, h.client(), "cli-target", recorderSrc)
+	run := func(wantErr bool, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("aws", append([]string{"--endpoint-url", h.endpoint(), "--output", "json", "events"}, args...)...)
+		cmd.Env = h.awsEnv()
+		out, err := cmd.CombinedOutput()
+		if (err != nil) != wantErr {
+			t.Fatalf("aws events %v: err %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	if out := run(false, "put-rule", "--name", "nightly", "--schedule-expression", "cron(0 3 * * ? *)"); !strings.Contains(out, "arn:aws:events:us-east-1:000000000000:rule/nightly") {
+		t.Fatalf("put-rule: %s", out)
+	}
+	if out := run(true, "put-rule", "--name", "broken", "--schedule-expression", "rate(1 minutes)"); !strings.Contains(out, "ScheduleExpression is not valid") {
+		t.Fatalf("invalid expression: %s", out)
+	}
+	run(false, "put-targets", "--rule", "nightly", "--targets", `[{"Id":"t1","Arn":"`+arn+`","Input":"{\"warm\":true}"}]`)
+	if out := run(false, "list-targets-by-rule", "--rule", "nightly"); !strings.Contains(out, `"t1"`) || !strings.Contains(out, arn) {
+		t.Fatalf("list-targets-by-rule: %s", out)
+	}
+	run(false, "disable-rule", "--name", "nightly")
+	if out := run(false, "describe-rule", "--name", "nightly"); !strings.Contains(out, `"DISABLED"`) {
+		t.Fatalf("describe-rule after disable: %s", out)
+	}
+	if out := run(true, "delete-rule", "--name", "nightly"); !strings.Contains(out, "has targets") {
+		t.Fatalf("delete-rule with targets: %s", out)
+	}
+	run(false, "remove-targets", "--rule", "nightly", "--ids", "t1")
+	run(false, "delete-rule", "--name", "nightly")
+	if out := run(false, "list-rules"); strings.Contains(out, "nightly") {
+		t.Fatalf("rule still listed: %s", out)
+	}
+	if out := run(true, "describe-rule", "--name", "nightly"); !strings.Contains(out, "ResourceNotFoundException") {
+		t.Fatalf("describe deleted rule: %s", out)
+	}
+}

@@ -70,6 +70,10 @@ type Options struct {
 	Invoker  Invoker
 	// Environments, when set, serves GET /hearth/environments.
 	Environments Environments
+	// Rules, when set, serves EventBridge's scheduled rules API;
+	// RulesChanged hears of every change.
+	Rules        RuleStore
+	RulesChanged RulesChanged
 	Region       string
 	Account      string
 	// ConcurrencyLimit is the account's concurrent executions, reported by
@@ -85,6 +89,8 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
+	// eventsOps are the EventBridge operations by X-Amz-Target.
+	eventsOps map[string]func([]byte) (any, error)
 	// fnLocks serialises read-modify-write sequences per function name that
 	// span the code store and the metadata store.
 	fnLocks sync.Map // name -> *sync.Mutex
@@ -96,6 +102,7 @@ func New(opts Options) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.eventsOps = s.eventsHandlers()
 	s.routes()
 	return s
 }
@@ -133,6 +140,7 @@ func (s *Server) routes() {
 	s.handle("GET /2016-08-19/account-settings", "GetAccountSettings", maxSmallRequest, s.accountSettings)
 	s.mux.HandleFunc("GET /hearth/code/{sha}", s.downloadCode)
 	s.handle("GET /hearth/environments", "ListEnvironments", maxSmallRequest, s.listEnvironments)
+	s.mux.HandleFunc("POST /{$}", s.serveEvents)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(http.StatusNotFound, "UnknownOperationException", "Unknown operation "+r.Method+" "+r.URL.Path))
 	})

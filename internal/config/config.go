@@ -29,6 +29,7 @@ type Config struct {
 	ConcurrencyLimit int           // account-wide concurrent executions
 	MinUnreserved    int           // concurrency reservations must leave this much unreserved
 	RetryScale       float64       // scales async retry waits (1 = Lambda's 1 and 2 minutes)
+	ScheduleSpeedup  float64       // runs schedule time this many times faster (1 = real time), for tests and demos
 	LogLevel         string        // debug, info, warn, error
 }
 
@@ -45,6 +46,7 @@ func Default() Config {
 		ConcurrencyLimit: 1000,
 		MinUnreserved:    100,
 		RetryScale:       1,
+		ScheduleSpeedup:  1,
 		LogLevel:         "info",
 	}
 }
@@ -104,6 +106,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 		c.RetryScale = f
 	}
 	fs.Float64Var(&c.RetryScale, "retry-scale", c.RetryScale, "scale of async retry waits, 1 = Lambda's (env HEARTH_RETRY_SCALE)")
+	fs.Float64Var(&c.ScheduleSpeedup, "schedule-speedup", c.ScheduleSpeedup, "run scheduled rules this many times faster than real time (tests and demos)")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -153,6 +156,9 @@ func (c Config) Validate() error {
 	}
 	if c.MinUnreserved < 0 || c.MinUnreserved > c.ConcurrencyLimit {
 		return fmt.Errorf("min unreserved %d: must be between 0 and the concurrency limit", c.MinUnreserved)
+	}
+	if c.ScheduleSpeedup < 1 {
+		return fmt.Errorf("schedule speedup %v: must be at least 1", c.ScheduleSpeedup)
 	}
 	if c.RetryScale <= 0 {
 		return fmt.Errorf("retry scale %v: must be positive", c.RetryScale)

@@ -82,6 +82,10 @@ func New(opts Options) *Invoker {
 	return &Invoker{opts: opts, log: opts.Logger, specs: map[string]*versionSpec{}}
 }
 
+// SetQueue connects the async queue, which is created after the Invoker
+// because the queue invokes through it.
+func (iv *Invoker) SetQueue(q Enqueuer) { iv.opts.Queue = q }
+
 // FunctionChanged drops cached specs of the function and retires
 // environments of outdated revisions.
 func (iv *Invoker) FunctionChanged(name string) {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/api"
@@ -21,11 +22,14 @@ import (
 	"github.com/hearth-run/hearth/internal/codestore"
 	"github.com/hearth-run/hearth/internal/config"
 	"github.com/hearth-run/hearth/internal/credentials"
+	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/invoke"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/pool"
+	"github.com/hearth-run/hearth/internal/queue"
 	"github.com/hearth-run/hearth/internal/runtimes"
 	"github.com/hearth-run/hearth/internal/sandbox"
+	"github.com/hearth-run/hearth/internal/schedule"
 	"github.com/hearth-run/hearth/internal/store"
 )
 
@@ -43,6 +47,9 @@ type Server struct {
 	sandbox  *sandbox.Manager
 	pool     *pool.Pool
 	invoker  *invoke.Invoker
+	code     *codestore.Store
+	queue    *queue.Queue
+	sched    *schedule.Scheduler
 }
 
 // New opens the data dir and prepares every part of the server; Serve then
@@ -73,6 +80,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.code = code
 	runtimeDir := filepath.Join(dir, "runtime")
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
@@ -95,6 +103,30 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
 		Region: cfg.Region, Account: cfg.AccountID, Logger: log,
 	})
+	s.queue, err = queue.New(queue.Options{
+		DB: s.store.DB(), Invoker: s.invoker, Configs: invoke.AsyncConfigs{Store: s.store},
+		FunctionARN: func(name, qualifier string) string {
+			if qualifier == "" {
+				qualifier = function.Latest
+			}
+			return function.QualifiedARN(cfg.Region, cfg.AccountID, name, qualifier)
+		},
+		RetryDelays:     []time.Duration{scaled(time.Minute, cfg.RetryScale), scaled(2*time.Minute, cfg.RetryScale)},
+		ThrottleBackoff: [2]time.Duration{scaled(time.Second, cfg.RetryScale), scaled(5*time.Minute, cfg.RetryScale)},
+		Logger:          log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.invoker.SetQueue(s.queue)
+	schedOpts := schedule.Options{
+		Rules: ruleSource{s.store}, Fire: fireRule(s.queue, cfg.Region, cfg.AccountID, log), Logger: log,
+	}
+	if cfg.ScheduleSpeedup > 1 {
+		clock := fastClock{start: time.Now(), speedup: cfg.ScheduleSpeedup}
+		schedOpts.Now, schedOpts.After = clock.Now, clock.After
+	}
+	s.sched = schedule.New(schedOpts)
 	creds := s.Credentials
 	verifier := sigv4.New(sigv4.Options{Lookup: func(id string) (string, bool) {
 		if id == creds.AccessKeyID {
@@ -106,6 +138,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
 		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
+		Rules: s.store, RulesChanged: s.sched,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		URLKey: urlKey, Logger: log,
 	})
@@ -128,6 +161,11 @@ func (s *Server) Pool() *pool.Pool { return s.pool }
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.listener) }()
+	bgCtx, stopBackground := context.WithCancel(context.Background())
+	var bg sync.WaitGroup
+	bg.Add(2)
+	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
+	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
 		"isolated", s.sandbox.Isolated(), "region", s.Config.Region)
 	var err error
@@ -140,6 +178,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		cancel()
 		<-errc
 	}
+	stopBackground()
+	bg.Wait()
 	s.close()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
@@ -156,6 +196,9 @@ func (s *Server) close() {
 	}
 	if s.sandbox != nil {
 		s.sandbox.Close()
+	}
+	if s.code != nil {
+		s.code.Close()
 	}
 	if s.store != nil {
 		s.store.Close()

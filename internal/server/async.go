@@ -1,0 +1,72 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hearth-run/hearth/internal/function"
+	"github.com/hearth-run/hearth/internal/queue"
+	"github.com/hearth-run/hearth/internal/schedule"
+	"github.com/hearth-run/hearth/internal/store"
+)
+
+// ruleSource lists the stored rules for the scheduler.
+type ruleSource struct{ store *store.Store }
+
+func (r ruleSource) Rules() ([]schedule.Rule, error) {
+	stored, err := r.store.ListRules()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]schedule.Rule, 0, len(stored))
+	for _, sr := range stored {
+		rule := schedule.Rule{Name: sr.Name, ScheduleExpression: sr.ScheduleExpression, Enabled: sr.State == "ENABLED"}
+		for _, t := range sr.Targets {
+			rule.Targets = append(rule.Targets, schedule.Target{ID: t.ID, ARN: t.ARN, Input: t.Input})
+		}
+		out = append(out, rule)
+	}
+	return out, nil
+}
+
+// fireRule sends a rule's firing to each of its targets through the async
+// queue, as EventBridge invokes Lambda targets asynchronously.
+func fireRule(q *queue.Queue, cfgRegion, account string, log *slog.Logger) func(context.Context, schedule.Rule, time.Time) {
+	return func(ctx context.Context, rule schedule.Rule, at time.Time) {
+		arn := "arn:aws:events:" + cfgRegion + ":" + account + ":rule/" + rule.Name
+		for _, t := range rule.Targets {
+			name, qualifier, ok := function.ParseFunctionARN(t.ARN)
+			if !ok {
+				continue
+			}
+			payload := []byte(t.Input)
+			if t.Input == "" {
+				payload = schedule.ScheduledEvent(account, cfgRegion, arn, at)
+			}
+			if _, err := q.Enqueue(ctx, queue.Event{Function: name, Qualifier: qualifier, Payload: payload}); err != nil {
+				log.Warn("scheduled rule could not enqueue its target", "rule", rule.Name, "target", t.ID, "err", err)
+			}
+		}
+	}
+}
+
+// scaled multiplies d by f, keeping at least a millisecond.
+func scaled(d time.Duration, f float64) time.Duration {
+	return max(time.Duration(float64(d)*f), time.Millisecond)
+}
+
+// fastClock runs schedule time speedup times faster than real time, from
+// start on: a rate(1 minute) rule fires every second at speedup 60.
+type fastClock struct {
+	start   time.Time
+	speedup float64
+}
+
+func (c fastClock) Now() time.Time {
+	return c.start.Add(time.Duration(float64(time.Since(c.start)) * c.speedup))
+}
+
+func (c fastClock) After(d time.Duration) <-chan time.Time {
+	return time.After(time.Duration(float64(d) / c.speedup))
+}
