@@ -106,3 +106,11 @@ func processFrozen(t *testing.T, e envSnapshot) bool {
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	return len(fields) > 0 && fields[0] == "T"
 }
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
+func atoi(s string) int {
+	n := 0
+	fmt.Sscan(s, &n)
+	return n
+}

@@ -52,6 +52,7 @@ func (s *Server) tagResource(w http.ResponseWriter, r *http.Request, body []byte
 	if err != nil {
 		return err
 	}
+	s.opts.Invoker.FunctionChanged(name) // tags such as hearth:network shape new environments
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -74,6 +75,7 @@ func (s *Server) untagResource(w http.ResponseWriter, r *http.Request, _ []byte)
 	if err != nil {
 		return err
 	}
+	s.opts.Invoker.FunctionChanged(name) // tags such as hearth:network shape new environments
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

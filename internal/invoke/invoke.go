@@ -54,6 +54,10 @@ type Options struct {
 	Logger  *slog.Logger
 }
 
+// NetworkTag is the function tag that chooses its environments' network:
+// "none" (loopback only) or "host".
+const NetworkTag = "hearth:network"
+
 // Invoker runs invocations.
 type Invoker struct {
 	opts Options
@@ -177,11 +181,17 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	for k, v := range c.Environment {
 		env = append(env, k+"="+v)
 	}
+	// The tag hearth:network overrides the server's network mode for the
+	// function's new environments ("none" or "host").
+	network := ""
+	if n := fn.Tags[NetworkTag]; n == "none" || n == "host" {
+		network = n
+	}
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency,
 		Sandbox: sandbox.Spec{
 			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, Path: path, Args: args, Env: env,
-			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB,
+			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
 		},
 	}
 	return vs, nil

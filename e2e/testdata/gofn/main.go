@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -19,6 +21,8 @@ type event struct {
 	Sleep  int    `json:"sleepMs"`
 	MB     int    `json:"mb"`
 	Path   string `json:"path"`
+	Addr   string `json:"addr"`
+	N      int    `json:"n"`
 }
 
 var initAt = time.Now()
@@ -73,6 +77,46 @@ func handle(ctx context.Context, ev event) (map[string]any, error) {
 	case "write":
 		err := os.WriteFile(ev.Path, []byte("x"), 0o644)
 		out["writeErr"] = fmt.Sprint(err)
+	case "dial":
+		c, err := net.DialTimeout("tcp", ev.Addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		out["dialErr"] = fmt.Sprint(err)
+	case "spawn":
+		var cmds []*exec.Cmd
+		var spawnErr error
+		for i := 0; i < ev.N; i++ {
+			cmd := exec.Command("/bin/sleep", "5")
+			if spawnErr = cmd.Start(); spawnErr != nil {
+				break
+			}
+			cmds = append(cmds, cmd)
+		}
+		out["spawned"] = len(cmds)
+		out["spawnErr"] = fmt.Sprint(spawnErr)
+		for _, c := range cmds {
+			c.Process.Kill()
+			c.Wait()
+		}
+	case "fill":
+		f, err := os.Create("/tmp/fill")
+		written := 0
+		if err == nil {
+			buf := make([]byte, 1<<20)
+			for written < ev.MB<<20 {
+				var n int
+				n, err = f.Write(buf)
+				written += n
+				if err != nil {
+					break
+				}
+			}
+			f.Close()
+			os.Remove("/tmp/fill")
+		}
+		out["fillErr"] = fmt.Sprint(err)
+		out["written"] = written
 	case "procs":
 		entries, _ := os.ReadDir("/proc")
 		n := 0
