@@ -170,8 +170,8 @@ func TestSandboxCleanup(t *testing.T) {
 
 // cgroupExists looks for an environment's cgroup in any hierarchy.
 func cgroupExists(id string) bool {
-	matches, _ := filepath.Glob("/sys/fs/cgroup/*/hearth/" + id)
-	more, _ := filepath.Glob("/sys/fs/cgroup/hearth/" + id)
+	matches, _ := filepath.Glob("/sys/fs/cgroup/*/hearth-*/" + id)
+	more, _ := filepath.Glob("/sys/fs/cgroup/hearth-*/" + id)
 	return len(matches)+len(more) > 0
 }
 

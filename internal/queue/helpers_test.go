@@ -136,7 +136,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// invocationRecord is the destination document, decoded for assertions.
+// decodedRecord is the destination document, decoded for assertions.
 type decodedRecord struct {
 	Version        string `json:"version"`
 	Timestamp      string `json:"timestamp"`

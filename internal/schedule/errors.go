@@ -18,6 +18,6 @@ func (e *ExpressionError) Error() string { return ErrInvalidExpression.Error() }
 // Unwrap makes errors.Is(err, ErrInvalidExpression) hold.
 func (e *ExpressionError) Unwrap() error { return ErrInvalidExpression }
 
-func invalid(expr, format string) error {
-	return &ExpressionError{Expression: expr, Reason: format}
+func invalid(expr, reason string) error {
+	return &ExpressionError{Expression: expr, Reason: reason}
 }

@@ -180,10 +180,14 @@ func TestReloadPicksUpChanges(t *testing.T) {
 	if d := <-clk.waiting; d != 30*time.Second { // to 12:01:00
 		t.Fatalf("wait after reload %v, want 30s", d)
 	}
-	for range 10 {
-		clk.advance(30 * time.Second)
-		<-clk.waiting
+	clk.advance(30 * time.Second)
+	for range 4 {
+		if d := <-clk.waiting; d != time.Minute {
+			t.Fatalf("cron wait %v, want 1m", d)
+		}
+		clk.advance(time.Minute)
 	}
+	<-clk.waiting
 	stop()
 	got := f.list()
 	for _, g := range got {

@@ -7,6 +7,8 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -90,7 +92,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, err
 	}
 	s.sandbox, err = sandbox.New(sandbox.Options{
-		StateDir: filepath.Join(dir, "sandbox"), Isolation: cfg.Isolation, Network: cfg.Network, Logger: log,
+		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
+		Isolation: cfg.Isolation, Network: cfg.Network, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -203,4 +206,16 @@ func (s *Server) close() {
 	if s.store != nil {
 		s.store.Close()
 	}
+}
+
+// cgroupParent names the cgroup that holds this data dir's environments.
+// It is unique per data dir, so that two Hearths on one machine never
+// remove each other's environments when cleaning up after a crash.
+func cgroupParent(dataDir string) string {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		abs = dataDir
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return "hearth-" + hex.EncodeToString(sum[:6])
 }

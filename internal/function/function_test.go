@@ -1,0 +1,118 @@
+package function
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseRef(t *testing.T) {
+	tests := []struct {
+		in, name, qualifier string
+		wantErr             bool
+	}{
+		{in: "fn", name: "fn"},
+		{in: "fn:1", name: "fn", qualifier: "1"},
+		{in: "fn:$LATEST", name: "fn", qualifier: "$LATEST"},
+		{in: "arn:aws:lambda:us-east-1:000000000000:function:fn", name: "fn"},
+		{in: "arn:aws:lambda:us-east-1:000000000000:function:fn:live", name: "fn", qualifier: "live"},
+		{in: "000000000000:function:fn", name: "fn"},
+		{in: "bad name", wantErr: true},
+		{in: "", wantErr: true},
+		{in: strings.Repeat("a", 65), wantErr: true},
+		{in: "fn:bad qualifier", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			ref, err := ParseRef(tt.in)
+			if tt.wantErr {
+				if !errors.Is(err, ErrValidation) {
+					t.Fatalf("want a validation error, got %v", err)
+				}
+				return
+			}
+			if err != nil || ref.Name != tt.name || ref.Qualifier != tt.qualifier {
+				t.Fatalf("ParseRef = %+v, %v", ref, err)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	base := func() Config {
+		c := Config{Name: "fn", Runtime: "python3.12", Handler: "app.handler"}
+		c.ApplyDefaults()
+		return c
+	}
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		kind   error // nil = valid
+		msg    string
+	}{
+		{"valid", func(*Config) {}, nil, ""},
+		{"provided needs no handler", func(c *Config) { c.Runtime, c.Handler = "provided.al2023", "" }, nil, ""},
+		{"python needs a handler", func(c *Config) { c.Handler = "" }, ErrInvalidParameter, "Handler"},
+		{"unknown runtime", func(c *Config) { c.Runtime = "java21" }, ErrInvalidParameter, "runtime"},
+		{"deprecated runtime", func(c *Config) { c.Runtime = "nodejs12.x" }, ErrInvalidParameter, "no longer supported"},
+		{"memory low", func(c *Config) { c.MemoryMB = 127 }, ErrValidation, "greater than or equal to 128"},
+		{"memory high", func(c *Config) { c.MemoryMB = 10241 }, ErrValidation, "less than or equal to 10240"},
+		{"timeout zero", func(c *Config) { c.TimeoutSec = 0 }, ErrValidation, "timeout"},
+		{"timeout high", func(c *Config) { c.TimeoutSec = 901 }, ErrValidation, "900"},
+		{"ephemeral", func(c *Config) { c.EphemeralMB = 10241 }, ErrValidation, "ephemeralStorage.size"},
+		{"architecture", func(c *Config) { c.Architectures = []string{"sparc"} }, ErrValidation, "architectures"},
+		{"env key", func(c *Config) { c.Environment = map[string]string{"9X": "v"} }, ErrValidation, "Map keys"},
+		{"env single letter", func(c *Config) { c.Environment = map[string]string{"K": "v"} }, ErrValidation, "Map keys"},
+		{"env reserved", func(c *Config) { c.Environment = map[string]string{"AWS_REGION": "x", "_HANDLER": "y"} }, ErrInvalidParameter, "AWS_REGION, _HANDLER"},
+		{"env 4 KB", func(c *Config) { c.Environment = map[string]string{"BIG": strings.Repeat("x", 4090)} }, ErrInvalidParameter, "4KB"},
+		{"env just under 4 KB", func(c *Config) { c.Environment = map[string]string{"BIG": strings.Repeat("x", 4080)} }, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base()
+			tt.mutate(&c)
+			err := c.Validate()
+			if tt.kind == nil {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("got %v, want %v containing %q", err, tt.kind, tt.msg)
+			}
+		})
+	}
+}
+
+func TestSameDeployment(t *testing.T) {
+	a := Config{Name: "f", CodeSHA256: "x", Environment: map[string]string{"AB": "1"}}
+	b := a
+	b.Environment = map[string]string{"AB": "1"}
+	b.RevisionID = "other"
+	if !a.SameDeployment(b) {
+		t.Fatal("revision alone must not count as a change")
+	}
+	b.Environment = map[string]string{"AB": "2"}
+	if a.SameDeployment(b) {
+		t.Fatal("an environment change must count")
+	}
+}
+
+func FuzzParseRef(f *testing.F) {
+	for _, s := range []string{"fn", "fn:1", "arn:aws:lambda:us-east-1:000000000000:function:fn:live", "a:b:c:d", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ref, err := ParseRef(s)
+		if err != nil {
+			if !errors.Is(err, ErrValidation) {
+				t.Fatalf("unexpected error kind: %v", err)
+			}
+			return
+		}
+		if ref.Name == "" || len(ref.Name) > MaxNameLen || strings.ContainsAny(ref.Name, ":/ ") {
+			t.Fatalf("ParseRef(%q) accepted name %q", s, ref.Name)
+		}
+	})
+}
