@@ -134,6 +134,15 @@ func (p *Pool) fillLocked(t *target) {
 func (p *Pool) startProvisioned(t *target, env *Environment) {
 	defer p.wg.Done()
 	err := p.start(p.ctx, env, t.spec, "provisioned-concurrency")
+	if surplus := p.readyProvisioned(t, env, err); surplus {
+		p.stop(env)
+	}
+}
+
+// readyProvisioned records the outcome of a provisioned environment's Init.
+// It returns true when the environment is no longer wanted and must be
+// stopped.
+func (p *Pool) readyProvisioned(t *target, env *Environment, err error) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
@@ -144,11 +153,17 @@ func (p *Pool) startProvisioned(t *target, env *Environment) {
 			p.log.Warn("provisioned environment failed init", "function", env.Function,
 				"version", env.Version, "err", err)
 		}
-		return
+		return false
 	}
 	vp := p.versions[env.Key]
 	if p.closed || vp == nil || vp.all[env.ID] == nil {
-		return
+		return false
+	}
+	if len(t.envs) > t.want {
+		delete(vp.all, env.ID)
+		delete(t.envs, env.ID)
+		p.provisioned[env.Function]--
+		return true
 	}
 	env.ready = true
 	env.mu.Lock()
@@ -159,11 +174,12 @@ func (p *Pool) startProvisioned(t *target, env *Environment) {
 	}
 	env.mu.Unlock()
 	if err != nil {
-		return
+		return false
 	}
 	vp.idle = append(vp.idle, env)
 	p.log.Info("provisioned environment ready", "function", env.Function, "version", env.Version,
 		"env", env.ID, "init_ms", ms(env.initDuration))
+	return false
 }
 
 // dropProvisionedLocked forgets a provisioned environment that is going
@@ -201,12 +217,20 @@ func (p *Pool) hasTargetLocked(key string) bool {
 
 // Provisioned reports the state of an owner's provisioned environments,
 // summed over the versions it provisions.
-func (p *Pool) Provisioned(owner string) ProvisionStatus {
+func (p *Pool) Provisioned(owner string) ProvisionStatus { return p.provisionedStatus(owner, "") }
+
+// ProvisionedVersion reports the state of an owner's provisioned
+// environments of one version.
+func (p *Pool) ProvisionedVersion(owner, function, version string) ProvisionStatus {
+	return p.provisionedStatus(owner, Key(function, version))
+}
+
+func (p *Pool) provisionedStatus(owner, key string) ProvisionStatus {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var st ProvisionStatus
 	for _, t := range p.targets {
-		if t.owner != owner {
+		if t.owner != owner || key != "" && t.key != key {
 			continue
 		}
 		st.Requested += t.want
