@@ -278,7 +278,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	out, err := env.Invoke(ictx, runtimeapi.Invocation{
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
 		Deadline: begin.Add(timeout),
-		TraceID: req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
+		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
 	})
 	cancel()
 	elapsed := time.Since(begin)
