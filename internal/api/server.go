@@ -30,6 +30,20 @@ type Store interface {
 	DeleteFunction(name string) error
 	ListFunctions(marker string, max int) ([]*function.Function, string, error)
 	CodeInUse(sha string) bool
+
+	PublishVersion(name, description string, check func(*function.Function) error) (*function.Config, bool, error)
+	Version(name, version string) (*function.Config, error)
+	Versions(name string) ([]*function.Config, error)
+	DeleteVersion(name, version string) error
+	CreateAlias(a *function.Alias) error
+	Alias(name, alias string) (*function.Alias, error)
+	UpdateAlias(name, alias string, change func(*function.Alias) error) (*function.Alias, error)
+	DeleteAlias(name, alias string) error
+	Aliases(name string) ([]*function.Alias, error)
+	PutProvisioned(p *function.Provisioned) error
+	Provisioned(name, qualifier string) (*function.Provisioned, error)
+	DeleteProvisioned(name, qualifier string) error
+	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
 }
 
 // CodeStore keeps code packages by content.
@@ -51,6 +65,12 @@ type Invoker interface {
 	// configuration changed or that it was deleted, so that environments of
 	// older revisions retire.
 	FunctionChanged(name string)
+	// ProvisionStatus reports the provisioned environments of the
+	// configuration of a version or alias.
+	ProvisionStatus(name, qualifier string) pool.ProvisionStatus
+	// PrepareAlias warms the provisioned environments an alias needs after
+	// a change, before the change is stored.
+	PrepareAlias(ctx context.Context, next *function.Alias)
 }
 
 // Environments lists live execution environments (Hearth's own API).
@@ -71,6 +91,9 @@ type Options struct {
 	// ConcurrencyLimit is the account's concurrent executions, reported by
 	// GetAccountSettings.
 	ConcurrencyLimit int
+	// MinUnreserved is the concurrency that reservations and provisioned
+	// concurrency must leave unreserved (Lambda: 100).
+	MinUnreserved int
 	// URLKey signs the code download URLs of GetFunction. Required.
 	URLKey []byte
 	Logger *slog.Logger
@@ -116,6 +139,7 @@ func (s *Server) routes() {
 	s.handle("PUT "+fn+"/{name}/configuration", "UpdateFunctionConfiguration", maxSmallRequest, s.updateFunctionConfiguration)
 	s.handle("PUT "+fn+"/{name}/code", "UpdateFunctionCode", maxManageRequest, s.updateFunctionCode)
 	s.handle("POST "+fn+"/{name}/invocations", "InvokeFunction", maxInvokeRequest, s.invoke)
+	s.versionRoutes()
 	s.handle("POST /2017-03-31/tags/{arn}", "TagResource", maxSmallRequest, s.tagResource)
 	s.handle("DELETE /2017-03-31/tags/{arn}", "UntagResource", maxSmallRequest, s.untagResource)
 	s.handle("GET /2017-03-31/tags/{arn}", "ListTags", maxSmallRequest, s.listTags)

@@ -23,6 +23,7 @@ import (
 	"github.com/hearth-run/hearth/internal/credentials"
 	"github.com/hearth-run/hearth/internal/invoke"
 	"github.com/hearth-run/hearth/internal/logs"
+	"github.com/hearth-run/hearth/internal/metrics"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/runtimes"
 	"github.com/hearth-run/hearth/internal/sandbox"
@@ -35,6 +36,9 @@ type Server struct {
 	Credentials credentials.Credentials
 	// GeneratedCredentials is true when this start created the credentials.
 	GeneratedCredentials bool
+	// Metrics counts invocations, cold starts, throttles and provisioned
+	// use per function and qualifier.
+	Metrics *metrics.Registry
 
 	log      *slog.Logger
 	listener net.Listener
@@ -48,7 +52,7 @@ type Server struct {
 // New opens the data dir and prepares every part of the server; Serve then
 // answers requests. On error everything opened so far is closed again.
 func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
-	s := &Server{Config: cfg, log: log}
+	s := &Server{Config: cfg, log: log, Metrics: metrics.New()}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -93,8 +97,11 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	})
 	s.invoker = invoke.New(invoke.Options{
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Region: cfg.Region, Account: cfg.AccountID, Logger: log,
+		Region: cfg.Region, Account: cfg.AccountID, Metrics: s.Metrics, Logger: log,
 	})
+	if err := s.invoker.Restore(); err != nil {
+		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
+	}
 	creds := s.Credentials
 	verifier := sigv4.New(sigv4.Options{Lookup: func(id string) (string, bool) {
 		if id == creds.AccessKeyID {
@@ -107,7 +114,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	handler := api.New(api.Options{
 		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
-		URLKey: urlKey, Logger: log,
+		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
 	})
 	s.listener, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
