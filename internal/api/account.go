@@ -42,27 +42,6 @@ func (s *Server) accountSettings(w http.ResponseWriter, r *http.Request, _ []byt
 	return nil
 }
 
-// unreserved is the account's concurrency not reserved by any function.
-func (s *Server) unreserved() int {
-	n := s.opts.ConcurrencyLimit
-	marker := ""
-	for {
-		fns, next, err := s.opts.Store.ListFunctions(marker, 1000)
-		if err != nil {
-			return n
-		}
-		for _, fn := range fns {
-			if fn.ReservedConcurrency != nil {
-				n -= *fn.ReservedConcurrency
-			}
-		}
-		if next == "" {
-			return n
-		}
-		marker = next
-	}
-}
-
 // codeURLTTL is how long a GetFunction Code.Location stays valid, like the
 // presigned URL Lambda hands out.
 const codeURLTTL = 10 * time.Minute

@@ -97,6 +97,14 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 		return err
 	}
 	s.log.InfoContext(r.Context(), "function created", "function", c.Name, "runtime", c.Runtime, "codeSize", c.CodeSize)
+	if in.Publish {
+		v, _, err := s.opts.Store.PublishVersion(c.Name, "", nil)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, s.configuration(v))
+		return nil
+	}
 	writeJSON(w, http.StatusCreated, s.configuration(&fn.Latest))
 	return nil
 }
@@ -136,13 +144,27 @@ func (s *Server) notFound(ref function.Ref) error {
 		"Function not found: "+function.QualifiedARN(s.opts.Region, s.opts.Account, ref.Name, ref.Qualifier))
 }
 
-// config returns the configuration a qualifier names. Only $LATEST exists
-// until versions are published.
+// config returns the configuration a qualifier names: $LATEST, a
+// published version, or the primary version of an alias.
 func (s *Server) config(fn *function.Function, ref function.Ref) (*function.Config, error) {
-	if ref.Qualifier == "" || ref.Qualifier == function.Latest {
+	version := ref.Qualifier
+	if version == "" || version == function.Latest {
 		return &fn.Latest, nil
 	}
-	return nil, s.notFound(ref)
+	if !function.IsVersion(version) {
+		a, err := s.opts.Store.Alias(ref.Name, version)
+		if err != nil {
+			return nil, s.notFound(ref)
+		}
+		if version = a.Version; version == function.Latest {
+			return &fn.Latest, nil
+		}
+	}
+	c, err := s.opts.Store.Version(ref.Name, version)
+	if err != nil {
+		return nil, s.notFound(ref)
+	}
+	return c, nil
 }
 
 func (s *Server) getFunction(w http.ResponseWriter, r *http.Request, _ []byte) error {
@@ -215,7 +237,7 @@ func (s *Server) deleteFunction(w http.ResponseWriter, r *http.Request, _ []byte
 		return errorf(http.StatusBadRequest, typeInvalidParam, "$LATEST version cannot be deleted without deleting the function.")
 	}
 	if ref.Qualifier != "" {
-		return s.notFound(ref)
+		return s.deleteVersion(w, r, ref)
 	}
 	unlock := s.lock(ref.Name)
 	defer unlock()

@@ -34,6 +34,20 @@ type Store interface {
 	EventInvokeConfig(name, qualifier string) (*function.EventInvokeConfig, error)
 	DeleteEventInvokeConfig(name, qualifier string) error
 	ListEventInvokeConfigs(name string) ([]*function.EventInvokeConfig, error)
+
+	PublishVersion(name, description string, check func(*function.Function) error) (*function.Config, bool, error)
+	Version(name, version string) (*function.Config, error)
+	Versions(name string) ([]*function.Config, error)
+	DeleteVersion(name, version string) error
+	CreateAlias(a *function.Alias) error
+	Alias(name, alias string) (*function.Alias, error)
+	UpdateAlias(name, alias string, change func(*function.Alias) error) (*function.Alias, error)
+	DeleteAlias(name, alias string) error
+	Aliases(name string) ([]*function.Alias, error)
+	PutProvisioned(p *function.Provisioned) error
+	Provisioned(name, qualifier string) (*function.Provisioned, error)
+	DeleteProvisioned(name, qualifier string) error
+	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
 }
 
 // CodeStore keeps code packages by content.
@@ -55,6 +69,12 @@ type Invoker interface {
 	// configuration changed or that it was deleted, so that environments of
 	// older revisions retire.
 	FunctionChanged(name string)
+	// ProvisionStatus reports the provisioned environments of the
+	// configuration of a version or alias.
+	ProvisionStatus(name, qualifier string) pool.ProvisionStatus
+	// PrepareAlias warms the provisioned environments an alias needs after
+	// a change, before the change is stored.
+	PrepareAlias(ctx context.Context, next *function.Alias)
 }
 
 // Environments lists live execution environments (Hearth's own API).
@@ -79,6 +99,9 @@ type Options struct {
 	// ConcurrencyLimit is the account's concurrent executions, reported by
 	// GetAccountSettings.
 	ConcurrencyLimit int
+	// MinUnreserved is the concurrency that reservations and provisioned
+	// concurrency must leave unreserved (Lambda: 100).
+	MinUnreserved int
 	// URLKey signs the code download URLs of GetFunction. Required.
 	URLKey []byte
 	Logger *slog.Logger
@@ -133,6 +156,7 @@ func (s *Server) routes() {
 	s.handle("GET "+eic, "GetFunctionEventInvokeConfig", maxSmallRequest, s.getEventInvokeConfig)
 	s.handle("DELETE "+eic, "DeleteFunctionEventInvokeConfig", maxSmallRequest, s.deleteEventInvokeConfig)
 	s.handle("GET "+eic+"/list", "ListFunctionEventInvokeConfigs", maxSmallRequest, s.listEventInvokeConfigs)
+	s.versionRoutes()
 	s.handle("POST /2017-03-31/tags/{arn}", "TagResource", maxSmallRequest, s.tagResource)
 	s.handle("DELETE /2017-03-31/tags/{arn}", "UntagResource", maxSmallRequest, s.untagResource)
 	s.handle("GET /2017-03-31/tags/{arn}", "ListTags", maxSmallRequest, s.listTags)

@@ -28,7 +28,7 @@ func (s *Server) updateFunctionCode(w http.ResponseWriter, r *http.Request, body
 	if len(in.ZipFile) == 0 {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Please provide a source for function code.")
 	}
-	return s.update(w, r, in.RevisionId, func(c *function.Config) (string, error) {
+	return s.update(w, r, in.RevisionId, in.Publish, func(c *function.Config) (string, error) {
 		if len(in.Architectures) > 0 {
 			c.Architectures = in.Architectures
 		}
@@ -63,7 +63,7 @@ func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 	if err := decodeJSON(body, &in); err != nil {
 		return err
 	}
-	return s.update(w, r, in.RevisionId, func(c *function.Config) (string, error) {
+	return s.update(w, r, in.RevisionId, false, func(c *function.Config) (string, error) {
 		set := func(dst *string, v *string) {
 			if v != nil {
 				*dst = *v
@@ -99,7 +99,7 @@ func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 // caller's RevisionId, stores the result with a new revision and answers
 // with the new configuration. change returns the code digest it replaced,
 // if any, so that an orphaned package can be removed.
-func (s *Server) update(w http.ResponseWriter, r *http.Request, revision string, change func(*function.Config) (string, error)) error {
+func (s *Server) update(w http.ResponseWriter, r *http.Request, revision string, publish bool, change func(*function.Config) (string, error)) error {
 	ref, err := function.ParseRef(r.PathValue("name"))
 	if err != nil {
 		return err
@@ -138,6 +138,14 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, revision string,
 		s.dropCode(replaced)
 	}
 	s.log.InfoContext(r.Context(), "function updated", "function", ref.Name, "revision", fn.Latest.RevisionID)
+	if publish {
+		v, _, err := s.opts.Store.PublishVersion(ref.Name, "", nil)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, s.configuration(v))
+		return nil
+	}
 	writeJSON(w, http.StatusOK, s.configuration(&fn.Latest))
 	return nil
 }

@@ -63,7 +63,7 @@ func TestValidate(t *testing.T) {
 		{"architecture", func(c *Config) { c.Architectures = []string{"sparc"} }, ErrValidation, "architectures"},
 		{"env key", func(c *Config) { c.Environment = map[string]string{"9X": "v"} }, ErrValidation, "Map keys"},
 		{"env single letter", func(c *Config) { c.Environment = map[string]string{"K": "v"} }, ErrValidation, "Map keys"},
-		{"env reserved", func(c *Config) { c.Environment = map[string]string{"AWS_REGION": "x", "_HANDLER": "y"} }, ErrInvalidParameter, "AWS_REGION, _HANDLER"},
+		{"env reserved", func(c *Config) { c.Environment = map[string]string{"AWS_REGION": "x", "AWS_LAMBDA_FUNCTION_NAME": "y"} }, ErrInvalidParameter, "AWS_LAMBDA_FUNCTION_NAME, AWS_REGION"},
 		{"env 4 KB", func(c *Config) { c.Environment = map[string]string{"BIG": strings.Repeat("x", 4090)} }, ErrInvalidParameter, "4KB"},
 		{"env just under 4 KB", func(c *Config) { c.Environment = map[string]string{"BIG": strings.Repeat("x", 4080)} }, nil, ""},
 	}

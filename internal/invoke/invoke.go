@@ -19,6 +19,7 @@ import (
 
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/logs"
+	"github.com/hearth-run/hearth/internal/metrics"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/runtimes"
@@ -28,6 +29,10 @@ import (
 // Store is the metadata invoke reads.
 type Store interface {
 	Function(name string) (*function.Function, error)
+	Version(name, version string) (*function.Config, error)
+	Versions(name string) ([]*function.Config, error)
+	Alias(name, alias string) (*function.Alias, error)
+	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
 }
 
 // CodeTrees finds the unpacked code of a package.
@@ -51,6 +56,8 @@ type Options struct {
 	Queue   Enqueuer
 	Region  string
 	Account string
+	// Metrics, when set, receives per function and qualifier counters.
+	Metrics *metrics.Registry
 	Logger  *slog.Logger
 }
 
@@ -63,10 +70,13 @@ type Invoker struct {
 	opts Options
 	log  *slog.Logger
 
-	mu sync.Mutex // guards specs
+	mu sync.Mutex // guards specs and aliases
 	// specs caches the environment spec of each function version at its
 	// current revision; FunctionChanged drops a function's entries.
 	specs map[string]*versionSpec
+	// aliases caches aliases by pool.Key(function, alias); FunctionChanged
+	// drops a function's entries.
+	aliases map[string]*function.Alias
 }
 
 // versionSpec is everything about a version that does not change between
@@ -83,15 +93,16 @@ func New(opts Options) *Invoker {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Invoker{opts: opts, log: opts.Logger, specs: map[string]*versionSpec{}}
+	return &Invoker{opts: opts, log: opts.Logger, specs: map[string]*versionSpec{}, aliases: map[string]*function.Alias{}}
 }
 
 // SetQueue connects the async queue, which is created after the Invoker
 // because the queue invokes through it.
 func (iv *Invoker) SetQueue(q Enqueuer) { iv.opts.Queue = q }
 
-// FunctionChanged drops cached specs of the function and retires
-// environments of outdated revisions.
+// FunctionChanged drops cached specs and aliases of the function, brings
+// its provisioned environments in line with its configurations, and
+// retires environments of outdated revisions.
 func (iv *Invoker) FunctionChanged(name string) {
 	iv.mu.Lock()
 	for k, vs := range iv.specs {
@@ -99,35 +110,68 @@ func (iv *Invoker) FunctionChanged(name string) {
 			delete(iv.specs, k)
 		}
 	}
+	for k, a := range iv.aliases {
+		if a.Function == name {
+			delete(iv.aliases, k)
+		}
+	}
 	iv.mu.Unlock()
 	current := map[string]string{}
-	if fn, err := iv.opts.Store.Function(name); err == nil {
+	fn, err := iv.opts.Store.Function(name)
+	if err == nil {
 		current[function.Latest] = fn.Latest.RevisionID
+		versions, _ := iv.opts.Store.Versions(name)
+		for _, v := range versions {
+			current[v.Version] = v.RevisionID
+		}
+		iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
+	} else {
+		iv.opts.Pool.SetReserved(name, nil)
 	}
+	iv.reconcile(name, nil)
 	iv.opts.Pool.FunctionChanged(name, current)
 }
 
-// resolve finds the version a request names and its cached spec.
+// resolve finds the version a request names — through its alias, if it
+// names one, choosing between the alias's versions by their weights — and
+// the version's cached spec.
 func (iv *Invoker) resolve(req *Request) (*versionSpec, error) {
 	version := req.Qualifier
-	if version == "" {
+	switch {
+	case version == "":
 		version = function.Latest
+	case version != function.Latest && !function.IsVersion(version):
+		a, err := iv.alias(req.Function, version)
+		if err != nil {
+			return nil, err
+		}
+		version = pick(a)
 	}
-	key := pool.Key(req.Function, version)
+	return iv.spec(req.Function, version, req.Qualifier)
+}
+
+// spec returns the cached spec of a version, building it on first use.
+// qualifier is what the caller named, for the not-found error.
+func (iv *Invoker) spec(name, version, qualifier string) (*versionSpec, error) {
+	key := pool.Key(name, version)
 	iv.mu.Lock()
 	vs := iv.specs[key]
 	iv.mu.Unlock()
 	if vs != nil {
 		return vs, nil
 	}
-	fn, err := iv.opts.Store.Function(req.Function)
+	notFound := fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, qualifier))
+	fn, err := iv.opts.Store.Function(name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier))
+		return nil, notFound
 	}
+	c := &fn.Latest
 	if version != function.Latest {
-		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier))
+		if c, err = iv.opts.Store.Version(name, version); err != nil {
+			return nil, notFound
+		}
 	}
-	vs, err = iv.buildSpec(fn, &fn.Latest)
+	vs, err = iv.buildSpec(fn, c)
 	if err != nil {
 		return nil, err
 	}
@@ -219,11 +263,22 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	if vs.missing != nil {
 		return iv.initFailed(res, vs.missing)
 	}
+	series := metrics.Series{Function: req.Function, Qualifier: req.Qualifier}
+	if series.Qualifier == "" {
+		series.Qualifier = function.Latest
+	}
 	acq, err := iv.opts.Pool.Acquire(ctx, &vs.pool)
 	var te *pool.ThrottleError
 	if errors.As(err, &te) {
+		iv.opts.Metrics.Throttled(series)
 		return nil, &ThrottleError{Reason: te.Reason}
 	}
+	coldReason := ""
+	if acq.Cold {
+		coldReason = acq.Reason
+	}
+	done := iv.opts.Metrics.Start(series, coldReason, acq.Provisioned, acq.Spillover)
+	defer done()
 	if err != nil {
 		if acq.Env != nil && acq.Env.Stream() != nil {
 			iv.reportInitFailure(acq.Env, requestID, vs)
@@ -237,8 +292,9 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	begin := time.Now()
 	ictx, cancel := context.WithDeadline(context.WithoutCancel(ctx), begin.Add(timeout))
 	out, err := env.Invoke(ictx, runtimeapi.Invocation{
-		RequestID: requestID, FunctionARN: vs.arn, Deadline: begin.Add(timeout),
-		TraceID: req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
+		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
+		Deadline: begin.Add(timeout),
+		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
 	})
 	cancel()
 	elapsed := time.Since(begin)

@@ -18,4 +18,17 @@
 // one for Options.IdleTimeout (10 minutes in `hearth serve`): long enough
 // that steady traffic, even one request every few minutes, stays warm; short
 // enough that a burst's environments do not hold memory for long.
+//
+// # Provisioned concurrency
+//
+// SetProvisioned declares, per function, how many environments each
+// provisioned concurrency configuration wants of each version. They start
+// at once, off any request path, with AWS_LAMBDA_INITIALIZATION_TYPE set to
+// provisioned-concurrency; Acquire hands them out before any on-demand
+// environment, and such an acquisition is not cold. They are never reaped
+// for idleness; one that dies after Init is replaced, while one whose Init
+// fails marks its configuration failed and is not retried until the
+// configuration changes. They count against the function's reserved
+// concurrency, and those of unreserved functions against the account's
+// unreserved concurrency, as on Lambda.
 package pool

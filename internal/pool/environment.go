@@ -22,6 +22,16 @@ type Environment struct {
 	StreamName  string
 	Provisioned bool
 
+	// The fields below are guarded by the Pool's mu.
+	// target is the provisioning target a provisioned environment serves.
+	target string
+	// ready is set once a provisioned environment finished Init.
+	ready bool
+	// countedUnreserved says the environment is counted, while active, in
+	// the pool's unreservedActive, so that Release undoes exactly what the
+	// start or take did even if the reservation changed meanwhile.
+	countedUnreserved bool
+
 	proc   *sandbox.Process
 	rapi   *runtimeapi.Server
 	stream *logs.Stream
@@ -147,4 +157,13 @@ func mergeDone(a, b context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(a)
 	stop := context.AfterFunc(b, cancel)
 	return ctx, func() { stop(); cancel() }
+}
+
+// scheduleFreeze freezes the idle environment after delay; e.mu must be held.
+func (e *Environment) scheduleFreeze(delay time.Duration) {
+	if e.freezeTimer == nil {
+		e.freezeTimer = time.AfterFunc(delay, e.freeze)
+		return
+	}
+	e.freezeTimer.Reset(delay)
 }

@@ -61,9 +61,16 @@ type Pool struct {
 	active map[string]int
 	// unreservedActive counts active environments of unreserved functions.
 	unreservedActive int
-	// reservedTotal is the sum of reservations the pool knows of.
+	// reserved holds the reservation of each function that has one.
 	reserved map[string]int
-	closed   bool
+	// targets holds the provisioning targets by targetKey.
+	targets map[string]*target
+	// provisioned counts live provisioned environments per function.
+	provisioned map[string]int
+	closed      bool
+	// ctx ends on Close; provisioned environments start under it.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	wg     sync.WaitGroup // the reaper and environment watchers
 	stopCh chan struct{}
@@ -110,8 +117,10 @@ func New(opts Options) *Pool {
 	p := &Pool{
 		opts: opts, log: opts.Logger,
 		versions: map[string]*versionPool{}, active: map[string]int{}, reserved: map[string]int{},
+		targets: map[string]*target{}, provisioned: map[string]int{},
 		stopCh: make(chan struct{}),
 	}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
 	go p.reap()
 	return p
@@ -122,6 +131,11 @@ type Acquisition struct {
 	Env    *Environment
 	Cold   bool   // the environment was started for this request
 	Reason string // why, when Cold
+	// Provisioned says the environment is a provisioned one.
+	Provisioned bool
+	// Spillover says the version has provisioned environments but none was
+	// free, so the request went to an on-demand one.
+	Spillover bool
 }
 
 // Acquire returns an environment for one request: the most recently used
@@ -137,17 +151,25 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 	vp := p.version(key)
 	vp.revision = spec.Revision
 	stale := p.retireStaleLocked(vp, spec.Revision)
-	if env := vp.popIdle(); env != nil {
+	if env := vp.popIdle(true); env != nil {
 		if err := p.takeLocked(env); err == nil {
 			p.mu.Unlock()
 			p.stopAll(stale)
-			return Acquisition{Env: env}, nil
+			return Acquisition{Env: env, Provisioned: true}, nil
 		}
 	}
+	spill := p.hasTargetLocked(key)
 	if err := p.admitLocked(spec); err != nil {
 		p.mu.Unlock()
 		p.stopAll(stale)
 		return Acquisition{}, err
+	}
+	if env := vp.popIdle(false); env != nil {
+		if err := p.takeLocked(env); err == nil {
+			p.mu.Unlock()
+			p.stopAll(stale)
+			return Acquisition{Env: env, Spillover: spill}, nil
+		}
 	}
 	reason := ReasonFirst
 	switch {
@@ -160,12 +182,13 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 	p.mu.Unlock()
 	p.stopAll(stale)
 
+	acq := Acquisition{Env: env, Cold: true, Reason: reason, Spillover: spill}
 	if err := p.start(ctx, env, spec, "on-demand"); err != nil {
-		return Acquisition{Env: env, Cold: true, Reason: reason}, err
+		return acq, err
 	}
 	p.log.Info("cold start", "function", spec.Function, "version", spec.Version, "env", env.ID,
 		"reason", reason, "init_ms", ms(env.initDuration), "sandbox_ms", ms(env.setup))
-	return Acquisition{Env: env, Cold: true, Reason: reason}, nil
+	return acq, nil
 }
 
 // takeLocked moves an idle environment to Busy and thaws it.
@@ -175,9 +198,8 @@ func (p *Pool) takeLocked(env *Environment) error {
 	if err := env.setState(Busy); err != nil {
 		return err
 	}
-	p.active[env.Function]++
-	if _, ok := p.reserved[env.Function]; !ok {
-		p.unreservedActive++
+	if !env.Provisioned {
+		p.countActiveLocked(env)
 	}
 	if err := env.thaw(); err != nil {
 		return fmt.Errorf("thaw %s: %w", env.ID, err)
@@ -185,24 +207,70 @@ func (p *Pool) takeLocked(env *Environment) error {
 	return nil
 }
 
-// admitLocked applies reserved and account concurrency to a new environment.
+// admitLocked applies reserved and account concurrency to one more
+// on-demand environment. Provisioned environments count against the
+// function's reservation, and those of unreserved functions against the
+// account's unreserved concurrency, as on Lambda.
 func (p *Pool) admitLocked(spec *Spec) error {
 	if spec.Reserved != nil {
 		p.reserved[spec.Function] = *spec.Reserved
-		if p.active[spec.Function] >= *spec.Reserved {
-			return &ThrottleError{Reason: "ReservedFunctionConcurrentInvocationLimitExceeded"}
+		if p.active[spec.Function]+p.provisioned[spec.Function] >= *spec.Reserved {
+			return &ThrottleError{Reason: ReasonReservedLimit}
 		}
 		return nil
 	}
 	delete(p.reserved, spec.Function)
-	total := 0
+	taken := 0
 	for _, n := range p.reserved {
-		total += n
+		taken += n
 	}
-	if p.unreservedActive >= p.opts.AccountLimit-total {
-		return &ThrottleError{Reason: "ConcurrentInvocationLimitExceeded"}
+	for fn, n := range p.provisioned {
+		if _, ok := p.reserved[fn]; !ok {
+			taken += n
+		}
+	}
+	if p.unreservedActive >= p.opts.AccountLimit-taken {
+		return &ThrottleError{Reason: ReasonAccountLimit}
 	}
 	return nil
+}
+
+// Throttle reasons, as Lambda words them.
+const (
+	ReasonReservedLimit = "ReservedFunctionConcurrentInvocationLimitExceeded"
+	ReasonAccountLimit  = "ConcurrentInvocationLimitExceeded"
+)
+
+// SetReserved records a function's reserved concurrency (nil: none), so
+// that account-wide admission sees a change before the function's next
+// request.
+func (p *Pool) SetReserved(function string, reserved *int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if reserved == nil {
+		delete(p.reserved, function)
+		return
+	}
+	p.reserved[function] = *reserved
+}
+
+// countActiveLocked counts an on-demand environment as active.
+func (p *Pool) countActiveLocked(env *Environment) {
+	p.active[env.Function]++
+	_, reserved := p.reserved[env.Function]
+	env.countedUnreserved = !reserved
+	if !reserved {
+		p.unreservedActive++
+	}
+}
+
+// uncountActiveLocked undoes countActiveLocked.
+func (p *Pool) uncountActiveLocked(env *Environment) {
+	p.active[env.Function]--
+	if env.countedUnreserved {
+		p.unreservedActive--
+		env.countedUnreserved = false
+	}
 }
 
 func (p *Pool) newEnvLocked(spec *Spec, key string, vp *versionPool, provisioned bool) *Environment {
@@ -217,10 +285,7 @@ func (p *Pool) newEnvLocked(spec *Spec, key string, vp *versionPool, provisioned
 	}
 	vp.all[id] = env
 	if !provisioned {
-		p.active[spec.Function]++
-		if spec.Reserved == nil {
-			p.unreservedActive++
-		}
+		p.countActiveLocked(env)
 	}
 	return env
 }
@@ -300,16 +365,15 @@ func (p *Pool) watch(env *Environment) {
 func (p *Pool) Release(env *Environment, healthy bool) {
 	p.mu.Lock()
 	vp := p.versions[env.Key]
-	p.active[env.Function]--
-	if _, ok := p.reserved[env.Function]; !ok {
-		p.unreservedActive--
+	if !env.Provisioned {
+		p.uncountActiveLocked(env)
 	}
 	if !healthy || p.closed || vp == nil || vp.all[env.ID] == nil {
 		p.mu.Unlock()
 		p.discard(env, ReasonFailure)
 		return
 	}
-	if env.Revision != vp.revision {
+	if env.Revision != vp.revision || env.Provisioned && p.surplusLocked(env) {
 		p.mu.Unlock()
 		p.discard(env, ReasonUpdate)
 		return
@@ -319,11 +383,7 @@ func (p *Pool) Release(env *Environment, healthy bool) {
 	env.lastUsed = time.Now()
 	env.invocations++
 	if err == nil {
-		if env.freezeTimer == nil {
-			env.freezeTimer = time.AfterFunc(p.opts.FreezeDelay, env.freeze)
-		} else {
-			env.freezeTimer.Reset(p.opts.FreezeDelay)
-		}
+		env.scheduleFreeze(p.opts.FreezeDelay)
 	}
 	env.mu.Unlock()
 	if err != nil {
@@ -364,7 +424,7 @@ func (p *Pool) retireStaleLocked(vp *versionPool, revision string) []*Environmen
 	var stale []*Environment
 	keep := vp.idle[:0]
 	for _, env := range vp.idle {
-		if env.Revision != revision {
+		if env.Revision != revision && !env.Provisioned {
 			stale = append(stale, env)
 			delete(vp.all, env.ID)
 			continue
@@ -387,18 +447,21 @@ func (p *Pool) version(key string) *versionPool {
 	return vp
 }
 
-// popIdle takes the most recently used idle environment.
-func (vp *versionPool) popIdle() *Environment {
-	n := len(vp.idle)
-	if n == 0 {
-		return nil
+// popIdle takes the most recently used idle environment that is, or is
+// not, provisioned.
+func (vp *versionPool) popIdle(provisioned bool) *Environment {
+	for i := len(vp.idle) - 1; i >= 0; i-- {
+		if env := vp.idle[i]; env.Provisioned == provisioned {
+			vp.idle = append(vp.idle[:i], vp.idle[i+1:]...)
+			return env
+		}
 	}
-	env := vp.idle[n-1]
-	vp.idle = vp.idle[:n-1]
-	return env
+	return nil
 }
 
-// discard removes env from the pool and stops it.
+// discard removes env from the pool and stops it. A provisioned
+// environment that had finished Init is replaced while its target still
+// wants it.
 func (p *Pool) discard(env *Environment, reason string) {
 	p.mu.Lock()
 	if vp := p.versions[env.Key]; vp != nil && vp.all[env.ID] != nil {
@@ -409,7 +472,12 @@ func (p *Pool) discard(env *Environment, reason string) {
 				break
 			}
 		}
-		vp.lastLoss = reason
+		if !env.Provisioned {
+			vp.lastLoss = reason
+		}
+	}
+	if env.Provisioned {
+		p.dropProvisionedLocked(env)
 	}
 	p.mu.Unlock()
 	p.stop(env)
@@ -532,6 +600,7 @@ func (p *Pool) Close() error {
 		return nil
 	}
 	p.closed = true
+	p.cancel()
 	var all []*Environment
 	for _, vp := range p.versions {
 		for _, env := range vp.all {

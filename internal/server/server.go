@@ -27,6 +27,7 @@ import (
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/invoke"
 	"github.com/hearth-run/hearth/internal/logs"
+	"github.com/hearth-run/hearth/internal/metrics"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/queue"
 	"github.com/hearth-run/hearth/internal/runtimes"
@@ -41,6 +42,9 @@ type Server struct {
 	Credentials credentials.Credentials
 	// GeneratedCredentials is true when this start created the credentials.
 	GeneratedCredentials bool
+	// Metrics counts invocations, cold starts, throttles and provisioned
+	// use per function and qualifier.
+	Metrics *metrics.Registry
 
 	log      *slog.Logger
 	listener net.Listener
@@ -57,7 +61,7 @@ type Server struct {
 // New opens the data dir and prepares every part of the server; Serve then
 // answers requests. On error everything opened so far is closed again.
 func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
-	s := &Server{Config: cfg, log: log}
+	s := &Server{Config: cfg, log: log, Metrics: metrics.New()}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -104,8 +108,11 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	})
 	s.invoker = invoke.New(invoke.Options{
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Region: cfg.Region, Account: cfg.AccountID, Logger: log,
+		Region: cfg.Region, Account: cfg.AccountID, Metrics: s.Metrics, Logger: log,
 	})
+	if err := s.invoker.Restore(); err != nil {
+		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
+	}
 	s.queue, err = queue.New(queue.Options{
 		DB: s.store.DB(), Invoker: s.invoker, Configs: invoke.AsyncConfigs{Store: s.store},
 		FunctionARN: func(name, qualifier string) string {
@@ -143,7 +150,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
-		URLKey: urlKey, Logger: log,
+		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
 	})
 	s.listener, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -8,3 +8,7 @@ var (
 	ErrExists   = errors.New("already exists")
 	ErrLocked   = errors.New("database is locked by another running Hearth")
 )
+
+// ErrInUse is returned (as an *InUseError) when a version cannot be
+// deleted because aliases route to it.
+var ErrInUse = errors.New("in use")

@@ -24,6 +24,9 @@ var (
 	bucketFunctions = []byte("functions")
 	bucketVersions  = []byte("versions")
 	bucketAliases   = []byte("aliases")
+	// bucketProvisioned holds provisioned concurrency configurations,
+	// keyed like versions and aliases.
+	bucketProvisioned = []byte("provisioned")
 )
 
 // Options tunes Open. The zero value is valid.
@@ -52,7 +55,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFunctions, bucketVersions, bucketAliases} {
+		for _, b := range [][]byte{bucketFunctions, bucketVersions, bucketAliases, bucketProvisioned} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -127,7 +130,7 @@ func (s *Store) DeleteFunction(name string) error {
 		if err := b.Delete([]byte(name)); err != nil {
 			return err
 		}
-		for _, bn := range [][]byte{bucketVersions, bucketAliases, bucketEventConfigs} {
+		for _, bn := range [][]byte{bucketVersions, bucketAliases, bucketProvisioned, bucketEventConfigs} {
 			if b := tx.Bucket(bn); b != nil {
 				if err := deletePrefix(b, childPrefix(name)); err != nil {
 					return err

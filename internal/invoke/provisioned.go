@@ -1,0 +1,195 @@
+package invoke
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hearth-run/hearth/internal/function"
+	"github.com/hearth-run/hearth/internal/pool"
+)
+
+// alias returns a function's alias, cached until FunctionChanged.
+func (iv *Invoker) alias(name, alias string) (*function.Alias, error) {
+	key := pool.Key(name, alias)
+	iv.mu.Lock()
+	a := iv.aliases[key]
+	iv.mu.Unlock()
+	if a != nil {
+		return a, nil
+	}
+	a, err := iv.opts.Store.Alias(name, alias)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, alias))
+	}
+	iv.mu.Lock()
+	iv.aliases[key] = a
+	iv.mu.Unlock()
+	return a, nil
+}
+
+// pick chooses the version an invocation of an alias runs: the additional
+// version with its weight's probability, else the primary one.
+func pick(a *function.Alias) string {
+	for v, w := range a.Weights {
+		if rand.Float64() < w {
+			return v
+		}
+	}
+	return a.Version
+}
+
+// split divides an alias's provisioned environments between its versions
+// in proportion to their weights.
+func split(a *function.Alias, n int) map[string]int {
+	out := map[string]int{a.Version: n}
+	for v, w := range a.Weights {
+		extra := int(math.Round(float64(n) * w))
+		if extra > 0 {
+			out[v] += extra
+			out[a.Version] -= extra
+		}
+	}
+	if out[a.Version] <= 0 {
+		delete(out, a.Version)
+	}
+	return out
+}
+
+// Owner names the provisioned concurrency configuration of a version or
+// alias in the pool.
+func Owner(name, qualifier string) string { return name + ":" + qualifier }
+
+// targets computes the provisioned environments the function's stored
+// configurations ask for. moving, when set, is an alias about to change:
+// its configuration provisions both its stored versions and those of
+// moving, so that the new ones are warm before traffic moves.
+func (iv *Invoker) targets(name string, moving *function.Alias) ([]pool.Target, error) {
+	configs, err := iv.opts.Store.ProvisionedConfigs(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []pool.Target
+	var errs []error
+	add := func(owner, version string, n int) {
+		vs, err := iv.spec(name, version, version)
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		for i := range out {
+			if out[i].Owner == owner && out[i].Spec == &vs.pool {
+				out[i].Count = max(out[i].Count, n)
+				return
+			}
+		}
+		out = append(out, pool.Target{Owner: owner, Spec: &vs.pool, Count: n})
+	}
+	for _, pc := range configs {
+		owner := Owner(name, pc.Qualifier)
+		if function.IsVersion(pc.Qualifier) {
+			add(owner, pc.Qualifier, pc.Requested)
+			continue
+		}
+		a, err := iv.opts.Store.Alias(name, pc.Qualifier)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for v, n := range split(a, pc.Requested) {
+			add(owner, v, n)
+		}
+		if moving != nil && moving.Name == a.Name {
+			for v, n := range split(moving, pc.Requested) {
+				add(owner, v, n)
+			}
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// reconcile sets the function's provisioned environments to what its
+// configurations ask for.
+func (iv *Invoker) reconcile(name string, moving *function.Alias) []pool.Target {
+	ts, err := iv.targets(name, moving)
+	if err != nil {
+		iv.log.Error("provisioned concurrency", "function", name, "err", err)
+	}
+	iv.opts.Pool.SetProvisioned(name, ts)
+	return ts
+}
+
+// Restore starts the provisioned environments of every stored
+// configuration; a starting server calls it once.
+func (iv *Invoker) Restore() error {
+	configs, err := iv.opts.Store.ProvisionedConfigs("")
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
+	for _, pc := range configs {
+		if !done[pc.Function] {
+			done[pc.Function] = true
+			iv.reconcile(pc.Function, nil)
+		}
+	}
+	return nil
+}
+
+// ProvisionStatus reports the state of the provisioned environments of a
+// version's or alias's configuration.
+func (iv *Invoker) ProvisionStatus(name, qualifier string) pool.ProvisionStatus {
+	return iv.opts.Pool.Provisioned(Owner(name, qualifier))
+}
+
+// maxWarmWait bounds how long an alias update waits for the provisioned
+// environments of its new versions.
+const maxWarmWait = 60 * time.Second
+
+// PrepareAlias warms the provisioned environments an alias will need
+// after a change, before the change is stored: with provisioned
+// concurrency on the alias, traffic that moves to a new version finds its
+// environments initialised. It waits until they are ready, failed, or ctx
+// or maxWarmWait ends; the caller then stores the alias and calls
+// FunctionChanged, which retires the old versions' environments after
+// their in-flight requests.
+func (iv *Invoker) PrepareAlias(ctx context.Context, next *function.Alias) {
+	if _, err := iv.opts.Store.Alias(next.Function, next.Name); err != nil {
+		return
+	}
+	owner := Owner(next.Function, next.Name)
+	var wait []string
+	for _, t := range iv.reconcile(next.Function, next) {
+		if t.Owner == owner {
+			wait = append(wait, t.Spec.Version)
+		}
+	}
+	if len(wait) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, maxWarmWait)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ready := true
+		for _, v := range wait {
+			st := iv.opts.Pool.ProvisionedVersion(owner, next.Function, v)
+			if st.Failed == "" && st.Ready < st.Requested {
+				ready = false
+			}
+		}
+		if ready {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			iv.log.Warn("alias moved before its provisioned environments were ready", "function", next.Function, "alias", next.Name)
+			return
+		case <-tick.C:
+		}
+	}
+}
