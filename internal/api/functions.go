@@ -9,21 +9,17 @@ import (
 )
 
 type createFunctionInput struct {
-	FunctionName     string            `json:"FunctionName"`
-	Runtime          string            `json:"Runtime"`
-	Role             string            `json:"Role"`
-	Handler          string            `json:"Handler"`
-	Description      string            `json:"Description"`
-	Timeout          *int              `json:"Timeout"`
-	MemorySize       *int              `json:"MemorySize"`
-	Publish          bool              `json:"Publish"`
-	Environment      *environment      `json:"Environment"`
-	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
-	Architectures    []string          `json:"Architectures"`
-	Tags             map[string]string `json:"Tags"`
-	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
-	PackageType      string            `json:"PackageType"`
-	Code             struct {
+	FunctionName  string            `json:"FunctionName"`
+	Runtime       string            `json:"Runtime"`
+	Role          string            `json:"Role"`
+	Handler       string            `json:"Handler"`
+	Description   string            `json:"Description"`
+	Publish       bool              `json:"Publish"`
+	Architectures []string          `json:"Architectures"`
+	Tags          map[string]string `json:"Tags"`
+	configFields
+	PackageType string `json:"PackageType"`
+	Code        struct {
 		ZipFile  []byte `json:"ZipFile"`
 		S3Bucket string `json:"S3Bucket"`
 		ImageUri string `json:"ImageUri"`
@@ -52,30 +48,10 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 		Name: ref.Name, Runtime: in.Runtime, Role: in.Role, Handler: in.Handler,
 		Description: in.Description, Architectures: in.Architectures,
 	}
-	if in.Timeout != nil {
-		c.TimeoutSec = *in.Timeout
-	}
-	if in.MemorySize != nil {
-		c.MemoryMB = *in.MemorySize
-	}
-	if in.Environment != nil {
-		c.Environment = in.Environment.Variables
-	}
-	if in.EphemeralStorage != nil {
-		c.EphemeralMB = in.EphemeralStorage.Size
-	}
-	if in.DeadLetterConfig != nil {
-		if err := s.checkDestination(in.DeadLetterConfig.TargetArn); err != nil {
-			return err
-		}
-		c.DeadLetterARN = in.DeadLetterConfig.TargetArn
-	}
 	c.ApplyDefaults()
-	if in.Timeout != nil && *in.Timeout == 0 {
-		c.TimeoutSec = 0 // explicit zero is invalid, not "default"
-	}
-	if in.MemorySize != nil && *in.MemorySize == 0 {
-		c.MemoryMB = 0
+	// Values given explicitly, zero included, override the defaults.
+	if err := s.applyConfig(&c, &in.configFields); err != nil {
+		return err
 	}
 	if err := c.Validate(); err != nil {
 		return err
@@ -168,11 +144,7 @@ func (s *Server) config(fn *function.Function, ref function.Ref) (*function.Conf
 }
 
 func (s *Server) getFunction(w http.ResponseWriter, r *http.Request, _ []byte) error {
-	fn, ref, err := s.lookup(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.config(fn, ref)
+	fn, c, err := s.lookupConfig(r)
 	if err != nil {
 		return err
 	}
@@ -190,12 +162,19 @@ func (s *Server) getFunction(w http.ResponseWriter, r *http.Request, _ []byte) e
 	return nil
 }
 
-func (s *Server) getFunctionConfiguration(w http.ResponseWriter, r *http.Request, _ []byte) error {
+// lookupConfig resolves the request's function and the configuration its
+// qualifier names.
+func (s *Server) lookupConfig(r *http.Request) (*function.Function, *function.Config, error) {
 	fn, ref, err := s.lookup(r)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	c, err := s.config(fn, ref)
+	return fn, c, err
+}
+
+func (s *Server) getFunctionConfiguration(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	_, c, err := s.lookupConfig(r)
 	if err != nil {
 		return err
 	}

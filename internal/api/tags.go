@@ -34,7 +34,7 @@ func (s *Server) tagResource(w http.ResponseWriter, r *http.Request, body []byte
 	if len(in.Tags) == 0 {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "A list of tags is required")
 	}
-	_, err = s.opts.Store.UpdateFunction(name, func(fn *function.Function) error {
+	return s.changeTags(w, name, func(fn *function.Function) error {
 		if fn.Tags == nil {
 			fn.Tags = map[string]string{}
 		}
@@ -46,15 +46,6 @@ func (s *Server) tagResource(w http.ResponseWriter, r *http.Request, body []byte
 		}
 		return nil
 	})
-	if isNotFound(err) {
-		return s.notFound(function.Ref{Name: name})
-	}
-	if err != nil {
-		return err
-	}
-	s.opts.Invoker.FunctionChanged(name) // tags such as hearth:network shape new environments
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 func (s *Server) untagResource(w http.ResponseWriter, r *http.Request, _ []byte) error {
@@ -63,21 +54,12 @@ func (s *Server) untagResource(w http.ResponseWriter, r *http.Request, _ []byte)
 		return err
 	}
 	keys := r.URL.Query()["tagKeys"]
-	_, err = s.opts.Store.UpdateFunction(name, func(fn *function.Function) error {
+	return s.changeTags(w, name, func(fn *function.Function) error {
 		for _, k := range keys {
 			delete(fn.Tags, k)
 		}
 		return nil
 	})
-	if isNotFound(err) {
-		return s.notFound(function.Ref{Name: name})
-	}
-	if err != nil {
-		return err
-	}
-	s.opts.Invoker.FunctionChanged(name) // tags such as hearth:network shape new environments
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 func (s *Server) listTags(w http.ResponseWriter, r *http.Request, _ []byte) error {
@@ -94,5 +76,19 @@ func (s *Server) listTags(w http.ResponseWriter, r *http.Request, _ []byte) erro
 		tags = map[string]string{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"Tags": tags})
+	return nil
+}
+
+// changeTags applies change to a function's tags and answers 204.
+func (s *Server) changeTags(w http.ResponseWriter, name string, change func(*function.Function) error) error {
+	_, err := s.opts.Store.UpdateFunction(name, change)
+	if isNotFound(err) {
+		return s.notFound(function.Ref{Name: name})
+	}
+	if err != nil {
+		return err
+	}
+	s.opts.Invoker.FunctionChanged(name) // tags such as hearth:network shape new environments
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -46,16 +46,12 @@ func (s *Server) updateFunctionCode(w http.ResponseWriter, r *http.Request, body
 }
 
 type updateConfigInput struct {
-	Role             *string           `json:"Role"`
-	Handler          *string           `json:"Handler"`
-	Description      *string           `json:"Description"`
-	Timeout          *int              `json:"Timeout"`
-	MemorySize       *int              `json:"MemorySize"`
-	Runtime          *string           `json:"Runtime"`
-	Environment      *environment      `json:"Environment"`
-	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
-	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
-	RevisionId       string            `json:"RevisionId"`
+	Role        *string `json:"Role"`
+	Handler     *string `json:"Handler"`
+	Description *string `json:"Description"`
+	Runtime     *string `json:"Runtime"`
+	RevisionId  string  `json:"RevisionId"`
+	configFields
 }
 
 func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request, body []byte) error {
@@ -73,23 +69,8 @@ func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 		set(&c.Handler, in.Handler)
 		set(&c.Description, in.Description)
 		set(&c.Runtime, in.Runtime)
-		if in.Timeout != nil {
-			c.TimeoutSec = *in.Timeout
-		}
-		if in.MemorySize != nil {
-			c.MemoryMB = *in.MemorySize
-		}
-		if in.Environment != nil {
-			c.Environment = in.Environment.Variables
-		}
-		if in.EphemeralStorage != nil {
-			c.EphemeralMB = in.EphemeralStorage.Size
-		}
-		if in.DeadLetterConfig != nil {
-			if err := s.checkDestination(in.DeadLetterConfig.TargetArn); err != nil {
-				return "", err
-			}
-			c.DeadLetterARN = in.DeadLetterConfig.TargetArn
+		if err := s.applyConfig(c, &in.configFields); err != nil {
+			return "", err
 		}
 		return "", c.Validate()
 	})
@@ -147,5 +128,38 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, revision string,
 		return nil
 	}
 	writeJSON(w, http.StatusOK, s.configuration(&fn.Latest))
+	return nil
+}
+
+// configFields are the settings CreateFunction and
+// UpdateFunctionConfiguration share; nil means "not given".
+type configFields struct {
+	Timeout          *int              `json:"Timeout"`
+	MemorySize       *int              `json:"MemorySize"`
+	Environment      *environment      `json:"Environment"`
+	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
+}
+
+// applyConfig sets the fields given in f on c.
+func (s *Server) applyConfig(c *function.Config, f *configFields) error {
+	if f.Timeout != nil {
+		c.TimeoutSec = *f.Timeout
+	}
+	if f.MemorySize != nil {
+		c.MemoryMB = *f.MemorySize
+	}
+	if f.Environment != nil {
+		c.Environment = f.Environment.Variables
+	}
+	if f.EphemeralStorage != nil {
+		c.EphemeralMB = f.EphemeralStorage.Size
+	}
+	if f.DeadLetterConfig != nil {
+		if err := s.checkDestination(f.DeadLetterConfig.TargetArn); err != nil {
+			return err
+		}
+		c.DeadLetterARN = f.DeadLetterConfig.TargetArn
+	}
 	return nil
 }
