@@ -195,3 +195,29 @@ func TestGeneratedCredentials(t *testing.T) {
 		t.Fatalf("credentials file: %v %v", st, err)
 	}
 }
+
+// TestGracefulShutdown sends SIGTERM while an invocation runs: the
+// invocation finishes and answers, then Hearth exits.
+func TestGracefulShutdown(t *testing.T) {
+	h := startHearth(t, "")
+	c := h.client()
+	createFunction(t, c, "graceful", runtimeCases[0])
+	invoke(t, c, "graceful", map[string]any{"action": "echo"})
+	done := make(chan invokeResult, 1)
+	go func() { done <- invoke(t, c, "graceful", map[string]any{"action": "sleep", "sleepMs": 1000}) }()
+	time.Sleep(300 * time.Millisecond)
+	_ = h.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case r := <-done:
+		if r.FunctionError != "" || r.Payload["requestId"] == nil {
+			t.Fatalf("in-flight invocation during shutdown: %q %s", r.FunctionError, r.Raw)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("in-flight invocation did not finish")
+	}
+	select {
+	case <-h.done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("hearth did not exit after SIGTERM")
+	}
+}
