@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -220,5 +223,36 @@ func TestInvokeAPI(t *testing.T) {
 	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("api-fn"), Payload: []byte(`{not json`)})
 	if apiCode(err) != "InvalidRequestContentException" {
 		t.Fatalf("malformed payload: %v", err)
+	}
+}
+
+// TestMetrics reads the Prometheus exposition, signed on the API and
+// unauthenticated on --metrics-listen, after a cold and a warm invocation.
+func TestMetrics(t *testing.T) {
+	metricsAddr := freeAddr(t)
+	h := startHearth(t, "", "--metrics-listen", metricsAddr)
+	c := h.client()
+	createFunction(t, c, "metered", runtimeCases[0])
+	invoke(t, c, "metered", map[string]any{"action": "echo"})
+	invoke(t, c, "metered", map[string]any{"action": "echo"})
+	waitFrozen(t, h, "metered")
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`hearth_invocations_total{function="metered",qualifier="$LATEST"} 2`,
+		`hearth_cold_starts_total{function="metered",qualifier="$LATEST",reason="first-invocation"} 1`,
+		`hearth_async_queue_depth 0`,
+		`hearth_environments{state="Frozen"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+	if status, _, _ := signedRequest(t, h, "GET", "/hearth/metrics", nil, testKeyID, testSecret, time.Now()); status != 200 {
+		t.Errorf("signed /hearth/metrics: %d", status)
 	}
 }

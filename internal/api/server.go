@@ -90,6 +90,9 @@ type Options struct {
 	Invoker  Invoker
 	// Environments, when set, serves GET /hearth/environments.
 	Environments Environments
+	// Metrics, when set, serves GET /hearth/metrics (signed) in
+	// Prometheus's text format.
+	Metrics http.Handler
 	// Rules, when set, serves EventBridge's scheduled rules API;
 	// RulesChanged hears of every change.
 	Rules        RuleStore
@@ -164,6 +167,13 @@ func (s *Server) routes() {
 	s.handle("GET /2016-08-19/account-settings", "GetAccountSettings", maxSmallRequest, s.accountSettings)
 	s.mux.HandleFunc("GET /hearth/code/{sha}", s.downloadCode)
 	s.handle("GET /hearth/environments", "ListEnvironments", maxSmallRequest, s.listEnvironments)
+	s.handle("GET /hearth/metrics", "GetMetrics", maxSmallRequest, func(w http.ResponseWriter, r *http.Request, _ []byte) error {
+		if s.opts.Metrics == nil {
+			return errorf(http.StatusNotFound, typeNotFound, "metrics are not enabled")
+		}
+		s.opts.Metrics.ServeHTTP(w, r)
+		return nil
+	})
 	s.mux.HandleFunc("POST /{$}", s.serveEvents)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(http.StatusNotFound, "UnknownOperationException", "Unknown operation "+r.Method+" "+r.URL.Path))

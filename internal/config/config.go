@@ -31,6 +31,7 @@ type Config struct {
 	RetryScale       float64       // scales async retry waits (1 = Lambda's 1 and 2 minutes)
 	ScheduleSpeedup  float64       // runs schedule time this many times faster (1 = real time), for tests and demos
 	LogLevel         string        // debug, info, warn, error
+	MetricsListen    string        // address of an unauthenticated Prometheus /metrics endpoint; "" = none
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -71,6 +72,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	str(&c.Isolation, "isolation", "HEARTH_ISOLATION", "auto: sandbox environments when running as root; off: plain processes")
 	str(&c.Network, "network", "HEARTH_NETWORK", "network of environments: host or none")
 	str(&c.LogLevel, "log-level", "HEARTH_LOG_LEVEL", "debug, info, warn or error")
+	str(&c.MetricsListen, "metrics-listen", "HEARTH_METRICS_LISTEN", "address for an unauthenticated Prometheus /metrics endpoint (off when empty)")
 	c.AccessKeyID = getenv("HEARTH_ACCESS_KEY_ID")
 	c.SecretAccessKey = getenv("HEARTH_SECRET_ACCESS_KEY")
 
@@ -125,6 +127,11 @@ var accountRE = regexp.MustCompile(`^\d{12}$`)
 func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("listen address %q: %w", c.Listen, err)
+	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			return fmt.Errorf("metrics listen address %q: %w", c.MetricsListen, err)
+		}
 	}
 	if c.DataDir == "" {
 		return errors.New("data dir must not be empty")

@@ -55,7 +55,10 @@ type Server struct {
 	invoker  *invoke.Invoker
 	code     *codestore.Store
 	queue    *queue.Queue
-	sched    *schedule.Scheduler
+	// metricsListener and metricsHTTP serve --metrics-listen, when set.
+	metricsListener net.Listener
+	metricsHTTP     *http.Server
+	sched           *schedule.Scheduler
 }
 
 // New opens the data dir and prepares every part of the server; Serve then
@@ -148,7 +151,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
 		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
-		Rules: s.store, RulesChanged: s.sched,
+		Rules: s.store, RulesChanged: s.sched, Metrics: metrics.Handler(s.Metrics, s.gauges),
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
 	})
@@ -157,6 +160,15 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	if cfg.MetricsListen != "" {
+		s.metricsListener, err = net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			return nil, fmt.Errorf("metrics listen: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler(s.Metrics, s.gauges))
+		s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	}
 	return s, nil
 }
 
@@ -173,6 +185,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { errc <- s.http.Serve(s.listener) }()
 	bgCtx, stopBackground := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
+	if s.metricsHTTP != nil {
+		go func() { _ = s.metricsHTTP.Serve(s.metricsListener) }()
+		defer s.metricsHTTP.Close()
+	}
 	bg.Add(2)
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
@@ -198,6 +214,9 @@ func (s *Server) Serve(ctx context.Context) error {
 }
 
 func (s *Server) close() {
+	if s.metricsListener != nil {
+		s.metricsListener.Close()
+	}
 	if s.listener != nil && s.http == nil {
 		s.listener.Close()
 	}

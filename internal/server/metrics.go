@@ -1,0 +1,37 @@
+package server
+
+import (
+	"github.com/hearth-run/hearth/internal/metrics"
+)
+
+// gauges are the figures exported beside the per-function counters: the
+// async queue's and the environments'.
+func (s *Server) gauges() []metrics.Gauge {
+	q := s.queue.Stats()
+	out := []metrics.Gauge{
+		{Name: "hearth_async_queue_depth", Help: "Asynchronous events stored, in flight included.", Type: "gauge", Value: float64(q.Depth)},
+		{Name: "hearth_async_in_flight", Help: "Asynchronous invocations running now.", Type: "gauge", Value: float64(q.InFlight)},
+		{Name: "hearth_async_oldest_event_age_seconds", Help: "Age of the oldest stored asynchronous event.", Type: "gauge", Value: q.OldestAge.Seconds()},
+		{Name: "hearth_async_enqueued_total", Help: "Asynchronous events accepted.", Type: "counter", Value: float64(q.Enqueued)},
+		{Name: "hearth_async_succeeded_total", Help: "Asynchronous events whose invocation succeeded.", Type: "counter", Value: float64(q.Succeeded)},
+		{Name: "hearth_async_retries_total", Help: "Retries scheduled after function errors.", Type: "counter", Value: float64(q.Retries)},
+		{Name: "hearth_async_throttles_total", Help: "Asynchronous invocations deferred by throttling.", Type: "counter", Value: float64(q.Throttles)},
+		{Name: "hearth_async_failed_total", Help: "Asynchronous events that took the failure path.", Type: "counter", Value: float64(q.Failed)},
+		{Name: "hearth_async_dropped_total", Help: "Asynchronous events dropped with nowhere to go.", Type: "counter", Value: float64(q.Dropped)},
+		{Name: "hearth_async_destination_deliveries_total", Help: "Invocation records sent to destinations.", Type: "counter", Value: float64(q.Destinations)},
+		{Name: "hearth_async_dead_letters_total", Help: "Events sent to dead-letter targets.", Type: "counter", Value: float64(q.DeadLetters)},
+	}
+	states := map[string]int{}
+	for _, e := range s.pool.Environments() {
+		st := e.State.String()
+		if e.Frozen {
+			st = "Frozen"
+		}
+		states[st]++
+	}
+	for _, st := range []string{"Starting", "Idle", "Frozen", "Busy", "Stopping"} {
+		out = append(out, metrics.Gauge{Name: "hearth_environments", Help: "Execution environments, by state.", Type: "gauge",
+			Labels: map[string]string{"state": st}, Value: float64(states[st])})
+	}
+	return out
+}
