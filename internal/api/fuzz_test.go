@@ -143,3 +143,28 @@ func TestCreateLeavesNothingOnFailure(t *testing.T) {
 		t.Fatalf("duplicate: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// BenchmarkInvokeRouting measures what the API adds to an invocation before
+// the invoker runs it: routing, body reading, qualifier and header parsing,
+// payload validation and writing the response (signature verification has
+// its own benchmark in api/sigv4).
+func BenchmarkInvokeRouting(b *testing.B) {
+	s := newTestServer(b)
+	zip64 := base64.StdEncoding.EncodeToString(smallZip(b))
+	create := `{"FunctionName":"f","Runtime":"python3.12","Handler":"app.handler","Role":"r","Code":{"ZipFile":"` + zip64 + `"}}`
+	if rec := do(s, "POST", "/2015-03-31/functions", []byte(create)); rec.Code != 201 {
+		b.Fatalf("create: %d %s", rec.Code, rec.Body.String())
+	}
+	payload := []byte(`{"orderId":"12345","items":[{"sku":"a","qty":1},{"sku":"b","qty":2}],"note":"` + strings.Repeat("x", 512) + `"}`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/2015-03-31/functions/f/invocations?Qualifier=%24LATEST", bytes.NewReader(payload))
+		req.Header.Set("X-Amz-Log-Type", "Tail")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("invoke: %d", rec.Code)
+		}
+	}
+}
