@@ -24,6 +24,7 @@ type Config struct {
 	AccessKeyID      string        // root credentials; empty = generated on first start
 	SecretAccessKey  string        // root credentials; empty = generated on first start
 	IdleTimeout      time.Duration // keep-alive of an idle environment before it is shut down
+	FreezeDelay      time.Duration // how long a released environment runs before it is frozen; 0 = at once, as Lambda
 	Isolation        string        // "auto" or "off": sandbox environments when possible
 	Network          string        // default network of environments: "host" or "none"
 	ConcurrencyLimit int           // account-wide concurrent executions
@@ -98,6 +99,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 		fs.IntVar(p, name, *p, usage+" (env "+env+")")
 	}
 	dur(&c.IdleTimeout, "idle-timeout", "HEARTH_IDLE_TIMEOUT", "how long an idle environment is kept frozen before shutdown")
+	dur(&c.FreezeDelay, "freeze-delay", "HEARTH_FREEZE_DELAY", "how long a released environment runs before it is frozen (0: at once, as Lambda)")
 	integer(&c.ConcurrencyLimit, "concurrency-limit", "HEARTH_CONCURRENCY_LIMIT", "account-wide concurrent executions")
 	integer(&c.MinUnreserved, "min-unreserved", "HEARTH_MIN_UNRESERVED", "concurrency that reservations must leave unreserved")
 	if v := getenv("HEARTH_RETRY_SCALE"); v != "" {
@@ -144,6 +146,9 @@ func (c Config) Validate() error {
 	}
 	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
 		return errors.New("set both HEARTH_ACCESS_KEY_ID and HEARTH_SECRET_ACCESS_KEY, or neither")
+	}
+	if c.FreezeDelay < 0 || c.FreezeDelay >= c.IdleTimeout {
+		return fmt.Errorf("freeze delay %v: must be between 0 and the idle timeout", c.FreezeDelay)
 	}
 	if c.IdleTimeout <= 0 {
 		return fmt.Errorf("idle timeout %v: must be positive", c.IdleTimeout)

@@ -44,6 +44,10 @@ type Environment struct {
 	initDuration time.Duration
 	setup        time.Duration // sandbox start, part of initDuration
 
+	// freezeMu serialises freezing and thawing the process tree. It is
+	// held across the freezer's syscalls; mu is not.
+	freezeMu sync.Mutex
+
 	mu sync.Mutex // guards the fields below
 	// state is the lifecycle state; changed only through setState.
 	state State
@@ -130,25 +134,34 @@ func (e *Environment) MaxMemoryBytes() uint64 {
 
 // freeze freezes an idle environment; it runs from the freeze timer.
 func (e *Environment) freeze() {
+	e.freezeMu.Lock()
+	defer e.freezeMu.Unlock()
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.state != Idle || e.frozen {
+	idle := e.state == Idle && !e.frozen
+	e.mu.Unlock()
+	if !idle {
 		return
 	}
+	// Taken meanwhile? thaw waits on freezeMu and undoes this at once.
 	if err := e.proc.Freeze(); err == nil {
+		e.mu.Lock()
 		e.frozen = true
+		e.mu.Unlock()
 	}
 }
 
-// thaw makes sure a taken environment runs; e.mu must be held.
+// thaw makes sure a taken environment runs. It is called without the
+// pool's lock held, so a slow freezer never stalls other acquisitions.
 func (e *Environment) thaw() error {
-	if e.freezeTimer != nil {
-		e.freezeTimer.Stop()
-	}
-	if !e.frozen {
+	e.freezeMu.Lock()
+	defer e.freezeMu.Unlock()
+	e.mu.Lock()
+	frozen := e.frozen
+	e.frozen = false
+	e.mu.Unlock()
+	if !frozen {
 		return nil
 	}
-	e.frozen = false
 	return e.proc.Thaw()
 }
 

@@ -155,7 +155,7 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 		if err := p.takeLocked(env); err == nil {
 			p.mu.Unlock()
 			p.stopAll(stale)
-			return Acquisition{Env: env, Provisioned: true}, nil
+			return p.thawed(ctx, spec, Acquisition{Env: env, Provisioned: true})
 		}
 	}
 	spill := p.hasTargetLocked(key)
@@ -168,7 +168,7 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 		if err := p.takeLocked(env); err == nil {
 			p.mu.Unlock()
 			p.stopAll(stale)
-			return Acquisition{Env: env, Spillover: spill}, nil
+			return p.thawed(ctx, spec, Acquisition{Env: env, Spillover: spill})
 		}
 	}
 	reason := ReasonFirst
@@ -191,20 +191,32 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 	return acq, nil
 }
 
-// takeLocked moves an idle environment to Busy and thaws it.
+// takeLocked moves an idle environment to Busy; the caller thaws it
+// (thawed) after releasing p.mu.
 func (p *Pool) takeLocked(env *Environment) error {
 	env.mu.Lock()
 	defer env.mu.Unlock()
 	if err := env.setState(Busy); err != nil {
 		return err
 	}
+	if env.freezeTimer != nil {
+		env.freezeTimer.Stop()
+	}
 	if !env.Provisioned {
 		p.countActiveLocked(env)
 	}
-	if err := env.thaw(); err != nil {
-		return fmt.Errorf("thaw %s: %w", env.ID, err)
-	}
 	return nil
+}
+
+// thawed thaws a taken environment. One that cannot be thawed is
+// destroyed and the request acquires another.
+func (p *Pool) thawed(ctx context.Context, spec *Spec, acq Acquisition) (Acquisition, error) {
+	if err := acq.Env.thaw(); err != nil {
+		p.log.Warn("environment could not be thawed; replacing it", "env", acq.Env.ID, "err", err)
+		p.Release(acq.Env, false)
+		return p.Acquire(ctx, spec)
+	}
+	return acq, nil
 }
 
 // admitLocked applies reserved and account concurrency to one more

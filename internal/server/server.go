@@ -106,7 +106,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, err
 	}
 	s.pool = pool.New(pool.Options{
-		Sandbox: s.sandbox, Logs: logStore, IdleTimeout: cfg.IdleTimeout,
+		Sandbox: s.sandbox, Logs: logStore, IdleTimeout: cfg.IdleTimeout, FreezeDelay: cfg.FreezeDelay,
 		AccountLimit: cfg.ConcurrencyLimit, Logger: log,
 	})
 	s.invoker = invoke.New(invoke.Options{
