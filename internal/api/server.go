@@ -90,6 +90,8 @@ type Options struct {
 	Invoker  Invoker
 	// Environments, when set, serves GET /hearth/environments.
 	Environments Environments
+	// Logs, when set, serves GET /hearth/logs/{name}.
+	Logs Logs
 	// Rules, when set, serves EventBridge's scheduled rules API;
 	// RulesChanged hears of every change.
 	Rules        RuleStore
@@ -164,6 +166,7 @@ func (s *Server) routes() {
 	s.handle("GET /2016-08-19/account-settings", "GetAccountSettings", maxSmallRequest, s.accountSettings)
 	s.mux.HandleFunc("GET /hearth/code/{sha}", s.downloadCode)
 	s.handle("GET /hearth/environments", "ListEnvironments", maxSmallRequest, s.listEnvironments)
+	s.handle("GET /hearth/logs/{name}", "ReadLogs", maxSmallRequest, s.readLogs)
 	s.mux.HandleFunc("POST /{$}", s.serveEvents)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(http.StatusNotFound, "UnknownOperationException", "Unknown operation "+r.Method+" "+r.URL.Path))

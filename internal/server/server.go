@@ -148,6 +148,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
 		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
+		Logs:  logStore,
 		Rules: s.store, RulesChanged: s.sched,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
