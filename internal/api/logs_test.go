@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"github.com/hearth-run/hearth/internal/logs"
@@ -12,11 +11,7 @@ import (
 
 func TestReadLogs(t *testing.T) {
 	s := newTestServer(t)
-	store, err := logs.Open(logs.Options{Dir: filepath.Join(t.TempDir(), "logs")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.opts.Logs = store
+	store := s.opts.Logs.(*logs.Store)
 	create := `{"FunctionName":"f","Runtime":"python3.12","Handler":"app.handler","Role":"r","Code":{"ZipFile":"` +
 		base64.StdEncoding.EncodeToString(smallZip(t)) + `"}}`
 	if rec := do(s, "POST", "/2015-03-31/functions", []byte(create)); rec.Code != http.StatusCreated {
