@@ -62,34 +62,43 @@ func (s *Server) readLogs(w http.ResponseWriter, r *http.Request, _ []byte) erro
 		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	// The whole stream is read before anything is sent, so that a missing
-	// stream still gets a proper error response.
-	buf := &skipWriter{skip: offset}
-	if err := s.opts.Logs.Read(ref.Name, stream, buf); err != nil {
+	// The stream is copied as it is read. Read fails before writing when
+	// the stream does not exist, so that case still gets a proper error.
+	sw := &skipWriter{w: w, skip: offset}
+	if err := s.opts.Logs.Read(ref.Name, stream, sw); err != nil {
+		if sw.wrote {
+			s.log.WarnContext(r.Context(), "log stream read failed midway", "function", ref.Name, "stream", stream, "err", err)
+			return nil
+		}
 		if errors.Is(err, logs.ErrNotFound) || errors.Is(err, logs.ErrInvalidName) {
 			return errorf(http.StatusNotFound, typeNotFound, "Log stream not found: "+stream)
 		}
 		return err
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(buf.data)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.data)
+	if !sw.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
 	return nil
 }
 
-// skipWriter keeps what is written to it after the first skip bytes.
+// skipWriter passes on to w what is written to it after the first skip
+// bytes.
 type skipWriter struct {
-	skip int64
-	data []byte
+	w     io.Writer
+	skip  int64
+	wrote bool // whether anything reached w
 }
 
-func (w *skipWriter) Write(p []byte) (int, error) {
+func (sw *skipWriter) Write(p []byte) (int, error) {
 	n := len(p)
-	if w.skip >= int64(n) {
-		w.skip -= int64(n)
+	if sw.skip >= int64(n) {
+		sw.skip -= int64(n)
 		return n, nil
 	}
-	w.data = append(w.data, p[w.skip:]...)
-	w.skip = 0
+	p, sw.skip = p[sw.skip:], 0
+	sw.wrote = true
+	if _, err := sw.w.Write(p); err != nil {
+		return 0, err
+	}
 	return n, nil
 }
