@@ -1,6 +1,11 @@
 // Command hearth is a self-hosted, AWS-Lambda-compatible serverless runtime.
 //
-//	hearth serve [flags]    run the server (see hearth serve -h)
+//	hearth serve [flags]                        run the server (see hearth serve -h)
+//	hearth deploy DIR --runtime R --handler H   create or update a function from a directory
+//	hearth invoke FUNCTION [PAYLOAD]            invoke a function
+//	hearth logs FUNCTION [-f]                   print (and follow) a function's logs
+//	hearth ps [FUNCTION]                        list live execution environments
+//	hearth functions                            list functions
 package main
 
 import (
@@ -17,12 +22,12 @@ import (
 func main() {
 	sandbox.Init() // returns at once unless this process is an environment's init
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return 2
@@ -30,6 +35,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "deploy":
+		return deploy(ctx, args[1:], getenv, stdout, stderr)
+	case "invoke":
+		return invoke(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "logs":
+		return logs(ctx, args[1:], getenv, stdout, stderr)
+	case "ps":
+		return ps(ctx, args[1:], getenv, stdout, stderr)
+	case "functions":
+		return functions(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -44,5 +59,15 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, `usage: hearth <command> [flags]
 
 commands:
-  serve    run the Lambda-compatible API and execution environments`)
+  serve      run the Lambda-compatible API and execution environments
+  deploy     create or update a function from a directory
+  invoke     invoke a function and print its result
+  logs       print a function's logs; -f follows them
+  ps         list live execution environments
+  functions  list functions
+
+Client commands reach Hearth at --endpoint (env HEARTH_ENDPOINT, default
+http://127.0.0.1:9911) with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or with
+the credentials in the local data dir (--data-dir, env HEARTH_DATA_DIR).
+Run hearth COMMAND -h for a command's flags.`)
 }

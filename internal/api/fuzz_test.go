@@ -17,6 +17,7 @@ import (
 	"github.com/hearth-run/hearth/internal/codestore"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/invoke"
+	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/store"
 )
@@ -54,7 +55,11 @@ func newTestServer(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { code.Close() })
-	return New(Options{Store: st, Code: code, Verifier: acceptAll{}, Invoker: echoInvoker{},
+	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(Options{Store: st, Code: code, Verifier: acceptAll{}, Invoker: echoInvoker{}, Logs: logStore,
 		Region: "us-east-1", Account: "000000000000", ConcurrencyLimit: 1000, MinUnreserved: 100, URLKey: []byte("k")})
 }
 
@@ -93,6 +98,7 @@ func FuzzRequests(f *testing.F) {
 		{"POST", "/2017-03-31/tags/arn:aws:lambda:us-east-1:000000000000:function:f", `{"Tags":{"a":"b"}}`},
 		{"GET", "/2015-03-31/functions/?MaxItems=2&Marker=f", ``},
 		{"DELETE", "/2015-03-31/functions/f?Qualifier=1", ``},
+		{"GET", "/hearth/logs/f?stream=2024%2F01%2F01%2F%5B%24LATEST%5Dx&offset=3", ``},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.path, s.body)

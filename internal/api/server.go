@@ -93,6 +93,8 @@ type Options struct {
 	// Metrics, when set, serves GET /hearth/metrics (signed) in
 	// Prometheus's text format.
 	Metrics http.Handler
+	// Logs, when set, serves GET /hearth/logs/{name}.
+	Logs Logs
 	// Rules, when set, serves EventBridge's scheduled rules API;
 	// RulesChanged hears of every change.
 	Rules        RuleStore
@@ -174,6 +176,7 @@ func (s *Server) routes() {
 		s.opts.Metrics.ServeHTTP(w, r)
 		return nil
 	})
+	s.handle("GET /hearth/logs/{name}", "ReadLogs", maxSmallRequest, s.readLogs)
 	s.mux.HandleFunc("POST /{$}", s.serveEvents)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(http.StatusNotFound, "UnknownOperationException", "Unknown operation "+r.Method+" "+r.URL.Path))

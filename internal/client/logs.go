@@ -1,0 +1,115 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// DefaultPollInterval is how often Logs looks for new output when it
+// follows.
+const DefaultPollInterval = 500 * time.Millisecond
+
+// LogOptions says what Logs shows.
+type LogOptions struct {
+	// Stream selects one log stream; empty means all of the function's
+	// streams, oldest first, each introduced by a "==> NAME <==" line.
+	Stream string
+	// Follow keeps polling for new output until the context ends.
+	Follow bool
+	// Interval is the time between polls. Zero means DefaultPollInterval.
+	Interval time.Duration
+}
+
+// Logs writes a function's logs to w. When following, it polls every
+// opts.Interval, fetching only what each stream gained since the last poll
+// and holding back an unfinished last line until it is complete; it
+// returns nil when ctx ends.
+func (c *Client) Logs(ctx context.Context, function string, opts LogOptions, w io.Writer) error {
+	if opts.Interval <= 0 {
+		opts.Interval = DefaultPollInterval
+	}
+	t := &tail{c: c, function: function, opts: opts, w: w, offsets: map[string]int64{}}
+	if err := t.poll(ctx); err != nil || !opts.Follow {
+		return err
+	}
+	tick := time.NewTicker(opts.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		if err := t.poll(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// tail is the state of one Logs call.
+type tail struct {
+	c        *Client
+	function string
+	opts     LogOptions
+	w        io.Writer
+	offsets  map[string]int64 // stream -> bytes written out so far
+	last     string           // the stream whose text was written last
+}
+
+// poll writes what is new in the streams.
+func (t *tail) poll(ctx context.Context) error {
+	if t.opts.Stream != "" {
+		return t.read(ctx, t.opts.Stream)
+	}
+	streams, err := t.c.Streams(ctx, t.function)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(streams) // oldest first
+	for _, s := range streams {
+		if s.Size <= t.offsets[s.Name] {
+			continue
+		}
+		if err := t.read(ctx, s.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tail) read(ctx context.Context, stream string) error {
+	text, err := t.c.ReadStream(ctx, t.function, stream, t.offsets[stream])
+	if err != nil {
+		return err
+	}
+	if t.opts.Follow {
+		// Only whole lines, so that streams never interleave mid-line.
+		text = text[:bytes.LastIndexByte(text, '\n')+1]
+	}
+	if len(text) == 0 {
+		return nil
+	}
+	if t.opts.Stream == "" && stream != t.last {
+		if t.last != "" {
+			if _, err := io.WriteString(t.w, "\n"); err != nil {
+				return err
+			}
+		}
+		if _, err := fmt.Fprintf(t.w, "==> %s <==\n", stream); err != nil {
+			return err
+		}
+	}
+	t.last = stream
+	if _, err := t.w.Write(text); err != nil {
+		return err
+	}
+	t.offsets[stream] += int64(len(text))
+	return nil
+}
