@@ -13,7 +13,7 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
-	./scripts/fuzz.sh 10s
+	./scripts/fuzz.sh 50000x
 
 fuzz:
 	./scripts/fuzz.sh 60s

@@ -256,3 +256,20 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("signed /hearth/metrics: %d", status)
 	}
 }
+
+// TestInvalidEntrypoint invokes a provided.al2023 function whose zip has
+// no bootstrap: Lambda's Runtime.InvalidEntrypoint, as a function error.
+func TestInvalidEntrypoint(t *testing.T) {
+	h := startHearth(t, "")
+	c := h.client()
+	rc := runtimeCase{"go", "provided.al2023", "bootstrap", func(t *testing.T) []byte {
+		return zipFiles(t, map[string][]byte{"main.sh": []byte("#!/bin/sh\n")})
+	}}
+	createFunction(t, c, "no-bootstrap", rc)
+	r := invoke(t, c, "no-bootstrap", map[string]any{})
+	var fe struct{ ErrorType, ErrorMessage string }
+	json.Unmarshal(r.Raw, &fe)
+	if r.FunctionError != "Unhandled" || fe.ErrorType != "Runtime.InvalidEntrypoint" {
+		t.Fatalf("missing bootstrap: %q %s", r.FunctionError, r.Raw)
+	}
+}
