@@ -67,7 +67,12 @@ func runWarm(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.Notes = append(t.Notes, fmt.Sprintf("Throughput runs %s per level; environments after the run: %d.", perLevel, len(envs)))
+	length := fmt.Sprintf("%s per level", perLevel)
+	if perLevel == 0 {
+		length = "20 calls per worker"
+	}
+	t.Notes = append(t.Notes, fmt.Sprintf("Throughput: closed loop, each worker calls again as soon as it is answered, %s; "+
+		"environments after the run: %d.", length, len(envs)))
 	r.Tables = append(r.Tables, t)
 	return r, nil
 }
