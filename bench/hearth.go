@@ -168,13 +168,21 @@ func logFields(line string) map[string]string {
 }
 
 // coldStart returns what Hearth logged about the cold start of the
-// environment behind a log stream name ("…/[$LATEST]<env id>").
+// environment behind a log stream name ("…/[$LATEST]<env id>"). Hearth
+// writes the line before it answers, but the benchmark reads its output
+// concurrently, so the line may arrive a moment after the answer.
 func (h *hearthProc) coldStart(stream string) (coldLine, bool) {
 	id := stream[strings.LastIndexByte(stream, ']')+1:]
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	c, ok := h.cold[id]
-	return c, ok
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		h.mu.Lock()
+		c, ok := h.cold[id]
+		h.mu.Unlock()
+		if ok || time.Now().After(deadline) {
+			return c, ok
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (h *hearthProc) logTail() string {
