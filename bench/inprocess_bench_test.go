@@ -19,7 +19,9 @@ import (
 // inProcess runs Hearth inside the benchmark binary with one warm
 // aws-lambda-go hello function called "hello", so that `go test -bench`
 // profiles the whole warm path: routing, SigV4, environment thaw and
-// freeze, the Runtime API and the log writing.
+// freeze, the Runtime API and the log writing. Isolation is off: the
+// isolated sandbox re-executes the hearth binary as its init, which a test
+// binary is not; `go run ./bench` measures the isolated path.
 func inProcess(b *testing.B) (addr string, lc *lambda.Client, client *http.Client) {
 	b.Helper()
 	tb, err := newToolbox()
@@ -30,7 +32,7 @@ func inProcess(b *testing.B) (addr string, lc *lambda.Client, client *http.Clien
 	cfg := config.Default()
 	cfg.Listen, cfg.DataDir = "127.0.0.1:0", b.TempDir()
 	cfg.AccessKeyID, cfg.SecretAccessKey = benchKeyID, benchSecret
-	cfg.LogLevel = "warn"
+	cfg.LogLevel, cfg.Isolation = "warn", "off"
 	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
