@@ -6,8 +6,9 @@
 //	go run ./bench [scenario...] [--short] [--json] [--out DIR]
 //
 // Each scenario starts its own Hearth on a temporary data dir and a free
-// port, deploys its own functions and stops it again. Scenarios: cold, warm,
-// burst, patterns, peer, memory (all when none is named). --short runs few
+// port, deploys its own functions and stops it again. Scenarios: cold,
+// isolation, warm, freeze, burst, patterns, peer, memory, async (all when
+// none is named). --short runs few
 // iterations; it checks correctness only, which is what the Go test does.
 package main
 
@@ -41,11 +42,14 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{"cold", runCold},
+	{"isolation", runIsolation},
 	{"warm", runWarm},
+	{"freeze", runFreeze},
 	{"burst", runBurst},
 	{"patterns", runPatterns},
 	{"peer", runPeer},
 	{"memory", runMemory},
+	{"async", runAsync},
 }
 
 // Run runs the named scenarios (all when names is empty) in order.
