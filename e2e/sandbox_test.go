@@ -190,6 +190,9 @@ def handler(event, context):
 `)
 	invoke(t, c, "busy-bg", map[string]any{})
 	envs := waitFrozen(t, h, "busy-bg")
+	if !processFrozen(t, envs[0]) {
+		t.Fatal("the kernel never froze the environment")
+	}
 	before := cpuTicks(t, envs[0].Pid)
 	time.Sleep(500 * time.Millisecond)
 	after := cpuTicks(t, envs[0].Pid)

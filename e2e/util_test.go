@@ -80,6 +80,20 @@ func waitFrozen(t *testing.T, h *hearth, function string) []envSnapshot {
 // process is in the stopped state.
 func processFrozen(t *testing.T, e envSnapshot) bool {
 	t.Helper()
+	// Hearth asks the kernel to freeze and does not wait for the last task
+	// to stop; give the kernel a moment.
+	deadline := time.Now().Add(2 * time.Second)
+	for !kernelFrozen(t, e) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
+
+func kernelFrozen(t *testing.T, e envSnapshot) bool {
+	t.Helper()
 	cg, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", e.Pid))
 	if err != nil {
 		t.Fatalf("environment process %d: %v", e.Pid, err)

@@ -246,9 +246,19 @@ func (cg *cgroup) memDir() string {
 	return cg.dirs["memory"]
 }
 
-// freeze stops every task of the cgroup and waits until all are frozen.
+// freeze asks the kernel to freeze (or thaw) every task of the cgroup. It
+// does not wait for the freeze to complete: the next thaw cancels one still
+// under way, and waitFrozen is there for whoever must know.
 func (cg *cgroup) freeze(frozen bool) error {
-	var file, want, check, checkWant string
+	file, want, _, _ := cg.freezerFiles(frozen)
+	if err := writeFile(file, want); err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	return nil
+}
+
+// freezerFiles names the file to write and the state to expect.
+func (cg *cgroup) freezerFiles(frozen bool) (file, want, check, checkWant string) {
 	if cg.fs.v2 {
 		file, want = cg.dirs[""]+"/cgroup.freeze", "0"
 		check, checkWant = cg.dirs[""]+"/cgroup.events", "frozen 0"
@@ -262,10 +272,13 @@ func (cg *cgroup) freeze(frozen bool) error {
 			want, checkWant = "FROZEN", "FROZEN"
 		}
 	}
-	if err := writeFile(file, want); err != nil {
-		return fmt.Errorf("write %s: %w", file, err)
-	}
-	deadline := time.Now().Add(2 * time.Second)
+	return file, want, check, checkWant
+}
+
+// waitFrozen waits until the cgroup's tasks are all frozen.
+func (cg *cgroup) waitFrozen(timeout time.Duration) error {
+	_, _, check, checkWant := cg.freezerFiles(true)
+	deadline := time.Now().Add(timeout)
 	for i := 0; ; i++ {
 		b, err := os.ReadFile(check)
 		if err != nil {

@@ -69,10 +69,12 @@ func (m *Manager) startPlain(spec Spec) (*Process, error) {
 // stopGroup sends SIGSTOP to the process group led by pid and waits until
 // the leader is stopped.
 func stopGroup(pid int) error {
-	if err := syscall.Kill(-pid, syscall.SIGSTOP); err != nil {
-		return err
-	}
-	deadline := time.Now().Add(2 * time.Second)
+	return syscall.Kill(-pid, syscall.SIGSTOP)
+}
+
+// waitStopped waits until the process is in the stopped state.
+func waitStopped(pid int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
 	for i := 0; ; i++ {
 		st := procState(pid)
 		if st == 'T' || st == 't' || st == 'Z' || st == 0 {

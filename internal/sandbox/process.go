@@ -122,9 +122,10 @@ func (p *Process) MaxMemoryBytes() uint64 {
 	return p.peak
 }
 
-// Freeze stops every process of the environment and returns when they are
-// stopped: the cgroup freezer when isolated, SIGSTOP to the process group
-// otherwise.
+// Freeze stops every process of the environment: the cgroup freezer when
+// isolated, SIGSTOP to the process group otherwise. It returns as soon as
+// the kernel has the request, without waiting for the last task to stop
+// (that wait costs CPU on every invocation); WaitFrozen waits.
 func (p *Process) Freeze() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -139,6 +140,15 @@ func (p *Process) Freeze() error {
 	}
 	p.frozen = true
 	return nil
+}
+
+// WaitFrozen waits, at most timeout, until a Freeze has taken effect: every
+// task of the environment is stopped.
+func (p *Process) WaitFrozen(timeout time.Duration) error {
+	if p.cg != nil {
+		return p.cg.waitFrozen(timeout)
+	}
+	return waitStopped(p.pid, timeout)
 }
 
 // Thaw resumes a frozen environment.

@@ -235,6 +235,9 @@ func TestFreezeThaw(t *testing.T) {
 		if err := p.Freeze(); err != nil {
 			t.Fatal(err)
 		}
+		if err := p.WaitFrozen(2 * time.Second); err != nil {
+			t.Fatal(err)
+		}
 		if !frozen(p) {
 			t.Fatal("not frozen after Freeze")
 		}
