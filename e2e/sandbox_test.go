@@ -215,3 +215,47 @@ func cpuTicks(t *testing.T, pid int) int {
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	return atoi(f[11]) + atoi(f[12])
 }
+
+// TestFrozenTreeUsesNoCPU freezes an environment of two processes — the
+// bootstrap and a busy child it started — and checks with the kernel that
+// neither runs while frozen.
+func TestFrozenTreeUsesNoCPU(t *testing.T) {
+	h := startHearth(t, "")
+	c := h.client()
+	pyFunction(t, c, "busy-child", `import os, subprocess
+child = subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"])
+def handler(event, context):
+    return {"child": child.pid}
+`)
+	invoke(t, c, "busy-child", map[string]any{})
+	envs := waitFrozen(t, h, "busy-child")
+	if !processFrozen(t, envs[0]) {
+		t.Fatal("the kernel never froze the environment")
+	}
+	children := childPids(t, envs[0].Pid)
+	if len(children) != 1 {
+		t.Fatalf("children of the bootstrap: %v, want the busy child", children)
+	}
+	before := cpuTicks(t, children[0])
+	time.Sleep(500 * time.Millisecond)
+	if used := cpuTicks(t, children[0]) - before; used > 2 {
+		t.Fatalf("the child of a frozen environment used %d CPU ticks in 0.5 s", used)
+	}
+	if r := invoke(t, c, "busy-child", map[string]any{}); r.FunctionError != "" {
+		t.Fatalf("thawed environment failed: %s", r.Raw)
+	}
+}
+
+// childPids lists the host PIDs of a process's children.
+func childPids(t *testing.T, pid int) []int {
+	t.Helper()
+	var out []int
+	tasks, _ := filepath.Glob(filepath.Join("/proc", itoa(pid), "task", "*", "children"))
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, p := range strings.Fields(string(b)) {
+			out = append(out, atoi(p))
+		}
+	}
+	return out
+}

@@ -94,6 +94,9 @@ func processFrozen(t *testing.T, e envSnapshot) bool {
 
 func kernelFrozen(t *testing.T, e envSnapshot) bool {
 	t.Helper()
+	if procStopped(t, e.Pid) {
+		return true
+	}
 	cg, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", e.Pid))
 	if err != nil {
 		t.Fatalf("environment process %d: %v", e.Pid, err)
@@ -112,7 +115,13 @@ func kernelFrozen(t *testing.T, e envSnapshot) bool {
 			}
 		}
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.Pid))
+	return false
+}
+
+// procStopped reports whether a process is in the stopped state.
+func procStopped(t *testing.T, pid int) bool {
+	t.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		t.Fatal(err)
 	}

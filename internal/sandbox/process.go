@@ -67,10 +67,13 @@ type Process struct {
 	exitErr  error
 	stopOnce sync.Once
 
-	mu     sync.Mutex // guards frozen, oom and peak
+	mu     sync.Mutex // guards frozen, stopped, cgFrozen, oom and peak
 	frozen bool
-	oom    bool
-	peak   uint64
+	// stopped and cgFrozen say how an isolated environment was frozen: its
+	// bootstrap stopped with SIGSTOP, its cgroup frozen, or both.
+	stopped, cgFrozen bool
+	oom               bool
+	peak              uint64
 }
 
 // Pid is the host PID of the bootstrap (the PID 1 of its namespace when
@@ -122,18 +125,29 @@ func (p *Process) MaxMemoryBytes() uint64 {
 	return p.peak
 }
 
-// Freeze stops every process of the environment: the cgroup freezer when
-// isolated, SIGSTOP to the process group otherwise. It returns as soon as
-// the kernel has the request, without waiting for the last task to stop
-// (that wait costs CPU on every invocation); WaitFrozen waits.
+// Freeze stops every process of the environment. It returns as soon as the
+// kernel has the request, without waiting for the last task to stop (that
+// wait would cost CPU on every invocation); WaitFrozen waits.
+//
+// Isolated, an environment that is a single process — the bootstrap alone,
+// as Go, Python and Node runtimes are — is stopped with SIGSTOP, which costs
+// microseconds where a cgroup v1 freezer round trip costs hundreds; the
+// cgroup's task list, read again once the process is stopped (a stopped
+// process cannot fork), proves nothing escaped. A tree of several processes
+// goes through the cgroup freezer. Plain environments get SIGSTOP to their
+// process group.
 func (p *Process) Freeze() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var err error
-	if p.cg != nil {
-		err = p.cg.freeze(true)
-	} else {
+	switch {
+	case p.cg == nil:
 		err = stopGroup(p.pid)
+	case p.stopAlone():
+		p.stopped = true
+	default:
+		err = p.cg.freeze(true)
+		p.cgFrozen = err == nil
 	}
 	if err != nil {
 		return fmt.Errorf("freeze environment %s: %w", p.id, err)
@@ -142,10 +156,29 @@ func (p *Process) Freeze() error {
 	return nil
 }
 
+// stopAlone stops the bootstrap with SIGSTOP when it is the cgroup's only
+// process, and reports whether that froze the whole environment. When a
+// child turns up, the bootstrap stays stopped (p.stopped) and the caller
+// freezes the cgroup too.
+func (p *Process) stopAlone() bool {
+	if pids := p.cg.pids(); len(pids) != 1 || pids[0] != p.pid {
+		return false
+	}
+	if syscall.Kill(p.pid, syscall.SIGSTOP) != nil {
+		return false
+	}
+	p.stopped = true
+	pids := p.cg.pids()
+	return len(pids) == 1 && pids[0] == p.pid
+}
+
 // WaitFrozen waits, at most timeout, until a Freeze has taken effect: every
 // task of the environment is stopped.
 func (p *Process) WaitFrozen(timeout time.Duration) error {
-	if p.cg != nil {
+	p.mu.Lock()
+	cgFrozen := p.cgFrozen
+	p.mu.Unlock()
+	if cgFrozen {
 		return p.cg.waitFrozen(timeout)
 	}
 	return waitStopped(p.pid, timeout)
@@ -163,16 +196,21 @@ func (p *Process) Thaw() error {
 
 func (p *Process) thawLocked() error {
 	var err error
-	if p.cg != nil {
-		err = p.cg.freeze(false)
-	} else {
+	if p.cg == nil {
 		err = syscall.Kill(-p.pid, syscall.SIGCONT)
-		if err == syscall.ESRCH {
-			err = nil
+	} else {
+		if p.cgFrozen {
+			err = p.cg.freeze(false)
+		}
+		if p.stopped && err == nil {
+			err = syscall.Kill(p.pid, syscall.SIGCONT)
 		}
 	}
+	if err == syscall.ESRCH {
+		err = nil
+	}
 	if err == nil {
-		p.frozen = false
+		p.frozen, p.stopped, p.cgFrozen = false, false, false
 	}
 	return err
 }

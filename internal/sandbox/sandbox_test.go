@@ -216,6 +216,9 @@ func TestStopKillsTree(t *testing.T) {
 
 // frozen reports whether the environment is stopped as Freeze left it.
 func frozen(p *Process) bool {
+	if st := procState(p.pid); st == 'T' || st == 't' {
+		return true // stopped alone (isolated, single process) or by group (plain)
+	}
 	if p.cg != nil {
 		b, _ := os.ReadFile(p.cg.dirs["freezer"] + "/freezer.state")
 		if p.cg.fs.v2 {
@@ -224,7 +227,7 @@ func frozen(p *Process) bool {
 		}
 		return strings.TrimSpace(string(b)) == "FROZEN"
 	}
-	return procState(p.pid) == 'T'
+	return false
 }
 
 func TestFreezeThaw(t *testing.T) {
