@@ -95,17 +95,11 @@ func startHearth(tb *toolbox, extra ...string) (*hearthProc, error) {
 		HTTPClient:       h.http,
 		RetryMaxAttempts: 1,
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return h, nil
-		}
-		select {
-		case <-h.done:
-			return nil, fmt.Errorf("hearth exited at start:\n%s", h.logTail())
-		case <-time.After(20 * time.Millisecond):
-		}
+	switch waitListening(addr, h.done, 30*time.Second) {
+	case nil:
+		return h, nil
+	case errExited:
+		return nil, fmt.Errorf("hearth exited at start:\n%s", h.logTail())
 	}
 	h.Stop()
 	return nil, fmt.Errorf("hearth did not listen on %s", addr)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -212,20 +213,35 @@ func startProc(cmd *exec.Cmd, addr string) (*proc, error) {
 	}
 	p := &proc{cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.done) }() // owned by p: ends with the process
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return p, nil
-		}
-		select {
-		case <-p.done:
-			return nil, fmt.Errorf("%s exited at start", filepath.Base(cmd.Path))
-		case <-time.After(20 * time.Millisecond):
-		}
+	switch waitListening(addr, p.done, 20*time.Second) {
+	case nil:
+		return p, nil
+	case errExited:
+		return nil, fmt.Errorf("%s exited at start", filepath.Base(cmd.Path))
 	}
 	stopProc(p)
 	return nil, fmt.Errorf("%s did not listen on %s", filepath.Base(cmd.Path), addr)
+}
+
+// errExited says the process exited before it listened.
+var errExited = errors.New("exited before listening")
+
+// waitListening waits until addr accepts connections, the process's done
+// channel closes (errExited), or timeout passes.
+func waitListening(addr string, done <-chan struct{}, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-done:
+			return errExited
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s did not accept connections within %v", addr, timeout)
 }
 
 // stopProc ends a helper process and its process group (the emulator's
