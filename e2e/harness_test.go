@@ -60,6 +60,8 @@ type hearth struct {
 	mu      sync.Mutex // guards logBuf
 	logBuf  bytes.Buffer
 	done    chan struct{}
+	// prepare, when set, adjusts the command before each start.
+	prepare func(*exec.Cmd)
 }
 
 // startHearth runs hearth serve on a free port and a new data dir (or
@@ -81,6 +83,9 @@ func (h *hearth) start() {
 	args := append([]string{"serve", "--listen", h.addr, "--data-dir", h.dataDir}, h.args...)
 	cmd := exec.Command(hearthBin, args...)
 	cmd.Env = append(os.Environ(), "HEARTH_ACCESS_KEY_ID="+testKeyID, "HEARTH_SECRET_ACCESS_KEY="+testSecret)
+	if h.prepare != nil {
+		h.prepare(cmd)
+	}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {

@@ -196,7 +196,18 @@ func (s *Store) publish(work, sha string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tree := filepath.Join(s.trees, sha)
-	if err := os.Rename(filepath.Join(work, "tree"), tree); err != nil {
+	// Moving a directory to another parent rewrites its "..": without root
+	// that needs write permission on the directory itself, so the read-only
+	// tree is writable for the rename only.
+	staged := filepath.Join(work, "tree")
+	if err := os.Chmod(staged, 0o755); err != nil {
+		return fmt.Errorf("codestore: put: %w", err)
+	}
+	err := os.Rename(staged, tree)
+	if err == nil {
+		err = os.Chmod(tree, 0o555)
+	}
+	if err != nil {
 		// A tree already published by a concurrent Put or left by a crash
 		// after its rename is complete: trees are only renamed in whole.
 		if _, serr := os.Lstat(tree); serr != nil {
