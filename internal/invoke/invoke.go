@@ -70,13 +70,17 @@ type Invoker struct {
 	opts Options
 	log  *slog.Logger
 
-	mu sync.Mutex // guards specs and aliases
+	mu sync.Mutex // guards specs, aliases and gen
 	// specs caches the environment spec of each function version at its
 	// current revision; FunctionChanged drops a function's entries.
 	specs map[string]*versionSpec
 	// aliases caches aliases by pool.Key(function, alias); FunctionChanged
 	// drops a function's entries.
 	aliases map[string]*function.Alias
+	// gen counts FunctionChanged calls; a spec or alias read from the store
+	// is cached only if no change happened meanwhile, so a lookup racing an
+	// update never caches the old revision.
+	gen uint64
 }
 
 // versionSpec is everything about a version that does not change between
@@ -105,6 +109,7 @@ func (iv *Invoker) SetQueue(q Enqueuer) { iv.opts.Queue = q }
 // retires environments of outdated revisions.
 func (iv *Invoker) FunctionChanged(name string) {
 	iv.mu.Lock()
+	iv.gen++
 	for k, vs := range iv.specs {
 		if vs.config.Name == name {
 			delete(iv.specs, k)
@@ -160,6 +165,7 @@ func (iv *Invoker) spec(name, version, qualifier string) (*versionSpec, error) {
 	if vs != nil {
 		return vs, nil
 	}
+	gen := iv.generation()
 	notFound := fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, qualifier))
 	fn, err := iv.opts.Store.Function(name)
 	if err != nil {
@@ -176,9 +182,17 @@ func (iv *Invoker) spec(name, version, qualifier string) (*versionSpec, error) {
 		return nil, err
 	}
 	iv.mu.Lock()
-	iv.specs[key] = vs
+	if iv.gen == gen {
+		iv.specs[key] = vs
+	}
 	iv.mu.Unlock()
 	return vs, nil
+}
+
+func (iv *Invoker) generation() uint64 {
+	iv.mu.Lock()
+	defer iv.mu.Unlock()
+	return iv.gen
 }
 
 // buildSpec derives the environment spec of a version: its command, its

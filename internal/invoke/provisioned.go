@@ -21,12 +21,15 @@ func (iv *Invoker) alias(name, alias string) (*function.Alias, error) {
 	if a != nil {
 		return a, nil
 	}
+	gen := iv.generation()
 	a, err := iv.opts.Store.Alias(name, alias)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, alias))
 	}
 	iv.mu.Lock()
-	iv.aliases[key] = a
+	if iv.gen == gen {
+		iv.aliases[key] = a
+	}
 	iv.mu.Unlock()
 	return a, nil
 }
