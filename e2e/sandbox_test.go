@@ -259,3 +259,29 @@ func childPids(t *testing.T, pid int) []int {
 	}
 	return out
 }
+
+// TestOOMInChildProcess: a child process of the function exceeds the
+// memory limit and is killed while the bootstrap survives; the invocation
+// still reports Runtime.OutOfMemory and the environment is replaced.
+func TestOOMInChildProcess(t *testing.T) {
+	requireRoot(t)
+	h := startHearth(t, "")
+	c := h.client()
+	pyFunction(t, c, "oom-child", `import os, subprocess
+def handler(event, context):
+    if event.get("hog"):
+        subprocess.run(["/usr/bin/python3", "-c", "x = bytearray(400 * 1024 * 1024)"])
+    return os.environ["AWS_LAMBDA_LOG_STREAM_NAME"]
+`, func(in *lambda.CreateFunctionInput) { in.MemorySize = aws.Int32(128) })
+	first := invoke(t, c, "oom-child", map[string]any{})
+	r := invoke(t, c, "oom-child", map[string]any{"hog": true})
+	var fe struct{ ErrorType string }
+	json.Unmarshal(r.Raw, &fe)
+	if r.FunctionError != "Unhandled" || fe.ErrorType != "Runtime.OutOfMemory" {
+		t.Fatalf("child over the memory limit: %q %s", r.FunctionError, r.Raw)
+	}
+	next := invoke(t, c, "oom-child", map[string]any{})
+	if !hasInitDuration(next.Log) || string(next.Raw) == string(first.Raw) {
+		t.Fatalf("after an OOM the environment must be replaced:\n%s", next.Log)
+	}
+}

@@ -326,10 +326,20 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		res.FunctionError = "Unhandled"
 		res.Payload, status = iv.failure(env, requestID, vs, err)
 	}
+	peak := env.MaxMemoryBytes()
+	if healthy && oomInTree(env, peak, vs.config.MemoryMB) {
+		// The kernel killed a process of the tree (a child the function
+		// started) while the bootstrap lived on. On Lambda the whole
+		// environment goes; so does this one, and the caller is told.
+		healthy, res.FunctionError, status = false, "Unhandled", "error"
+		msg := "RequestId: " + requestID + " Error: Runtime exited with error: signal: killed"
+		fmt.Fprintf(stream, "%s\nRuntime.OutOfMemory\n", msg)
+		res.Payload = errorBody("Runtime.OutOfMemory", msg)
+	}
 	env.SyncOutput()
 	stream.End(requestID)
 	r := logs.Report{RequestID: requestID, Duration: elapsed, MemorySizeMB: vs.config.MemoryMB,
-		MaxMemoryUsedMB: int((env.MaxMemoryBytes() + (1<<20 - 1)) >> 20)}
+		MaxMemoryUsedMB: int((peak + (1<<20 - 1)) >> 20)}
 	if acq.Cold {
 		r.InitDuration = env.InitDuration()
 	}
@@ -342,4 +352,12 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	}
 	iv.opts.Pool.Release(env, healthy)
 	return res, nil
+}
+
+// oomInTree reports whether the memory limit killed a process of the
+// environment. The cgroup's OOM record is read only when the peak came
+// close to the limit, so a normal invocation pays nothing for the check.
+func oomInTree(env *pool.Environment, peak uint64, memoryMB int) bool {
+	limit := uint64(memoryMB) << 20
+	return peak >= limit-limit/20 && env.OOMKilled()
 }

@@ -124,6 +124,12 @@ func (e *Environment) SyncOutput() {
 	}
 }
 
+// OOMKilled reports whether the memory limit has killed a process of the
+// environment.
+func (e *Environment) OOMKilled() bool {
+	return e.proc != nil && e.proc.OOMKilled()
+}
+
 // MaxMemoryBytes is the peak memory of the environment so far.
 func (e *Environment) MaxMemoryBytes() uint64 {
 	if e.proc == nil {
