@@ -36,6 +36,24 @@ import (
 	"github.com/hearth-run/hearth/internal/store"
 )
 
+// The concrete types wired here satisfy the interfaces their consumers
+// declare.
+var (
+	_ api.Store           = (*store.Store)(nil)
+	_ api.RuleStore       = (*store.Store)(nil)
+	_ api.CodeStore       = (*codestore.Store)(nil)
+	_ api.Invoker         = (*invoke.Invoker)(nil)
+	_ api.Environments    = (*pool.Pool)(nil)
+	_ api.RulesChanged    = (*schedule.Scheduler)(nil)
+	_ invoke.Store        = (*store.Store)(nil)
+	_ invoke.CodeTrees    = (*codestore.Store)(nil)
+	_ invoke.Sandbox      = (*sandbox.Manager)(nil)
+	_ invoke.Enqueuer     = (*queue.Queue)(nil)
+	_ queue.Invoker       = (*invoke.Invoker)(nil)
+	_ queue.ConfigSource  = invoke.AsyncConfigs{}
+	_ schedule.RuleSource = ruleSource{}
+)
+
 // Server is a running Hearth.
 type Server struct {
 	Config      config.Config
@@ -187,8 +205,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	bgCtx, stopBackground := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
 	if s.metricsHTTP != nil {
-		go func() { _ = s.metricsHTTP.Serve(s.metricsListener) }()
-		defer s.metricsHTTP.Close()
+		bg.Add(1)
+		go func() { defer bg.Done(); _ = s.metricsHTTP.Serve(s.metricsListener) }()
 	}
 	bg.Add(2)
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
@@ -206,6 +224,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		<-errc
 	}
 	stopBackground()
+	if s.metricsHTTP != nil {
+		_ = s.metricsHTTP.Close()
+	}
 	bg.Wait()
 	s.close()
 	if errors.Is(err, http.ErrServerClosed) {
