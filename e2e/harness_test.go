@@ -34,7 +34,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	hearthBin = filepath.Join(dir, "hearth")
-	build := exec.Command("go", "build", "-o", hearthBin, "../cmd/hearth")
+	// HEARTH_E2E_BUILDFLAGS adds go build flags for the server under test,
+	// e.g. "-race" to run the end-to-end tests against a race-enabled Hearth.
+	args := append([]string{"build", "-o", hearthBin}, strings.Fields(os.Getenv("HEARTH_E2E_BUILDFLAGS"))...)
+	build := exec.Command("go", append(args, "../cmd/hearth")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build hearth:", err)
@@ -140,6 +143,9 @@ func (h *hearth) stop() {
 		_ = h.cmd.Process.Kill()
 		<-h.done
 		h.t.Errorf("hearth did not stop on SIGTERM:\n%s", h.logs())
+	}
+	if strings.Contains(h.logs(), "WARNING: DATA RACE") {
+		h.t.Errorf("the race detector reported a data race in hearth")
 	}
 	if h.t.Failed() {
 		h.t.Logf("hearth log:\n%s", h.logs())
