@@ -273,3 +273,25 @@ func TestInvalidEntrypoint(t *testing.T) {
 		t.Fatalf("missing bootstrap: %q %s", r.FunctionError, r.Raw)
 	}
 }
+
+// TestMostRecentlyUsedFirst: with two idle environments, a request goes to
+// the one released last, and keeps going there while it is free.
+func TestMostRecentlyUsedFirst(t *testing.T) {
+	h := startHearth(t, "")
+	c := h.client()
+	createFunction(t, c, "mru", runtimeCases[0])
+	var wg sync.WaitGroup
+	var short, long invokeResult
+	wg.Add(2)
+	go func() { defer wg.Done(); short = invoke(t, c, "mru", map[string]any{"action": "sleep", "sleepMs": 100}) }()
+	go func() { defer wg.Done(); long = invoke(t, c, "mru", map[string]any{"action": "sleep", "sleepMs": 600}) }()
+	wg.Wait()
+	if streamOf(short) == streamOf(long) {
+		t.Fatalf("two concurrent invocations shared an environment: %s", streamOf(short))
+	}
+	for i := 0; i < 3; i++ {
+		if r := invoke(t, c, "mru", map[string]any{"action": "echo"}); streamOf(r) != streamOf(long) {
+			t.Fatalf("invocation %d ran in %s, want the most recently used %s", i, streamOf(r), streamOf(long))
+		}
+	}
+}
