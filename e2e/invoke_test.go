@@ -283,7 +283,10 @@ func TestMostRecentlyUsedFirst(t *testing.T) {
 	var wg sync.WaitGroup
 	var short, long invokeResult
 	wg.Add(2)
-	go func() { defer wg.Done(); short = invoke(t, c, "mru", map[string]any{"action": "sleep", "sleepMs": 100}) }()
+	go func() {
+		defer wg.Done()
+		short = invoke(t, c, "mru", map[string]any{"action": "sleep", "sleepMs": 100})
+	}()
 	go func() { defer wg.Done(); long = invoke(t, c, "mru", map[string]any{"action": "sleep", "sleepMs": 600}) }()
 	wg.Wait()
 	if streamOf(short) == streamOf(long) {
