@@ -106,12 +106,14 @@ func concurrent6(ctx context.Context, h *hearthProc, fn string) ([]span, error) 
 	return syncSpans(calls)
 }
 
-// staggered6 sends an invocation every 400 ms, each running 600 ms: the
+// staggered6 sends an invocation every 450 ms, each running 600 ms: the
 // second arrives while the first still runs, and from the third on one of
-// the two environments is free again.
+// the two environments is free again. 450 rather than 400 leaves a cold
+// start 300 ms of slack before a third environment would be needed, so
+// the pattern holds on a loaded machine.
 func staggered6(ctx context.Context, h *hearthProc, fn string) ([]span, error) {
 	calls, _ := fanOut(6, func(i int) call {
-		time.Sleep(time.Duration(i) * 400 * time.Millisecond)
+		time.Sleep(time.Duration(i) * 450 * time.Millisecond)
 		return invoke(ctx, h.Lambda, fn, "", []byte(`{"sleepMs":600}`), true)
 	})
 	return syncSpans(calls)
