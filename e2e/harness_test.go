@@ -2,12 +2,10 @@ package e2e
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -60,8 +58,7 @@ type hearth struct {
 	addr    string
 	args    []string
 	cmd     *exec.Cmd
-	mu      sync.Mutex // guards logBuf
-	logBuf  bytes.Buffer
+	out     lockedBuffer // hearth's stdout and stderr
 	done    chan struct{}
 	// prepare, when set, adjusts the command before each start.
 	prepare func(*exec.Cmd)
@@ -89,22 +86,13 @@ func (h *hearth) start() {
 	if h.prepare != nil {
 		h.prepare(cmd)
 	}
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
+	cmd.Stdout, cmd.Stderr = &h.out, &h.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	h.cmd = cmd
 	h.done = make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			h.mu.Lock()
-			h.logBuf.WriteString(sc.Text() + "\n")
-			h.mu.Unlock()
-		}
-	}()
-	go func() { cmd.Wait(); pw.Close(); close(h.done) }()
+	go func() { cmd.Wait(); close(h.done) }() // owned by h: ends with the process
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if c, err := net.Dial("tcp", h.addr); err == nil {
@@ -121,9 +109,7 @@ func (h *hearth) start() {
 }
 
 func (h *hearth) logs() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.logBuf.String()
+	return h.out.String()
 }
 
 // stop ends hearth with SIGTERM and waits for it.

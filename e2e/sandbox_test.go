@@ -133,7 +133,7 @@ func TestSandboxCleanup(t *testing.T) {
 	h := startHearth(t, "")
 	c := h.client()
 	createFunction(t, c, "cleanup", runtimeCases[0])
-	r := invoke(t, c, "cleanup", map[string]any{"action": "echo"})
+	invoke(t, c, "cleanup", map[string]any{"action": "echo"})
 	envs := h.environments(t, "cleanup")
 	if len(envs) != 1 {
 		t.Fatalf("environments: %v", envs)
@@ -142,7 +142,6 @@ func TestSandboxCleanup(t *testing.T) {
 	if !processFrozen(t, envs[0]) {
 		waitFrozen(t, h, "cleanup")
 	}
-	_ = r
 	h.kill9()
 	// The environment survives Hearth's SIGKILL only until the restart.
 	h.restart()

@@ -142,8 +142,7 @@ func (s *Server) updateAlias(w http.ResponseWriter, r *http.Request, body []byte
 	}
 	change := func(a *function.Alias) error {
 		if in.RevisionId != "" && in.RevisionId != a.RevisionID {
-			return errorf(http.StatusPreconditionFailed, typePrecondition,
-				"The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+			return staleRevision()
 		}
 		if in.FunctionVersion != nil {
 			if err := function.ValidateFunctionVersion(*in.FunctionVersion); err != nil {

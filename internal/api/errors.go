@@ -21,6 +21,12 @@ type awsError struct {
 
 func (e *awsError) Error() string { return e.Type + ": " + e.Msg }
 
+// staleRevision answers an update whose RevisionId is not the current one.
+func staleRevision() *awsError {
+	return errorf(http.StatusPreconditionFailed, typePrecondition,
+		"The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+}
+
 func errorf(status int, typ, msg string) *awsError {
 	return &awsError{Status: status, Type: typ, Msg: msg}
 }

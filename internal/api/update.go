@@ -90,8 +90,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, revision string,
 	var replaced, added string
 	fn, err := s.opts.Store.UpdateFunction(ref.Name, func(fn *function.Function) error {
 		if revision != "" && revision != fn.Latest.RevisionID {
-			return errorf(http.StatusPreconditionFailed, typePrecondition,
-				"The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+			return staleRevision()
 		}
 		c := fn.Latest
 		old, err := change(&c)

@@ -52,8 +52,7 @@ func (s *Server) publishVersion(w http.ResponseWriter, r *http.Request, body []b
 	defer unlock()
 	c, created, err := s.opts.Store.PublishVersion(ref.Name, in.Description, func(fn *function.Function) error {
 		if in.RevisionId != "" && in.RevisionId != fn.Latest.RevisionID {
-			return errorf(http.StatusPreconditionFailed, typePrecondition,
-				"The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+			return staleRevision()
 		}
 		if in.CodeSha256 != "" && in.CodeSha256 != fn.Latest.CodeSha256Base64 {
 			return errorf(http.StatusBadRequest, typeInvalidParam, "CodeSHA256 ("+in.CodeSha256+

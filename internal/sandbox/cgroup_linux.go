@@ -239,13 +239,6 @@ func (cg *cgroup) procsFiles() []string {
 	return out
 }
 
-func (cg *cgroup) memDir() string {
-	if cg.fs.v2 {
-		return cg.dirs[""]
-	}
-	return cg.dirs["memory"]
-}
-
 // freeze asks the kernel to freeze (or thaw) every task of the cgroup. It
 // does not wait for the freeze to complete: the next thaw cancels one still
 // under way, and waitFrozen is there for whoever must know.

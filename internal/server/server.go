@@ -194,9 +194,6 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 // Addr is the address the API listens on.
 func (s *Server) Addr() string { return s.listener.Addr().String() }
 
-// Pool returns the environment pool, for inspection.
-func (s *Server) Pool() *pool.Pool { return s.pool }
-
 // Serve answers requests until ctx ends, then lets in-flight requests
 // finish, stops every environment and closes the data dir.
 func (s *Server) Serve(ctx context.Context) error {
