@@ -239,8 +239,18 @@ func (s *Server) close() {
 	if s.listener != nil && s.http == nil {
 		s.listener.Close()
 	}
+	if s.invoker != nil {
+		// Invocations that answered their callers end at their runtime's
+		// next request; give them a moment before their environments stop.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		s.invoker.Drain(ctx)
+		cancel()
+	}
 	if s.pool != nil {
 		s.pool.Close()
+	}
+	if s.invoker != nil {
+		s.invoker.Close()
 	}
 	if s.sandbox != nil {
 		s.sandbox.Close()
