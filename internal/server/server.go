@@ -170,7 +170,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	handler := api.New(api.Options{
 		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: metrics.Handler(s.Metrics, s.gauges),
-		Logs:   logStore,
+		Logs: logStore, Policies: s.store,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
 	})
