@@ -215,9 +215,11 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if err != nil {
 		vs.missing = err
 	}
+	var noBootstrap *pool.InitError
 	if rt.Family == "provided" {
 		if st, err := os.Stat(filepath.Join(tree, "bootstrap")); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
+			// Init fails in the pool, which writes Lambda's trail for it.
+			noBootstrap = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
 		}
 	}
@@ -254,6 +256,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
 		},
+		Missing: noBootstrap,
 	}
 	return vs, nil
 }
@@ -300,10 +303,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	done := iv.opts.Metrics.Start(series, coldReason, acq.Provisioned, acq.Spillover)
 	if err != nil {
 		defer done()
-		if acq.Env != nil && acq.Env.Stream() != nil {
-			iv.reportInitFailure(acq.Env, requestID, vs)
-		}
-		return iv.initFailed(res, err)
+		return iv.acquireFailed(req, res, acq.Env, vs, err)
 	}
 	env := acq.Env
 	env.Stream().Start(requestID, vs.config.Version)

@@ -5,13 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/logs"
-	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/sandbox"
 )
 
@@ -44,6 +42,10 @@ type Spec struct {
 	// Sandbox is the process to start. The pool sets ID and Output and adds
 	// AWS_LAMBDA_LOG_STREAM_NAME and AWS_LAMBDA_INITIALIZATION_TYPE to Env.
 	Sandbox sandbox.Spec
+	// Missing, when set, is why the spec cannot start (no bootstrap, say):
+	// Init fails with it, leaving Lambda's trail in the log stream, without
+	// starting a process.
+	Missing *InitError
 }
 
 // Key is the pool key of a function version.
@@ -140,7 +142,10 @@ type Acquisition struct {
 
 // Acquire returns an environment for one request: the most recently used
 // idle one of the spec's revision, else a new one. It fails with a
-// *ThrottleError when concurrency limits leave no room.
+// *ThrottleError when concurrency limits leave no room. When a new
+// environment fails Init, the error comes with the Acquisition's Env, whose
+// process is gone but whose log stream is open: the caller writes the
+// request's lines and then calls Release(Env, false).
 func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 	key := Key(spec.Function, spec.Version)
 	p.mu.Lock()
@@ -183,7 +188,8 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 	p.stopAll(stale)
 
 	acq := Acquisition{Env: env, Cold: true, Reason: reason, Spillover: spill}
-	if err := p.start(ctx, env, spec, "on-demand"); err != nil {
+	if err := p.start(ctx, env, spec, initTypeOnDemand); err != nil {
+		// The caller writes the request's lines, then releases it.
 		return acq, err
 	}
 	p.log.Info("cold start", "function", spec.Function, "version", spec.Version, "env", env.ID,
@@ -300,75 +306,6 @@ func (p *Pool) newEnvLocked(spec *Spec, key string, vp *versionPool, provisioned
 		p.countActiveLocked(env)
 	}
 	return env
-}
-
-// start runs a new environment's Init. On failure the environment is
-// stopped and the error says why; the result of an init failure that the
-// runtime reported is an *InitError.
-func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType string) error {
-	stream, err := p.opts.Logs.Create(env.Function, env.StreamName)
-	if err != nil {
-		p.discard(env, ReasonFailure)
-		return fmt.Errorf("log stream for %s: %w", env.ID, err)
-	}
-	env.stream = stream
-	sb := spec.Sandbox
-	sb.ID = env.ID
-	sb.Output = stream
-	sb.Env = append(append(make([]string, 0, len(sb.Env)+2), sb.Env...),
-		"AWS_LAMBDA_LOG_STREAM_NAME="+env.StreamName, "AWS_LAMBDA_INITIALIZATION_TYPE="+initType)
-	begin := time.Now()
-	proc, err := p.opts.Sandbox.Start(sb)
-	if err != nil {
-		p.discard(env, ReasonFailure)
-		return &InitError{Type: "Runtime.InvalidEntrypoint", Message: err.Error()}
-	}
-	env.setup = time.Since(begin)
-	env.proc = proc
-	ln, _ := proc.RuntimeAPI()
-	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log})
-	env.ctx, env.cancel = context.WithCancel(context.Background())
-	p.wg.Add(1)
-	go p.watch(env)
-
-	timer := time.NewTimer(p.opts.InitTimeout)
-	defer timer.Stop()
-	var ierr error
-	select {
-	case <-env.rapi.Ready():
-	case body := <-env.rapi.InitError():
-		ierr = initErrorFromBody(body)
-	case <-proc.Done():
-		ierr = exitInitError(proc)
-	case <-timer.C:
-		ierr = &InitError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Init timed out after %.2f seconds", p.opts.InitTimeout.Seconds())}
-	case <-ctx.Done():
-		ierr = ctx.Err()
-	}
-	env.initDuration = time.Since(begin)
-	if ierr != nil {
-		p.discard(env, ReasonFailure)
-		return ierr
-	}
-	return nil
-}
-
-// watch cancels the environment's context when its process exits, and
-// removes an environment whose process died while idle.
-func (p *Pool) watch(env *Environment) {
-	defer p.wg.Done()
-	select {
-	case <-env.proc.Done():
-	case <-p.stopCh:
-		return
-	}
-	env.cancel()
-	env.mu.Lock()
-	idle := env.state == Idle
-	env.mu.Unlock()
-	if idle {
-		p.discard(env, ReasonFailure)
-	}
 }
 
 func splitKey(key string) (function, version string) {

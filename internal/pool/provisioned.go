@@ -134,6 +134,9 @@ func (p *Pool) fillLocked(t *target) {
 func (p *Pool) startProvisioned(t *target, env *Environment) {
 	defer p.wg.Done()
 	err := p.start(p.ctx, env, t.spec, "provisioned-concurrency")
+	if err != nil {
+		p.discard(env, ReasonFailure)
+	}
 	if surplus := p.readyProvisioned(t, env, err); surplus {
 		p.stop(env)
 	}
