@@ -33,6 +33,8 @@ type Config struct {
 	ScheduleSpeedup  float64       // runs schedule time this many times faster (1 = real time), for tests and demos
 	LogLevel         string        // debug, info, warn, error
 	MetricsListen    string        // address of an unauthenticated Prometheus /metrics endpoint; "" = none
+	RuntimeDir       string        // interpreters by runtime name, DIR/python3.12/bin/...; "" = none
+	RuntimeFallback  string        // "nearest" or "refuse": a runtime whose exact version is not installed
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -50,6 +52,7 @@ func Default() Config {
 		RetryScale:       1,
 		ScheduleSpeedup:  1,
 		LogLevel:         "info",
+		RuntimeFallback:  "nearest",
 	}
 }
 
@@ -74,6 +77,8 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	str(&c.Network, "network", "HEARTH_NETWORK", "network of environments: host or none")
 	str(&c.LogLevel, "log-level", "HEARTH_LOG_LEVEL", "debug, info, warn or error")
 	str(&c.MetricsListen, "metrics-listen", "HEARTH_METRICS_LISTEN", "address for an unauthenticated Prometheus /metrics endpoint (off when empty)")
+	str(&c.RuntimeDir, "runtime-dir", "HEARTH_RUNTIME_DIR", "directory of interpreters by runtime name (DIR/python3.12/bin/python3.12)")
+	str(&c.RuntimeFallback, "runtime-fallback", "HEARTH_RUNTIME_FALLBACK", "nearest: run the nearest installed version with a WARNING; refuse: fail with Runtime.Unavailable")
 	c.AccessKeyID = getenv("HEARTH_ACCESS_KEY_ID")
 	c.SecretAccessKey = getenv("HEARTH_SECRET_ACCESS_KEY")
 
@@ -162,6 +167,11 @@ func (c Config) Validate() error {
 	case "host", "none":
 	default:
 		return fmt.Errorf("network %q: must be host or none", c.Network)
+	}
+	switch c.RuntimeFallback {
+	case "nearest", "refuse":
+	default:
+		return fmt.Errorf("runtime fallback %q: must be nearest or refuse", c.RuntimeFallback)
 	}
 	if c.ConcurrencyLimit < 1 {
 		return fmt.Errorf("concurrency limit %d: must be at least 1", c.ConcurrencyLimit)

@@ -52,6 +52,9 @@ type Options struct {
 	Pool       *pool.Pool
 	Sandbox    Sandbox
 	RuntimeDir string // where runtimes.Install put the managed runtime bootstraps
+	// Runtimes resolves runtime names to interpreters; nil runs every
+	// runtime on the host's default interpreter of its family.
+	Runtimes Runtimes
 	// Queue accepts Event invocations; nil refuses them.
 	Queue   Enqueuer
 	Region  string
@@ -207,7 +210,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		return nil, fmt.Errorf("code of %s: %w", c.Name, err)
 	}
 	taskRoot, runtimeRoot := iv.opts.Sandbox.View(tree, iv.opts.RuntimeDir)
-	path, args, err := rt.Command(taskRoot, runtimeRoot)
+	rc, err := iv.command(rt, taskRoot, runtimeRoot)
 	vs := &versionSpec{config: *c, arn: function.QualifiedARN(iv.opts.Region, iv.opts.Account, c.Name, c.Version)}
 	if err != nil {
 		vs.missing = err
@@ -248,9 +251,10 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, Path: path, Args: args, Env: env,
-			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
+			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, Path: rc.path, Args: rc.args, Env: env,
+			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
+		Starting: iv.starting(rc.warning),
 	}
 	return vs, nil
 }

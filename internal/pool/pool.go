@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -44,6 +45,10 @@ type Spec struct {
 	// Sandbox is the process to start. The pool sets ID and Output and adds
 	// AWS_LAMBDA_LOG_STREAM_NAME and AWS_LAMBDA_INITIALIZATION_TYPE to Env.
 	Sandbox sandbox.Spec
+	// Starting, when set, is called at each start of an environment with
+	// its log stream, before the process starts; it may write lines into
+	// the log and returns variables added to Env (e.g. fresh credentials).
+	Starting func(log io.Writer) []string
 }
 
 // Key is the pool key of a function version.
@@ -317,6 +322,9 @@ func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType
 	sb.Output = stream
 	sb.Env = append(append(make([]string, 0, len(sb.Env)+2), sb.Env...),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+env.StreamName, "AWS_LAMBDA_INITIALIZATION_TYPE="+initType)
+	if spec.Starting != nil {
+		sb.Env = append(sb.Env, spec.Starting(stream)...)
+	}
 	begin := time.Now()
 	proc, err := p.opts.Sandbox.Start(sb)
 	if err != nil {

@@ -125,6 +125,14 @@ func finishRoot(r string, cfg *initConfig) error {
 			}
 			return bindRO(cfg.RuntimeDir, r+"/var/runtime", roFlags)
 		}},
+		{"mount binds", func() error {
+			for _, b := range cfg.Binds {
+				if err := bindRO(b, filepath.Join(r, b), roFlags); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		{"mount /tmp", func() error {
 			return mountAt(r+"/tmp", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("mode=1777,size=%dm", cfg.TmpMB))
 		}},

@@ -34,7 +34,8 @@ type initConfig struct {
 	Env        []string
 	TmpMB      int
 	UID, GID   int
-	Network    string // "host" or "none"
+	Network    string   // "host" or "none"
+	Binds      []string // host dirs -> same path, read-only
 }
 
 // The init's file descriptors: the config pipe, the status pipe (closed
@@ -216,6 +217,7 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
 		TmpMB: spec.EphemeralMB, UID: m.opts.UID, GID: m.opts.GID, Network: spec.Network,
+		Binds: spec.Binds,
 	}
 	js, err := json.Marshal(cfg)
 	if err != nil {

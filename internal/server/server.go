@@ -112,6 +112,12 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
 	}
+	catalogue, err := runtimes.NewCatalogue(runtimes.CatalogueOptions{
+		RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs")})
 	if err != nil {
 		return nil, err
@@ -129,7 +135,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	})
 	s.invoker = invoke.New(invoke.Options{
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Region: cfg.Region, Account: cfg.AccountID, Metrics: s.Metrics, Logger: log,
+		Runtimes: catalogue, Region: cfg.Region, Account: cfg.AccountID, Metrics: s.Metrics, Logger: log,
 	})
 	if err := s.invoker.Restore(); err != nil {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
