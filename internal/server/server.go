@@ -118,7 +118,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	}
 	s.sandbox, err = sandbox.New(sandbox.Options{
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
-		Isolation: cfg.Isolation, Network: cfg.Network, Logger: log,
+		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
 	})
 	if err != nil {
 		return nil, err
