@@ -17,9 +17,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/logs"
-	"github.com/hearth-run/hearth/internal/metrics"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/runtimes"
@@ -56,8 +56,9 @@ type Options struct {
 	Queue   Enqueuer
 	Region  string
 	Account string
-	// Metrics, when set, receives per function and qualifier counters.
-	Metrics *metrics.Registry
+	// Events, when set, hears of every invocation's start and end, of
+	// throttles and of deleted functions.
+	Events *activity.Bus
 	Logger  *slog.Logger
 }
 
@@ -132,6 +133,7 @@ func (iv *Invoker) FunctionChanged(name string) {
 		iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
 	} else {
 		iv.opts.Pool.SetReserved(name, nil)
+		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
 	}
 	iv.reconcile(name, nil)
 	iv.opts.Pool.FunctionChanged(name, current)
@@ -246,7 +248,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		network = n
 	}
 	vs.pool = pool.Spec{
-		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency,
+		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
 			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
@@ -277,26 +279,18 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	if vs.missing != nil {
 		return iv.initFailed(res, vs.missing)
 	}
-	series := metrics.Series{Function: req.Function, Qualifier: req.Qualifier}
-	if series.Qualifier == "" {
-		series.Qualifier = function.Latest
-	}
 	acq, err := iv.opts.Pool.Acquire(ctx, &vs.pool)
 	var te *pool.ThrottleError
 	if errors.As(err, &te) {
-		iv.opts.Metrics.Throttled(series)
+		iv.throttled(req, vs, te.Reason)
 		return nil, &ThrottleError{Reason: te.Reason}
 	}
-	coldReason := ""
-	if acq.Cold {
-		coldReason = acq.Reason
-	}
-	done := iv.opts.Metrics.Start(series, coldReason, acq.Provisioned, acq.Spillover)
-	defer done()
+	ev := iv.started(req, vs, acq, requestID)
 	if err != nil {
 		if acq.Env != nil && acq.Env.Stream() != nil {
 			iv.reportInitFailure(acq.Env, requestID, vs)
 		}
+		iv.ended(ev, activity.OutcomeError, initErrorType(err))
 		return iv.initFailed(res, err)
 	}
 	env := acq.Env
@@ -347,6 +341,9 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		r.Status = status
 	}
 	stream.Report(r)
+	ev.Duration = elapsed
+	oc, errType := outcome(status, res.Payload)
+	iv.ended(ev, oc, errType)
 	if req.LogTail {
 		res.LogTail = stream.Tail()
 	}
