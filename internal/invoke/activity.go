@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/function"
@@ -44,20 +45,23 @@ func (iv *Invoker) started(req *Request, vs *versionSpec, acq pool.Acquisition, 
 	return ev
 }
 
-// ended tells of an invocation's end.
-func (iv *Invoker) ended(ev *activity.Event, outcome, errorType string) {
-	ev.Kind, ev.Outcome, ev.ErrorType, ev.Seq = activity.InvokeEnd, outcome, errorType, 0
+// publishEnd tells of an invocation's end.
+func (iv *Invoker) publishEnd(ev *activity.Event, d time.Duration, outcome, errorType string) {
+	ev.Kind, ev.Outcome, ev.ErrorType, ev.Seq, ev.Duration = activity.InvokeEnd, outcome, errorType, 0, d
 	// ev.Time is still zero: Publish stamps the end time.
 	iv.opts.Events.Publish(*ev)
 }
 
-// outcome classifies an invocation by its REPORT status and payload.
-func outcome(status string, payload []byte) (string, string) {
-	switch status {
-	case "":
+// outcome classifies an invocation by its REPORT status and error type,
+// and, for an error the function reported, its payload.
+func outcome(status, errorType string, payload []byte) (string, string) {
+	switch {
+	case status == "":
 		return activity.OutcomeOK, ""
-	case "timeout":
+	case status == "timeout":
 		return activity.OutcomeTimeout, "Sandbox.Timedout"
+	case errorType != "":
+		return activity.OutcomeError, boundedType(errorType)
 	}
 	var body struct {
 		Type string `json:"errorType"`

@@ -111,6 +111,15 @@ func (e *Environment) Invoke(ctx context.Context, inv runtimeapi.Invocation) (ru
 	return e.rapi.Invoke(ctx, inv)
 }
 
+// AwaitNext waits until the runtime asks for its next invocation, which
+// ends the one it last answered. It fails when ctx ends (the deadline) or
+// the process exits first.
+func (e *Environment) AwaitNext(ctx context.Context) error {
+	ctx, stop := mergeDone(ctx, e.ctx)
+	defer stop()
+	return e.rapi.AwaitNext(ctx)
+}
+
 // Exited reports whether the bootstrap process has exited, and how.
 func (e *Environment) Exited() (exited bool, oom bool, err error) {
 	if e.proc == nil {

@@ -176,7 +176,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	handler := api.New(api.Options{
 		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
-		Logs:   logStore,
+		Logs: logStore, Policies: s.store,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
 	})
@@ -245,8 +245,18 @@ func (s *Server) close() {
 	if s.listener != nil && s.http == nil {
 		s.listener.Close()
 	}
+	if s.invoker != nil {
+		// Invocations that answered their callers end at their runtime's
+		// next request; give them a moment before their environments stop.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		s.invoker.Drain(ctx)
+		cancel()
+	}
 	if s.pool != nil {
 		s.pool.Close()
+	}
+	if s.invoker != nil {
+		s.invoker.Close()
 	}
 	if s.sandbox != nil {
 		s.sandbox.Close()
