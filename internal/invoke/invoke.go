@@ -58,7 +58,7 @@ type Options struct {
 	// Events, when set, hears of every invocation's start and end, of
 	// throttles and of deleted functions.
 	Events *activity.Bus
-	Logger  *slog.Logger
+	Logger *slog.Logger
 }
 
 // NetworkTag is the function tag that chooses its environments' network:
