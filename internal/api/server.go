@@ -95,6 +95,9 @@ type Options struct {
 	Metrics http.Handler
 	// Logs, when set, serves GET /hearth/logs/{name}.
 	Logs Logs
+	// Policies, when set, serves AddPermission, GetPolicy and
+	// RemovePermission; function URLs consult it.
+	Policies Policies
 	// Rules, when set, serves EventBridge's scheduled rules API;
 	// RulesChanged hears of every change.
 	Rules        RuleStore
@@ -162,6 +165,7 @@ func (s *Server) routes() {
 	s.handle("DELETE "+eic, "DeleteFunctionEventInvokeConfig", maxSmallRequest, s.deleteEventInvokeConfig)
 	s.handle("GET "+eic+"/list", "ListFunctionEventInvokeConfigs", maxSmallRequest, s.listEventInvokeConfigs)
 	s.versionRoutes()
+	s.policyRoutes()
 	s.handle("POST /2017-03-31/tags/{arn}", "TagResource", maxSmallRequest, s.tagResource)
 	s.handle("DELETE /2017-03-31/tags/{arn}", "UntagResource", maxSmallRequest, s.untagResource)
 	s.handle("GET /2017-03-31/tags/{arn}", "ListTags", maxSmallRequest, s.listTags)

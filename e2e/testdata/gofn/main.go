@@ -27,6 +27,7 @@ type event struct {
 	Path   string `json:"path"`
 	Addr   string `json:"addr"`
 	N      int    `json:"n"`
+	Crash  bool   `json:"crash"`
 }
 
 var initAt = time.Now()
@@ -44,6 +45,9 @@ func handle(ctx context.Context, ev event) (map[string]any, error) {
 		"arn":       lc.InvokedFunctionArn,
 		"remaining": time.Until(deadline).Milliseconds(),
 		"initAt":    initAt.UnixNano(),
+	}
+	if ev.Crash {
+		panic("crash requested")
 	}
 	switch ev.Action {
 	case "error":
