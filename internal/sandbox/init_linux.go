@@ -53,6 +53,10 @@ func runInit(raw string) error {
 	if err := prepareRoot(prep.Root); err != nil {
 		return err
 	}
+	filter, err := assembleSeccomp()
+	if err != nil {
+		return err
+	}
 	if _, err := unix.Write(initStatusFd, []byte{initReady}); err != nil {
 		return fmt.Errorf("report ready: %w", err)
 	}
@@ -75,6 +79,9 @@ func runInit(raw string) error {
 		return err
 	}
 	unix.Umask(0o022)
+	if err := loadSeccomp(filter); err != nil {
+		return err
+	}
 	return fmt.Errorf("exec %s: %w", cfg.Path, syscall.Exec(path, cfg.Args, cfg.Env))
 }
 

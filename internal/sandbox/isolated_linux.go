@@ -191,11 +191,19 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		return nil, err
 	}
 	p.ln, p.addr = pd.net.ln, runtimeAPIAddr
+	if p.uid, err = m.uids.acquire(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			p.uid.release()
+		}
+	}()
 	cfg := initConfig{
 		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir,
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
-		TmpMB: spec.EphemeralMB, UID: m.opts.UID, GID: m.opts.GID, Hosts: pd.net.hosts(),
+		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, Hosts: pd.net.hosts(),
 	}
 	js, err := json.Marshal(cfg)
 	if err != nil {

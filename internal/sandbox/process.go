@@ -54,6 +54,7 @@ type Process struct {
 	ln   net.Listener
 	addr string
 	net  *envNet // isolated: owns ln and the environment's link
+	uid  *uidLease
 	cg   *cgroup // nil in plain mode
 	// record is the plain-mode file naming the process group, for cleanup
 	// after a crash of Hearth.
@@ -86,6 +87,14 @@ func (p *Process) Pid() int { return p.pid }
 // Runtime API and the address the bootstrap finds in AWS_LAMBDA_RUNTIME_API.
 // Stop closes the listener.
 func (p *Process) RuntimeAPI() (ln net.Listener, addr string) { return p.ln, p.addr }
+
+// UID is the uid the bootstrap runs as; -1 in plain mode.
+func (p *Process) UID() int {
+	if p.uid == nil {
+		return -1
+	}
+	return p.uid.uid
+}
 
 // Done is closed when the bootstrap process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
@@ -314,6 +323,7 @@ func (p *Process) cleanup() {
 		if err := p.cg.remove(); err != nil {
 			p.m.log.Warn("sandbox: cgroup not removed", "env", p.id, "err", err)
 		}
+		p.uid.release() // no process of the environment is left
 	}
 	if p.record != "" {
 		_ = os.Remove(p.record)
