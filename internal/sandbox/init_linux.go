@@ -125,6 +125,7 @@ func finishRoot(r string, cfg *initConfig) error {
 			}
 			return bindRO(cfg.RuntimeDir, r+"/var/runtime", roFlags)
 		}},
+		{"mount /opt", func() error { return mountOpt(r, cfg.OptDir) }},
 		{"mount /tmp", func() error {
 			return mountAt(r+"/tmp", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("mode=1777,size=%dm", cfg.TmpMB))
 		}},
@@ -314,4 +315,14 @@ func sendListener() error {
 		return fmt.Errorf("send listener: %w", err)
 	}
 	return unix.Close(initSocketFd)
+}
+
+// mountOpt binds the function's merged layers read-only at /opt, or leaves
+// an empty /opt when it has none, so that /opt (and the absence of
+// /opt/extensions) looks as on Lambda.
+func mountOpt(root, optDir string) error {
+	if optDir == "" {
+		return os.MkdirAll(root+"/opt", 0o755)
+	}
+	return bindRO(optDir, root+"/opt", roFlags)
 }
