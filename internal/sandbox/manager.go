@@ -232,6 +232,12 @@ func (m *Manager) Start(spec Spec) (*Process, error) {
 		return nil, fmt.Errorf("start environment %s: %w", spec.ID, err)
 	}
 	m.mu.Lock()
+	if m.closed {
+		// Close ran while this one started and did not see it.
+		m.mu.Unlock()
+		p.Stop(0)
+		return nil, ErrClosed
+	}
 	m.running[p] = struct{}{}
 	m.mu.Unlock()
 	return p, nil
