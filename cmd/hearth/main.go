@@ -6,6 +6,8 @@
 //	hearth logs FUNCTION [-f]                   print (and follow) a function's logs
 //	hearth ps [FUNCTION]                        list live execution environments
 //	hearth functions                            list functions
+//	hearth delete FUNCTION                      delete a function
+//	hearth version                              print the version and commit
 package main
 
 import (
@@ -45,6 +47,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return ps(ctx, args[1:], getenv, stdout, stderr)
 	case "functions":
 		return functions(ctx, args[1:], getenv, stdout, stderr)
+	case "delete":
+		return deleteFunction(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version", "-version":
+		return printVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -65,6 +71,8 @@ commands:
   logs       print a function's logs; -f follows them
   ps         list live execution environments
   functions  list functions
+  delete     delete a function (or one version)
+  version    print the version, commit and build date
 
 Client commands reach Hearth at --endpoint (env HEARTH_ENDPOINT, default
 http://127.0.0.1:9911) with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or with
