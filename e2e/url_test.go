@@ -117,8 +117,8 @@ func TestFunctionURL(t *testing.T) {
 		IsBase64Encoded                            bool
 		RequestContext                             struct {
 			AccountID, APIID, DomainName, DomainPrefix, RequestID, RouteKey, Stage, Time string
-			TimeEpoch                                                                     int64
-			HTTP                                                                          struct{ Method, Path, Protocol, SourceIP, UserAgent string }
+			TimeEpoch                                                                    int64
+			HTTP                                                                         struct{ Method, Path, Protocol, SourceIP, UserAgent string }
 		}
 	}
 	if err := json.Unmarshal(body, &ev); err != nil {

@@ -75,7 +75,7 @@ func newURLEvent(r *http.Request, body []byte, id, requestID string, now time.Ti
 		Headers: map[string]string{},
 		RequestContext: urlRequestContext{
 			AccountID: "anonymous", APIID: id, DomainName: r.Host, DomainPrefix: id,
-			HTTP: urlHTTP{Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: sourceIP(r), UserAgent: r.UserAgent()},
+			HTTP:      urlHTTP{Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: sourceIP(r), UserAgent: r.UserAgent()},
 			RequestID: requestID, RouteKey: "$default", Stage: "$default",
 			Time: now.UTC().Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
 		},

@@ -26,7 +26,8 @@ type Config struct {
 	IdleTimeout      time.Duration // keep-alive of an idle environment before it is shut down
 	FreezeDelay      time.Duration // how long a released environment runs before it is frozen; 0 = at once, as Lambda
 	Isolation        string        // "auto" or "off": sandbox environments when possible
-	Network          string        // default network of environments: "host" or "none"
+	Network          string        // default network of environments: "nat" ("host" is a synonym) or "none"
+	NetworkCIDR      string        // IPv4 range of the environments' NAT links, one /30 each
 	ConcurrencyLimit int           // account-wide concurrent executions
 	MinUnreserved    int           // concurrency reservations must leave this much unreserved
 	RetryScale       float64       // scales async retry waits (1 = Lambda's 1 and 2 minutes)
@@ -46,7 +47,8 @@ func Default() Config {
 		AccountID:        "000000000000",
 		IdleTimeout:      10 * time.Minute,
 		Isolation:        "auto",
-		Network:          "host",
+		Network:          "nat",
+		NetworkCIDR:      "198.18.0.0/16",
 		ConcurrencyLimit: 1000,
 		MinUnreserved:    100,
 		RetryScale:       1,
@@ -73,7 +75,8 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	str(&c.Region, "region", "HEARTH_REGION", "region reported in ARNs")
 	str(&c.AccountID, "account-id", "HEARTH_ACCOUNT_ID", "account ID reported in ARNs")
 	str(&c.Isolation, "isolation", "HEARTH_ISOLATION", "auto: sandbox environments when running as root; off: plain processes")
-	str(&c.Network, "network", "HEARTH_NETWORK", "network of environments: host or none")
+	str(&c.Network, "network", "HEARTH_NETWORK", "network of environments: nat (outbound through NAT; host is a synonym) or none (loopback only)")
+	str(&c.NetworkCIDR, "network-cidr", "HEARTH_NETWORK_CIDR", "IPv4 range of the environments' NAT links, one /30 each")
 	str(&c.LogLevel, "log-level", "HEARTH_LOG_LEVEL", "debug, info, warn or error")
 	str(&c.MetricsListen, "metrics-listen", "HEARTH_METRICS_LISTEN", "address for an unauthenticated Prometheus /metrics endpoint (off when empty)")
 	str(&c.URLListen, "url-listen", "HEARTH_URL_LISTEN", "extra address that serves function URLs only, e.g. behind a reverse proxy (off when empty)")
@@ -171,9 +174,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("isolation %q: must be auto or off", c.Isolation)
 	}
 	switch c.Network {
-	case "host", "none":
+	case "nat", "host", "none":
 	default:
-		return fmt.Errorf("network %q: must be host or none", c.Network)
+		return fmt.Errorf("network %q: must be nat, host or none", c.Network)
 	}
 	if c.ConcurrencyLimit < 1 {
 		return fmt.Errorf("concurrency limit %d: must be at least 1", c.ConcurrencyLimit)

@@ -3,6 +3,8 @@ package pool
 import (
 	"sync"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/activity"
 )
 
 // reap shuts down environments idle for longer than IdleTimeout.
@@ -27,6 +29,7 @@ func (p *Pool) reap() {
 				expired := !env.Provisioned && env.lastUsed.Before(cutoff)
 				env.mu.Unlock()
 				if expired {
+					env.ending(activity.StopIdle)
 					old = append(old, env)
 					delete(vp.all, env.ID)
 					vp.lastLoss = ReasonEviction
@@ -97,6 +100,7 @@ func (p *Pool) Close() error {
 	close(p.stopCh)
 	var wg sync.WaitGroup
 	for _, env := range all {
+		env.ending(activity.StopShutdown)
 		wg.Add(1)
 		go func() { defer wg.Done(); p.stop(env) }()
 	}

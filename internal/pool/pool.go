@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/sandbox"
@@ -31,7 +32,10 @@ type Options struct {
 	FreezeDelay time.Duration
 	// AccountLimit caps concurrent executions of all functions. Default 1000.
 	AccountLimit int
-	Logger       *slog.Logger
+	// Events, when set, hears of every environment's Init, freezing and
+	// end.
+	Events *activity.Bus
+	Logger *slog.Logger
 }
 
 // Spec says how to start environments of one function version.
@@ -39,6 +43,7 @@ type Spec struct {
 	Function string
 	Version  string
 	Revision string // configuration revision; a new one retires older environments
+	Runtime  string // the runtime's identifier, for events
 	// Reserved is the function's reserved concurrency, nil when unreserved.
 	Reserved *int
 	// Sandbox is the process to start. The pool sets ID and Output and adds
@@ -179,6 +184,7 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 		reason = vp.lastLoss
 	}
 	env := p.newEnvLocked(spec, key, vp, false)
+	env.coldReason = reason
 	p.mu.Unlock()
 	p.stopAll(stale)
 
@@ -294,6 +300,7 @@ func (p *Pool) newEnvLocked(spec *Spec, key string, vp *versionPool, provisioned
 		ID: id, Key: key, Function: spec.Function, Version: spec.Version, Revision: spec.Revision,
 		StreamName:  now.UTC().Format("2006/01/02") + "/[" + spec.Version + "]" + id,
 		Provisioned: provisioned, created: now, state: Starting, lastUsed: now,
+		runtime: spec.Runtime, events: p.opts.Events,
 	}
 	vp.all[id] = env
 	if !provisioned {
@@ -346,6 +353,7 @@ func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType
 		ierr = ctx.Err()
 	}
 	env.initDuration = time.Since(begin)
+	env.publishInit(initType, ierr)
 	if ierr != nil {
 		p.discard(env, ReasonFailure)
 		return ierr

@@ -2,6 +2,8 @@ package pool
 
 import (
 	"time"
+
+	"github.com/hearth-run/hearth/internal/activity"
 )
 
 // Release returns an environment after its request. A healthy one becomes
@@ -70,6 +72,7 @@ func (p *Pool) retireStaleLocked(vp *versionPool, revision string) []*Environmen
 	keep := vp.idle[:0]
 	for _, env := range vp.idle {
 		if env.Revision != revision && !env.Provisioned {
+			env.ending(activity.StopUpdate)
 			stale = append(stale, env)
 			delete(vp.all, env.ID)
 			continue
@@ -108,6 +111,7 @@ func (vp *versionPool) popIdle(provisioned bool) *Environment {
 // environment that had finished Init is replaced while its target still
 // wants it.
 func (p *Pool) discard(env *Environment, reason string) {
+	env.ending(stopReason(reason))
 	p.mu.Lock()
 	if vp := p.versions[env.Key]; vp != nil && vp.all[env.ID] != nil {
 		delete(vp.all, env.ID)
@@ -142,6 +146,7 @@ func (p *Pool) stop(env *Environment) {
 		return
 	}
 	_ = env.setState(Stopping)
+	reason := env.endReason
 	if env.freezeTimer != nil {
 		env.freezeTimer.Stop()
 	}
@@ -162,5 +167,6 @@ func (p *Pool) stop(env *Environment) {
 	env.mu.Lock()
 	_ = env.setState(Stopped)
 	env.mu.Unlock()
+	env.publishStop(reason)
 	p.log.Debug("environment stopped", "function", env.Function, "version", env.Version, "env", env.ID)
 }

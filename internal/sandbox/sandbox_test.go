@@ -140,6 +140,9 @@ func waitDone(t testing.TB, p *Process) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("bootstrap did not exit")
 	}
+	// Done comes when the bootstrap is reaped; its last output may still be
+	// on its way through the pipe on a loaded machine.
+	p.SyncOutput(2 * time.Second)
 }
 
 func TestExitStatus(t *testing.T) {

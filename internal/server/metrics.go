@@ -1,8 +1,14 @@
 package server
 
 import (
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/metrics"
 )
+
+// observeAsync publishes the recorded outcome of an asynchronous event.
+func (s *Server) observeAsync(function, qualifier, outcome string) {
+	s.Events.Publish(activity.Event{Kind: activity.Async, Function: function, Qualifier: qualifier, Outcome: outcome})
+}
 
 // gauges are the figures exported beside the per-function counters: the
 // async queue's and the environments'.
