@@ -8,6 +8,7 @@
 //	hearth functions                            list functions
 //	hearth delete FUNCTION                      delete a function
 //	hearth version                              print the version and commit
+//	hearth url create|get|delete FUNCTION       manage a function's URL
 package main
 
 import (
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return deleteFunction(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return printVersion(args[1:], stdout, stderr)
+	case "url":
+		return url(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -73,6 +76,7 @@ commands:
   functions  list functions
   delete     delete a function (or one version)
   version    print the version, commit and build date
+  url        create, show or delete a function URL (create|get|delete FUNCTION)
 
 Client commands reach Hearth at --endpoint (env HEARTH_ENDPOINT, default
 http://127.0.0.1:9911) with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or with

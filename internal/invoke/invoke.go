@@ -62,7 +62,8 @@ type Options struct {
 }
 
 // NetworkTag is the function tag that chooses its environments' network:
-// "none" (loopback only) or "host".
+// "none" (loopback only) or "nat" (outbound through NAT; "host" is a
+// synonym).
 const NetworkTag = "hearth:network"
 
 // Invoker runs invocations.
@@ -245,9 +246,9 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		env = append(env, k+"="+v)
 	}
 	// The tag hearth:network overrides the server's network mode for the
-	// function's new environments ("none" or "host").
+	// function's new environments ("none", "nat" or "host").
 	network := ""
-	if n := fn.Tags[NetworkTag]; n == "none" || n == "host" {
+	if n := fn.Tags[NetworkTag]; n == "none" || n == "nat" || n == "host" {
 		network = n
 	}
 	vs.pool = pool.Spec{
