@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 )
@@ -47,6 +48,11 @@ type Environment struct {
 	created      time.Time
 	initDuration time.Duration
 	setup        time.Duration // sandbox start, part of initDuration
+	runtime      string
+	// coldReason is why an on-demand environment was started.
+	coldReason string
+	// events hears of the environment's Init, freezing and end.
+	events *activity.Bus
 
 	// freezeMu serialises freezing and thawing the process tree. It is
 	// held across the freezer's syscalls; mu is not.
@@ -61,6 +67,8 @@ type Environment struct {
 	freezeTimer *time.Timer
 	lastUsed    time.Time
 	invocations int
+	// endReason says why the environment is being stopped; see ending.
+	endReason string
 }
 
 // State returns the environment's lifecycle state.
@@ -113,6 +121,15 @@ func (e *Environment) Invoke(ctx context.Context, inv runtimeapi.Invocation) (ru
 	ctx, stop := mergeDone(ctx, e.ctx)
 	defer stop()
 	return e.rapi.Invoke(ctx, inv)
+}
+
+// AwaitNext waits until the runtime asks for its next invocation, which
+// ends the one it last answered. It fails when ctx ends (the deadline) or
+// the process exits first.
+func (e *Environment) AwaitNext(ctx context.Context) error {
+	ctx, stop := mergeDone(ctx, e.ctx)
+	defer stop()
+	return e.rapi.AwaitNext(ctx)
 }
 
 // Exited reports whether the bootstrap process has exited, and how.
@@ -178,6 +195,7 @@ func (e *Environment) freeze() {
 		e.mu.Lock()
 		e.frozen = true
 		e.mu.Unlock()
+		e.publish(activity.Event{Kind: activity.Freeze})
 	}
 }
 

@@ -3,6 +3,8 @@ package pool
 import (
 	"sync"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/activity"
 )
 
 // reap shuts down environments idle for longer than IdleTimeout.
@@ -34,6 +36,7 @@ func (p *Pool) reapIdle() {
 			expired := !env.Provisioned && env.lastUsed.Before(cutoff)
 			env.mu.Unlock()
 			if expired {
+				env.ending(activity.StopIdle)
 				p.log.Info("environment idle past keep-alive; shutting down", "function", env.Function, "env", env.ID)
 				delete(vp.all, env.ID)
 				vp.lastLoss = ReasonEviction
@@ -99,6 +102,7 @@ func (p *Pool) Close() error {
 	close(p.stopCh)
 	var wg sync.WaitGroup
 	for _, env := range all {
+		env.ending(activity.StopShutdown)
 		wg.Add(1)
 		go func() { defer wg.Done(); p.stop(env) }()
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/sandbox"
 )
@@ -37,7 +38,10 @@ type Options struct {
 	// at once in the background. Default 4.
 	MaxParallelStops int
 	// Now is the pool's clock, for keep-alive. Default time.Now.
-	Now    func() time.Time
+	Now func() time.Time
+	// Events, when set, hears of every environment's Init, freezing and
+	// end.
+	Events *activity.Bus
 	Logger *slog.Logger
 }
 
@@ -46,6 +50,7 @@ type Spec struct {
 	Function string
 	Version  string
 	Revision string // configuration revision; a new one retires older environments
+	Runtime  string // the runtime's identifier, for events
 	// Reserved is the function's reserved concurrency, nil when unreserved.
 	Reserved *int
 	// Sandbox is the process to start. The pool sets ID and Output and adds
@@ -200,6 +205,7 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 		reason = vp.lastLoss
 	}
 	env := p.newEnvLocked(spec, key, vp, false)
+	env.coldReason = reason
 	p.mu.Unlock()
 
 	acq := Acquisition{Env: env, Cold: true, Reason: reason, Spillover: spill}
@@ -261,6 +267,7 @@ func (p *Pool) newEnvLocked(spec *Spec, key string, vp *versionPool, provisioned
 		ID: id, Key: key, Function: spec.Function, Version: spec.Version, Revision: spec.Revision,
 		StreamName:  now.UTC().Format("2006/01/02") + "/[" + spec.Version + "]" + id,
 		Provisioned: provisioned, created: now, state: Starting, lastUsed: now,
+		runtime: spec.Runtime, events: p.opts.Events,
 	}
 	vp.all[id] = env
 	if !provisioned {

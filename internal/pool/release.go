@@ -1,5 +1,7 @@
 package pool
 
+import "github.com/hearth-run/hearth/internal/activity"
+
 // Release returns an environment after its request. A healthy one becomes
 // idle (and is frozen); an unhealthy one — timed out, crashed, out of
 // memory — is destroyed, in the background.
@@ -62,6 +64,7 @@ func (p *Pool) retireStaleLocked(vp *versionPool, revision string) []*Environmen
 	keep := vp.idle[:0]
 	for _, env := range vp.idle {
 		if env.Revision != revision && !env.Provisioned {
+			env.ending(activity.StopUpdate)
 			stale = append(stale, env)
 			delete(vp.all, env.ID)
 			continue
@@ -107,6 +110,7 @@ func (p *Pool) discard(env *Environment, reason string) {
 
 // discardLocked is discard with p.mu held.
 func (p *Pool) discardLocked(env *Environment, reason string) {
+	env.ending(stopReason(reason))
 	if vp := p.versions[env.Key]; vp != nil && vp.all[env.ID] != nil {
 		delete(vp.all, env.ID)
 		for i, e := range vp.idle {
@@ -172,6 +176,7 @@ func (env *Environment) markStopping() bool {
 func (p *Pool) finishStop(env *Environment) {
 	env.mu.Lock()
 	proc, rapi, cancel, stream := env.proc, env.rapi, env.cancel, env.stream
+	reason := env.endReason
 	env.frozen = false
 	env.mu.Unlock()
 	if rapi != nil {
@@ -189,5 +194,6 @@ func (p *Pool) finishStop(env *Environment) {
 	env.mu.Lock()
 	_ = env.setState(Stopped)
 	env.mu.Unlock()
+	env.publishStop(reason)
 	p.log.Debug("environment stopped", "function", env.Function, "version", env.Version, "env", env.ID)
 }

@@ -37,6 +37,7 @@ func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType
 	env.setup = time.Since(begin)
 	ierr := p.awaitInit(ctx, env, proc)
 	env.initDuration = time.Since(begin)
+	env.publishInit(initType, ierr)
 	if ierr != nil {
 		p.discard(env, ReasonFailure)
 		return ierr
