@@ -158,17 +158,22 @@ func (p *Pool) stop(env *Environment) {
 
 // markStopping moves the environment to Stopping, unless it is already
 // stopping, and reports whether it did. A Starting environment without a
-// process yet is stopped by attach when its process arrives.
+// process yet is stopped by attach when its process arrives. The stop is
+// published here, when the environment leaves service, so that it is
+// told in order with the invocation that ended it.
 func (env *Environment) markStopping() bool {
 	env.mu.Lock()
-	defer env.mu.Unlock()
 	if env.state == Stopping || env.state == Stopped {
+		env.mu.Unlock()
 		return false
 	}
 	_ = env.setState(Stopping)
 	if env.freezeTimer != nil {
 		env.freezeTimer.Stop()
 	}
+	reason := env.endReason
+	env.mu.Unlock()
+	env.publishStop(reason)
 	return true
 }
 
@@ -176,7 +181,6 @@ func (env *Environment) markStopping() bool {
 func (p *Pool) finishStop(env *Environment) {
 	env.mu.Lock()
 	proc, rapi, cancel, stream := env.proc, env.rapi, env.cancel, env.stream
-	reason := env.endReason
 	env.frozen = false
 	env.mu.Unlock()
 	if rapi != nil {
@@ -194,6 +198,5 @@ func (p *Pool) finishStop(env *Environment) {
 	env.mu.Lock()
 	_ = env.setState(Stopped)
 	env.mu.Unlock()
-	env.publishStop(reason)
 	p.log.Debug("environment stopped", "function", env.Function, "version", env.Version, "env", env.ID)
 }
