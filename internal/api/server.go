@@ -97,6 +97,14 @@ type Options struct {
 	Metrics http.Handler
 	// Logs, when set, serves GET /hearth/logs/{name}.
 	Logs Logs
+	// Policies, when set, serves AddPermission, GetPolicy and
+	// RemovePermission; function URLs consult it.
+	Policies Policies
+	// URLs, when set, serves the function URL configuration API and the
+	// URLs themselves (requests whose Host is <url-id>.lambda-url.*).
+	URLs URLStore
+	// URLPort is the port in the function URLs Hearth hands out.
+	URLPort string
 	// Rules, when set, serves EventBridge's scheduled rules API;
 	// RulesChanged hears of every change.
 	Rules        RuleStore
@@ -169,6 +177,8 @@ func (s *Server) routes() {
 	s.handle("GET "+eic+"/list", "ListFunctionEventInvokeConfigs", maxSmallRequest, s.listEventInvokeConfigs)
 	s.versionRoutes()
 	s.layerRoutes()
+	s.policyRoutes()
+	s.urlRoutes()
 	s.handle("POST /2017-03-31/tags/{arn}", "TagResource", maxSmallRequest, s.tagResource)
 	s.handle("DELETE /2017-03-31/tags/{arn}", "UntagResource", maxSmallRequest, s.untagResource)
 	s.handle("GET /2017-03-31/tags/{arn}", "ListTags", maxSmallRequest, s.listTags)
@@ -240,6 +250,10 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if id := urlHostID(r.Host); id != "" && s.opts.URLs != nil {
+		s.serveURL(w, r, id)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -16,9 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/function"
-	"github.com/hearth-run/hearth/internal/logs"
-	"github.com/hearth-run/hearth/internal/metrics"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/runtimes"
@@ -58,13 +57,15 @@ type Options struct {
 	Queue   Enqueuer
 	Region  string
 	Account string
-	// Metrics, when set, receives per function and qualifier counters.
-	Metrics *metrics.Registry
-	Logger  *slog.Logger
+	// Events, when set, hears of every invocation's start and end, of
+	// throttles and of deleted functions.
+	Events *activity.Bus
+	Logger *slog.Logger
 }
 
 // NetworkTag is the function tag that chooses its environments' network:
-// "none" (loopback only) or "host".
+// "none" (loopback only) or "nat" (outbound through NAT; "host" is a
+// synonym).
 const NetworkTag = "hearth:network"
 
 // Invoker runs invocations.
@@ -83,6 +84,10 @@ type Invoker struct {
 	// is cached only if no change happened meanwhile, so a lookup racing an
 	// update never caches the old revision.
 	gen uint64
+
+	// wg counts invocations that have answered their caller and await
+	// their runtime's next request (ending.go); Close waits for them.
+	wg sync.WaitGroup
 }
 
 // versionSpec is everything about a version that does not change between
@@ -134,6 +139,7 @@ func (iv *Invoker) FunctionChanged(name string) {
 		iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
 	} else {
 		iv.opts.Pool.SetReserved(name, nil)
+		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
 	}
 	iv.reconcile(name, nil)
 	iv.opts.Pool.FunctionChanged(name, current)
@@ -251,13 +257,13 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		env = append(env, k+"="+v)
 	}
 	// The tag hearth:network overrides the server's network mode for the
-	// function's new environments ("none" or "host").
+	// function's new environments ("none", "nat" or "host").
 	network := ""
-	if n := fn.Tags[NetworkTag]; n == "none" || n == "host" {
+	if n := fn.Tags[NetworkTag]; n == "none" || n == "nat" || n == "host" {
 		network = n
 	}
 	vs.pool = pool.Spec{
-		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency,
+		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
 			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: optDir, Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
@@ -282,86 +288,56 @@ func (iv *Invoker) Invoke(ctx context.Context, req *Request) (*Result, error) {
 	return iv.run(ctx, req, vs, function.NewUUID())
 }
 
-// run executes one synchronous invocation in an environment.
+// run executes one synchronous invocation in an environment. It returns
+// once the runtime has posted its outcome; the invocation ends, and the
+// environment is released, when the runtime asks for its next event (see
+// ending.go).
 func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, requestID string) (*Result, error) {
 	res := &Result{Status: http.StatusOK, ExecutedVersion: vs.config.Version, RequestID: requestID}
 	if vs.missing != nil {
 		return iv.initFailed(res, vs.missing)
 	}
-	series := metrics.Series{Function: req.Function, Qualifier: req.Qualifier}
-	if series.Qualifier == "" {
-		series.Qualifier = function.Latest
-	}
 	acq, err := iv.opts.Pool.Acquire(ctx, &vs.pool)
 	var te *pool.ThrottleError
 	if errors.As(err, &te) {
-		iv.opts.Metrics.Throttled(series)
+		iv.throttled(req, vs, te.Reason)
 		return nil, &ThrottleError{Reason: te.Reason}
 	}
-	coldReason := ""
-	if acq.Cold {
-		coldReason = acq.Reason
-	}
-	done := iv.opts.Metrics.Start(series, coldReason, acq.Provisioned, acq.Spillover)
-	defer done()
+	ev := iv.started(req, vs, acq, requestID)
 	if err != nil {
 		if acq.Env != nil && acq.Env.Stream() != nil {
 			iv.reportInitFailure(acq.Env, requestID, vs)
 		}
+		iv.publishEnd(ev, 0, activity.OutcomeError, initErrorType(err))
 		return iv.initFailed(res, err)
 	}
 	env := acq.Env
-	stream := env.Stream()
-	stream.Start(requestID, vs.config.Version)
+	env.Stream().Start(requestID, vs.config.Version)
 	timeout := time.Duration(vs.config.TimeoutSec) * time.Second
-	begin := time.Now()
-	ictx, cancel := context.WithDeadline(context.WithoutCancel(ctx), begin.Add(timeout))
-	out, err := env.Invoke(ictx, runtimeapi.Invocation{
+	e := &ending{env: env, vs: vs, res: res, cold: acq.Cold, ev: ev, healthy: true,
+		begin: time.Now()}
+	e.ctx, e.cancel = context.WithDeadline(context.WithoutCancel(ctx), e.begin.Add(timeout))
+	out, err := env.Invoke(e.ctx, runtimeapi.Invocation{
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
-		Deadline: begin.Add(timeout),
+		Deadline: e.begin.Add(timeout),
 		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
 	})
-	cancel()
-	elapsed := time.Since(begin)
-	healthy := true
-	status := ""
-	switch {
-	case err == nil:
-		res.Payload = out.Payload
-		if out.ErrorType != "" {
-			res.FunctionError = "Unhandled"
-			status = "error"
-		}
-	default:
-		healthy = false
+	if err != nil {
+		e.healthy = false
 		res.FunctionError = "Unhandled"
-		res.Payload, status = iv.failure(env, requestID, vs, err)
+		res.Payload, e.status, e.errorType = iv.failure(env, requestID, vs, err)
+		iv.finish(e)
+		if req.LogTail {
+			res.LogTail = env.Stream().Tail()
+		}
+		return res, nil
 	}
-	peak := env.MaxMemoryBytes()
-	if healthy && oomInTree(env, peak, vs.config.MemoryMB) {
-		// The kernel killed a process of the tree (a child the function
-		// started) while the bootstrap lived on. On Lambda the whole
-		// environment goes; so does this one, and the caller is told.
-		healthy, res.FunctionError, status = false, "Unhandled", "error"
-		msg := "RequestId: " + requestID + " Error: Runtime exited with error: signal: killed"
-		fmt.Fprintf(stream, "%s\nRuntime.OutOfMemory\n", msg)
-		res.Payload = errorBody("Runtime.OutOfMemory", msg)
+	res.Payload = out.Payload
+	if out.ErrorType != "" {
+		res.FunctionError = "Unhandled"
+		e.status = "error"
 	}
-	env.SyncOutput()
-	stream.End(requestID)
-	r := logs.Report{RequestID: requestID, Duration: elapsed, MemorySizeMB: vs.config.MemoryMB,
-		MaxMemoryUsedMB: int((peak + (1<<20 - 1)) >> 20)}
-	if acq.Cold {
-		r.InitDuration = env.InitDuration()
-	}
-	if status == "timeout" || status == "error" && !healthy {
-		r.Status = status
-	}
-	stream.Report(r)
-	if req.LogTail {
-		res.LogTail = stream.Tail()
-	}
-	iv.opts.Pool.Release(env, healthy)
+	iv.afterResponse(e, req.LogTail)
 	return res, nil
 }
 

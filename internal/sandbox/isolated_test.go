@@ -118,6 +118,7 @@ func TestIsolatedTmpFull(t *testing.T) {
 	s.EphemeralMB = 8
 	p := start(t, m, s)
 	waitDone(t, p)
+	p.Stop(0) // the output copier has finished
 	if !strings.Contains(out.String(), "wrote 8 MB") || !strings.Contains(out.String(), "no space left on device") {
 		t.Errorf("filling /tmp: %q, want 8 MB then ENOSPC", out.String())
 	}

@@ -42,7 +42,8 @@ type Spec struct {
 	MemoryMB int
 	// EphemeralMB is the size of the writable /tmp. Default 512.
 	EphemeralMB int
-	// Network is "host" or "none"; "" means the Manager's default.
+	// Network is "nat" ("host" is a synonym) or "none"; "" means the
+	// Manager's default.
 	Network string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
@@ -57,6 +58,7 @@ type Process struct {
 	pid  int
 	ln   net.Listener
 	addr string
+	net  *envNet // isolated: owns ln and the environment's link
 	cg   *cgroup // nil in plain mode
 	// record is the plain-mode file naming the process group, for cleanup
 	// after a crash of Hearth.
@@ -321,7 +323,11 @@ func (p *Process) cleanup() {
 	if p.record != "" {
 		_ = os.Remove(p.record)
 	}
-	_ = p.ln.Close()
+	if p.net != nil {
+		p.net.close()
+	} else {
+		_ = p.ln.Close()
+	}
 	if p.outR != nil {
 		// Everything that could write is dead; a writer that escaped the
 		// process group could hold the pipe, so do not wait for ever.

@@ -130,7 +130,10 @@ func (s *Store) DeleteFunction(name string) error {
 		if err := b.Delete([]byte(name)); err != nil {
 			return err
 		}
-		for _, bn := range [][]byte{bucketVersions, bucketAliases, bucketProvisioned, bucketEventConfigs} {
+		if err := deleteFunctionURLs(tx, name); err != nil {
+			return err
+		}
+		for _, bn := range [][]byte{bucketVersions, bucketAliases, bucketProvisioned, bucketEventConfigs, bucketPolicies, bucketURLConfigs} {
 			if b := tx.Bucket(bn); b != nil {
 				if err := deletePrefix(b, childPrefix(name)); err != nil {
 					return err

@@ -22,6 +22,7 @@ def handler(event, context):
         "initAt": INIT_AT,
         "count": COUNT,
         "memory": context.memory_limit_in_mb,
+        "runtimeApi": os.environ.get("AWS_LAMBDA_RUNTIME_API"),
     }
     if action == "error":
         raise CustomError("python went wrong")
