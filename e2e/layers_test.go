@@ -129,10 +129,18 @@ func testLayersNode(t *testing.T, h *hearth) {
 	app := runtimeCase{"layered", "nodejs20.x", "index.handler", func(t *testing.T) []byte {
 		return zipFiles(t, map[string][]byte{"index.js": []byte(layerNodeApp)})
 	}}
-	createFunction(t, c, "node-layers", app, func(in *lambda.CreateFunctionInput) { in.Layers = []string{arn} })
+	fn := createFunction(t, c, "node-layers", app, func(in *lambda.CreateFunctionInput) { in.Layers = []string{arn} })
 	r := invoke(t, c, "node-layers", map[string]any{})
 	if r.FunctionError != "" || r.Payload["greet"] != "hello layer" || r.Payload["version"] != "node20" {
 		t.Fatalf("invoke: %s %s\n%s", r.FunctionError, r.Raw, r.Log)
+	}
+	// The account's code size counts layer versions, as Lambda's does.
+	settings, err := c.GetAccountSettings(context.Background(), &lambda.GetAccountSettingsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fn.CodeSize + fn.Layers[0].CodeSize; settings.AccountUsage.TotalCodeSize != want {
+		t.Fatalf("TotalCodeSize %d, want %d (function and layer)", settings.AccountUsage.TotalCodeSize, want)
 	}
 }
 

@@ -359,3 +359,23 @@ func (s *Server) listLayers(w http.ResponseWriter, r *http.Request, _ []byte) er
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
+
+// layerCodeSize is the size of every stored layer version's zip, which
+// Lambda counts in the account's TotalCodeSize.
+func (s *Server) layerCodeSize() (int64, error) {
+	names, err := s.opts.Store.Layers()
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, name := range names {
+		versions, err := s.opts.Store.LayerVersions(name)
+		if err != nil {
+			return 0, err
+		}
+		for _, lv := range versions {
+			total += lv.CodeSize
+		}
+	}
+	return total, nil
+}
