@@ -230,7 +230,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
-		"isolated", s.sandbox.Isolated(), "region", s.Config.Region)
+		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "metrics", s.metricsURL())
 	var err error
 	select {
 	case err = <-errc:
