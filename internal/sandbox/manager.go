@@ -198,6 +198,16 @@ func (m *Manager) View(codeDir, runtimeDir string) (taskRoot, runtimeRoot string
 	return codeDir, runtimeDir
 }
 
+// OptView returns the path under which the bootstrap sees optDir, the
+// merged layers of its function: /opt when isolated, optDir itself
+// otherwise.
+func (m *Manager) OptView(optDir string) string {
+	if m.isolated {
+		return "/opt"
+	}
+	return optDir
+}
+
 // Close stops every environment still running (without grace) and waits.
 // Start fails with ErrClosed afterwards.
 func (m *Manager) Close() error {
