@@ -36,9 +36,13 @@ type codeDir string
 
 func (d codeDir) Tree(string) (string, error) { return string(d), nil }
 
+func (d codeDir) Merged([]string) (string, error) { return string(d), nil }
+
 type plainView struct{}
 
 func (plainView) View(code, runtime string) (string, string) { return code, runtime }
+
+func (plainView) OptView(opt string) string { return opt }
 
 type rig struct {
 	iv    *Invoker
