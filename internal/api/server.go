@@ -105,6 +105,9 @@ type Options struct {
 	URLs URLStore
 	// URLPort is the port in the function URLs Hearth hands out.
 	URLPort string
+	// LogGroups, when set, serves the CloudWatch Logs API (requests
+	// with X-Amz-Target Logs_20140328.*).
+	LogGroups LogGroups
 	// Rules, when set, serves EventBridge's scheduled rules API;
 	// RulesChanged hears of every change.
 	Rules        RuleStore
@@ -252,6 +255,10 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if id := urlHostID(r.Host); id != "" && s.opts.URLs != nil {
 		s.serveURL(w, r, id)
+		return
+	}
+	if isLogsRequest(r) {
+		s.serveLogs(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

@@ -22,6 +22,7 @@ import (
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/runtimes"
 	"github.com/hearth-run/hearth/internal/sandbox"
+	"github.com/hearth-run/hearth/internal/store"
 )
 
 // Store is the metadata invoke reads.
@@ -128,21 +129,41 @@ func (iv *Invoker) FunctionChanged(name string) {
 		}
 	}
 	iv.mu.Unlock()
-	current := map[string]string{}
-	fn, err := iv.opts.Store.Function(name)
-	if err == nil {
-		current[function.Latest] = fn.Latest.RevisionID
-		versions, _ := iv.opts.Store.Versions(name)
-		for _, v := range versions {
-			current[v.Version] = v.RevisionID
-		}
-		iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
-	} else {
-		iv.opts.Pool.SetReserved(name, nil)
-		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
+	current, err := iv.revisions(name)
+	if err != nil {
+		// Environments of outdated revisions still retire, one by one, as
+		// requests with the new revision arrive; none is retired on a
+		// guess.
+		iv.log.Error("function changed but cannot be read; environments kept", "function", name, "err", err)
+		return
 	}
 	iv.reconcile(name, nil)
 	iv.opts.Pool.FunctionChanged(name, current)
+}
+
+// revisions reads the current revision of each version of the function
+// (none when it was deleted) and tells the pool its reservation.
+func (iv *Invoker) revisions(name string) (map[string]string, error) {
+	current := map[string]string{}
+	fn, err := iv.opts.Store.Function(name)
+	if errors.Is(err, store.ErrNotFound) {
+		iv.opts.Pool.SetReserved(name, nil)
+		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
+		return current, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	current[function.Latest] = fn.Latest.RevisionID
+	versions, err := iv.opts.Store.Versions(name)
+	if err != nil {
+		return nil, fmt.Errorf("versions of %s: %w", name, err)
+	}
+	for _, v := range versions {
+		current[v.Version] = v.RevisionID
+	}
+	iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
+	return current, nil
 }
 
 // resolve finds the version a request names — through its alias, if it

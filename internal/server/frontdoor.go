@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/hearth-run/hearth/internal/api"
 	"github.com/hearth-run/hearth/internal/config"
+	"github.com/hearth-run/hearth/internal/logs"
 )
 
 // urlPort is the port in the function URLs Hearth hands out: the API's.
@@ -32,4 +34,11 @@ func (s *Server) listenURLs(cfg config.Config, handler *api.Server) error {
 	s.urlListener = l
 	s.urlHTTP = &http.Server{Handler: handler.URLHandler(), ReadHeaderTimeout: 30 * time.Second}
 	return nil
+}
+
+// runLogRetention removes expired log events until ctx ends.
+func (s *Server) runLogRetention(ctx context.Context) {
+	s.logStore.RunRetention(ctx, logs.DefaultExpireInterval, func(err error) {
+		s.log.Warn("log retention pass failed", "err", err)
+	})
 }

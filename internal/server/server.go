@@ -80,6 +80,8 @@ type Server struct {
 	metricsListener net.Listener
 	metricsHTTP     *http.Server
 	sched           *schedule.Scheduler
+	// logStore holds the log groups; its retention runs in Serve.
+	logStore *logs.Store
 	// urlListener and urlHTTP serve --url-listen, when set.
 	urlListener net.Listener
 	urlHTTP     *http.Server
@@ -120,10 +122,11 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
 	}
-	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs")})
+	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays})
 	if err != nil {
 		return nil, err
 	}
+	s.logStore = logStore
 	s.sandbox, err = sandbox.New(sandbox.Options{
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
 		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
@@ -179,7 +182,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	handler := api.New(api.Options{
 		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
-		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg),
+		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
 	})
@@ -221,6 +224,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		bg.Add(1)
 		go func() { defer bg.Done(); _ = s.urlHTTP.Serve(s.urlListener) }()
 	}
+	bg.Add(1)
+	go func() { defer bg.Done(); s.runLogRetention(bgCtx) }()
 	bg.Add(2)
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
