@@ -34,6 +34,8 @@ type Config struct {
 	ScheduleSpeedup  float64       // runs schedule time this many times faster (1 = real time), for tests and demos
 	LogLevel         string        // debug, info, warn, error
 	MetricsListen    string        // address of an unauthenticated Prometheus /metrics endpoint; "" = none
+	URLListen        string        // extra address serving function URLs only; "" = none (the API listener serves them too)
+	LogRetentionDays int           // retention of log groups without their own policy; 0 = never expire
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -77,6 +79,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	str(&c.NetworkCIDR, "network-cidr", "HEARTH_NETWORK_CIDR", "IPv4 range of the environments' NAT links, one /30 each")
 	str(&c.LogLevel, "log-level", "HEARTH_LOG_LEVEL", "debug, info, warn or error")
 	str(&c.MetricsListen, "metrics-listen", "HEARTH_METRICS_LISTEN", "address for an unauthenticated Prometheus /metrics endpoint (off when empty)")
+	str(&c.URLListen, "url-listen", "HEARTH_URL_LISTEN", "extra address that serves function URLs only, e.g. behind a reverse proxy (off when empty)")
 	c.AccessKeyID = getenv("HEARTH_ACCESS_KEY_ID")
 	c.SecretAccessKey = getenv("HEARTH_SECRET_ACCESS_KEY")
 
@@ -104,6 +107,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	dur(&c.IdleTimeout, "idle-timeout", "HEARTH_IDLE_TIMEOUT", "how long an idle environment is kept frozen before shutdown")
 	dur(&c.FreezeDelay, "freeze-delay", "HEARTH_FREEZE_DELAY", "how long a released environment runs before it is frozen (0: at once, as Lambda)")
 	integer(&c.ConcurrencyLimit, "concurrency-limit", "HEARTH_CONCURRENCY_LIMIT", "account-wide concurrent executions")
+	integer(&c.LogRetentionDays, "log-retention", "HEARTH_LOG_RETENTION", "days log events are kept in log groups without a retention policy (0: forever)")
 	integer(&c.MinUnreserved, "min-unreserved", "HEARTH_MIN_UNRESERVED", "concurrency that reservations must leave unreserved")
 	if v := getenv("HEARTH_RETRY_SCALE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
@@ -137,6 +141,14 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
 			return fmt.Errorf("metrics listen address %q: %w", c.MetricsListen, err)
 		}
+	}
+	if c.URLListen != "" {
+		if _, _, err := net.SplitHostPort(c.URLListen); err != nil {
+			return fmt.Errorf("url listen address %q: %w", c.URLListen, err)
+		}
+	}
+	if c.LogRetentionDays < 0 {
+		return errors.New("log retention must not be negative")
 	}
 	if c.DataDir == "" {
 		return errors.New("data dir must not be empty")

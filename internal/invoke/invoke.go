@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/runtimes"
 	"github.com/hearth-run/hearth/internal/sandbox"
+	"github.com/hearth-run/hearth/internal/store"
 )
 
 // Store is the metadata invoke reads.
@@ -34,14 +34,17 @@ type Store interface {
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
 }
 
-// CodeTrees finds the unpacked code of a package.
+// CodeTrees finds the unpacked code of a package, and of several merged
+// (a function's layers).
 type CodeTrees interface {
 	Tree(sha string) (string, error)
+	Merged(shas []string) (string, error)
 }
 
 // Sandbox tells which paths a bootstrap sees.
 type Sandbox interface {
 	View(codeDir, runtimeDir string) (taskRoot, runtimeRoot string)
+	OptView(optDir string) string
 }
 
 // Options configures an Invoker. All fields but Logger are required.
@@ -126,21 +129,41 @@ func (iv *Invoker) FunctionChanged(name string) {
 		}
 	}
 	iv.mu.Unlock()
-	current := map[string]string{}
-	fn, err := iv.opts.Store.Function(name)
-	if err == nil {
-		current[function.Latest] = fn.Latest.RevisionID
-		versions, _ := iv.opts.Store.Versions(name)
-		for _, v := range versions {
-			current[v.Version] = v.RevisionID
-		}
-		iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
-	} else {
-		iv.opts.Pool.SetReserved(name, nil)
-		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
+	current, err := iv.revisions(name)
+	if err != nil {
+		// Environments of outdated revisions still retire, one by one, as
+		// requests with the new revision arrive; none is retired on a
+		// guess.
+		iv.log.Error("function changed but cannot be read; environments kept", "function", name, "err", err)
+		return
 	}
 	iv.reconcile(name, nil)
 	iv.opts.Pool.FunctionChanged(name, current)
+}
+
+// revisions reads the current revision of each version of the function
+// (none when it was deleted) and tells the pool its reservation.
+func (iv *Invoker) revisions(name string) (map[string]string, error) {
+	current := map[string]string{}
+	fn, err := iv.opts.Store.Function(name)
+	if errors.Is(err, store.ErrNotFound) {
+		iv.opts.Pool.SetReserved(name, nil)
+		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
+		return current, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	current[function.Latest] = fn.Latest.RevisionID
+	versions, err := iv.opts.Store.Versions(name)
+	if err != nil {
+		return nil, fmt.Errorf("versions of %s: %w", name, err)
+	}
+	for _, v := range versions {
+		current[v.Version] = v.RevisionID
+	}
+	iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
+	return current, nil
 }
 
 // resolve finds the version a request names — through its alias, if it
@@ -213,20 +236,28 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		return nil, fmt.Errorf("code of %s: %w", c.Name, err)
 	}
 	taskRoot, runtimeRoot := iv.opts.Sandbox.View(tree, iv.opts.RuntimeDir)
+	optDir, optRoot, err := iv.optTree(c)
+	if err != nil {
+		return nil, err
+	}
 	path, args, err := rt.Command(taskRoot, runtimeRoot)
 	vs := &versionSpec{config: *c, arn: function.QualifiedARN(iv.opts.Region, iv.opts.Account, c.Name, c.Version)}
 	if err != nil {
 		vs.missing = err
 	}
 	if rt.Family == "provided" {
-		if st, err := os.Stat(filepath.Join(tree, "bootstrap")); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		switch {
+		case executable(filepath.Join(tree, "bootstrap")):
+		case executable(filepath.Join(optDir, "bootstrap")):
+			path = optRoot + "/bootstrap" // a custom runtime shipped as a layer
+		default:
 			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
 		}
 	}
 	env := []string{
-		"PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-		"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:" + runtimeRoot + ":" + taskRoot + ":" + taskRoot + "/lib:/opt/lib",
+		"PATH=/usr/local/bin:/usr/bin/:/bin:" + optRoot + "/bin",
+		"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:" + runtimeRoot + ":" + taskRoot + ":" + taskRoot + "/lib:" + optRoot + "/lib",
 		"LANG=en_US.UTF-8",
 		"TZ=:UTC",
 		"_HANDLER=" + c.Handler,
@@ -242,6 +273,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if rt.ExecutionEnv != "" {
 		env = append(env, "AWS_EXECUTION_ENV="+rt.ExecutionEnv)
 	}
+	env = append(env, layerEnv(rt, optRoot, runtimeRoot, taskRoot)...)
 	for k, v := range c.Environment {
 		env = append(env, k+"="+v)
 	}
@@ -254,7 +286,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, Path: path, Args: args, Env: env,
+			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: optDir, Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
 		},
 	}

@@ -126,6 +126,7 @@ func finishRoot(r string, cfg *initConfig) error {
 			}
 			return bindRO(cfg.RuntimeDir, r+"/var/runtime", roFlags)
 		}},
+		{"mount /opt", func() error { return mountOpt(r, cfg.OptDir) }},
 		// The hosts file is written into the root's own tmpfs at /tmp and
 		// bound over /etc/hosts; the /tmp mount then hides the original.
 		{"mount /etc/hosts", func() error { return bindHosts(r, cfg.Hosts) }},
@@ -301,4 +302,14 @@ func resolvePath(path string, env []string) (string, error) {
 		return "", fmt.Errorf("find %s: %w", path, err)
 	}
 	return p, nil
+}
+
+// mountOpt binds the function's merged layers read-only at /opt, or leaves
+// an empty /opt when it has none, so that /opt (and the absence of
+// /opt/extensions) looks as on Lambda.
+func mountOpt(root, optDir string) error {
+	if optDir == "" {
+		return os.MkdirAll(root+"/opt", 0o755)
+	}
+	return bindRO(optDir, root+"/opt", roFlags)
 }

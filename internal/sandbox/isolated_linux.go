@@ -25,6 +25,7 @@ type prepConfig struct {
 type initConfig struct {
 	CodeDir    string   // -> /var/task
 	RuntimeDir string   // -> /var/runtime, optional
+	OptDir     string   // -> /opt, optional
 	Path       string   // program to exec, in the new root
 	Args       []string // full argv
 	Env        []string
@@ -200,7 +201,7 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		}
 	}()
 	cfg := initConfig{
-		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir,
+		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
 		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, Hosts: pd.net.hosts(),

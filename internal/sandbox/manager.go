@@ -204,6 +204,16 @@ func (m *Manager) View(codeDir, runtimeDir string) (taskRoot, runtimeRoot string
 	return codeDir, runtimeDir
 }
 
+// OptView returns the path under which the bootstrap sees optDir, the
+// merged layers of its function: /opt when isolated, optDir itself
+// otherwise.
+func (m *Manager) OptView(optDir string) string {
+	if m.isolated {
+		return "/opt"
+	}
+	return optDir
+}
+
 // Close stops every environment still running (without grace) and waits.
 // Start fails with ErrClosed afterwards.
 func (m *Manager) Close() error {
@@ -256,6 +266,12 @@ func (m *Manager) Start(spec Spec) (*Process, error) {
 		return nil, fmt.Errorf("start environment %s: %w", spec.ID, err)
 	}
 	m.mu.Lock()
+	if m.closed {
+		// Close ran while this one started and did not see it.
+		m.mu.Unlock()
+		p.Stop(0)
+		return nil, ErrClosed
+	}
 	m.running[p] = struct{}{}
 	m.mu.Unlock()
 	return p, nil

@@ -25,6 +25,11 @@ type Spec struct {
 	// RuntimeDir optionally holds Hearth's managed-runtime bootstraps,
 	// read-only at /var/runtime when isolated.
 	RuntimeDir string
+	// OptDir optionally holds the function's layers merged into one tree,
+	// read-only at /opt when isolated; without it /opt is an empty
+	// directory. Plain environments see the host directory itself (see
+	// Manager.OptView).
+	OptDir string
 	// Path is the program to execute, as the bootstrap sees it (see
 	// Manager.View), e.g. /var/task/bootstrap or /usr/bin/python3.
 	Path string

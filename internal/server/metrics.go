@@ -41,3 +41,11 @@ func (s *Server) gauges() []metrics.Gauge {
 	}
 	return out
 }
+
+// metricsURL says where the metrics are served, for the start-up log.
+func (s *Server) metricsURL() string {
+	if s.metricsListener != nil {
+		return "http://" + s.metricsListener.Addr().String() + "/metrics"
+	}
+	return "signed GET /hearth/metrics on the API (--metrics-listen serves them unauthenticated)"
+}

@@ -80,6 +80,11 @@ type Server struct {
 	metricsListener net.Listener
 	metricsHTTP     *http.Server
 	sched           *schedule.Scheduler
+	// logStore holds the log groups; its retention runs in Serve.
+	logStore *logs.Store
+	// urlListener and urlHTTP serve --url-listen, when set.
+	urlListener net.Listener
+	urlHTTP     *http.Server
 }
 
 // New opens the data dir and prepares every part of the server; Serve then
@@ -117,10 +122,11 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
 	}
-	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs")})
+	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays})
 	if err != nil {
 		return nil, err
 	}
+	s.logStore = logStore
 	s.sandbox, err = sandbox.New(sandbox.Options{
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
 		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
@@ -176,7 +182,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	handler := api.New(api.Options{
 		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
-		Logs: logStore, Policies: s.store,
+		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
 	})
@@ -185,6 +191,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	if err := s.listenURLs(cfg, handler); err != nil {
+		return nil, err
+	}
 	if cfg.MetricsListen != "" {
 		s.metricsListener, err = net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
@@ -211,11 +220,17 @@ func (s *Server) Serve(ctx context.Context) error {
 		bg.Add(1)
 		go func() { defer bg.Done(); _ = s.metricsHTTP.Serve(s.metricsListener) }()
 	}
+	if s.urlHTTP != nil {
+		bg.Add(1)
+		go func() { defer bg.Done(); _ = s.urlHTTP.Serve(s.urlListener) }()
+	}
+	bg.Add(1)
+	go func() { defer bg.Done(); s.runLogRetention(bgCtx) }()
 	bg.Add(2)
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
-		"isolated", s.sandbox.Isolated(), "region", s.Config.Region)
+		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "metrics", s.metricsURL())
 	var err error
 	select {
 	case err = <-errc:
@@ -230,6 +245,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.metricsHTTP != nil {
 		_ = s.metricsHTTP.Close()
 	}
+	if s.urlHTTP != nil {
+		_ = s.urlHTTP.Close()
+	}
 	bg.Wait()
 	s.close()
 	if errors.Is(err, http.ErrServerClosed) {
@@ -241,6 +259,9 @@ func (s *Server) Serve(ctx context.Context) error {
 func (s *Server) close() {
 	if s.metricsListener != nil {
 		s.metricsListener.Close()
+	}
+	if s.urlListener != nil && s.urlHTTP == nil {
+		s.urlListener.Close()
 	}
 	if s.listener != nil && s.http == nil {
 		s.listener.Close()

@@ -174,8 +174,9 @@ func (s *Store) ListFunctions(marker string, max int) ([]*function.Function, str
 	return out, next, err
 }
 
-// CodeInUse reports whether any function or version refers to the code
-// package with the given hex digest.
+// CodeInUse reports whether any function, version or layer version refers
+// to the code package with the given hex digest (a function's layers
+// included).
 func (s *Store) CodeInUse(sha string) bool {
 	used := false
 	_ = s.db.View(func(tx *bolt.Tx) error {
@@ -186,6 +187,9 @@ func (s *Store) CodeInUse(sha string) bool {
 			return nil
 		}
 		_ = tx.Bucket(bucketFunctions).ForEach(check)
+		if b := tx.Bucket(bucketLayers); b != nil {
+			_ = b.ForEach(check)
+		}
 		return tx.Bucket(bucketVersions).ForEach(check)
 	})
 	return used
