@@ -48,6 +48,7 @@ type Store interface {
 	Provisioned(name, qualifier string) (*function.Provisioned, error)
 	DeleteProvisioned(name, qualifier string) error
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
+	LayerStore
 }
 
 // CodeStore keeps code packages by content.
@@ -55,6 +56,7 @@ type CodeStore interface {
 	Put(zip []byte) (codestore.Info, error)
 	ZipPath(sha string) (string, error)
 	Delete(sha string) error
+	UnzippedSize(sha string) (int64, error)
 }
 
 // Verifier authenticates a request signed with SigV4.
@@ -95,6 +97,17 @@ type Options struct {
 	Metrics http.Handler
 	// Logs, when set, serves GET /hearth/logs/{name}.
 	Logs Logs
+	// Policies, when set, serves AddPermission, GetPolicy and
+	// RemovePermission; function URLs consult it.
+	Policies Policies
+	// URLs, when set, serves the function URL configuration API and the
+	// URLs themselves (requests whose Host is <url-id>.lambda-url.*).
+	URLs URLStore
+	// URLPort is the port in the function URLs Hearth hands out.
+	URLPort string
+	// LogGroups, when set, serves the CloudWatch Logs API (requests
+	// with X-Amz-Target Logs_20140328.*).
+	LogGroups LogGroups
 	// Rules, when set, serves EventBridge's scheduled rules API;
 	// RulesChanged hears of every change.
 	Rules        RuleStore
@@ -122,6 +135,10 @@ type Server struct {
 	// fnLocks serialises read-modify-write sequences per function name that
 	// span the code store and the metadata store.
 	fnLocks sync.Map // name -> *sync.Mutex
+	// layerMu orders layer publishes and deletes (exclusive) against
+	// functions taking up layer versions (shared), so that no code a
+	// function or layer is about to refer to is removed meanwhile.
+	layerMu sync.RWMutex
 }
 
 // New returns a Server ready to serve.
@@ -162,6 +179,9 @@ func (s *Server) routes() {
 	s.handle("DELETE "+eic, "DeleteFunctionEventInvokeConfig", maxSmallRequest, s.deleteEventInvokeConfig)
 	s.handle("GET "+eic+"/list", "ListFunctionEventInvokeConfigs", maxSmallRequest, s.listEventInvokeConfigs)
 	s.versionRoutes()
+	s.layerRoutes()
+	s.policyRoutes()
+	s.urlRoutes()
 	s.handle("POST /2017-03-31/tags/{arn}", "TagResource", maxSmallRequest, s.tagResource)
 	s.handle("DELETE /2017-03-31/tags/{arn}", "UntagResource", maxSmallRequest, s.untagResource)
 	s.handle("GET /2017-03-31/tags/{arn}", "ListTags", maxSmallRequest, s.listTags)
@@ -233,6 +253,14 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if id := urlHostID(r.Host); id != "" && s.opts.URLs != nil {
+		s.serveURL(w, r, id)
+		return
+	}
+	if isLogsRequest(r) {
+		s.serveLogs(w, r)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
