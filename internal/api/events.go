@@ -64,6 +64,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			err = id.CheckService("events")
 		}
+		if err == nil {
+			err = s.authorize(r, id, "events:"+r.Header.Get("X-Amz-Target"))
+		}
 		if err != nil {
 			return err
 		}

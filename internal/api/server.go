@@ -122,7 +122,10 @@ type Options struct {
 	MinUnreserved int
 	// URLKey signs the code download URLs of GetFunction. Required.
 	URLKey []byte
-	Logger *slog.Logger
+	// Sessions checks the session credentials of execution environments;
+	// nil refuses every session key.
+	Sessions Sessions
+	Logger   *slog.Logger
 }
 
 // Server is the HTTP handler of Hearth's API.
@@ -219,6 +222,9 @@ func (s *Server) handle(pattern, op string, limit int64, h handler) {
 			var id sigv4.Identity
 			if id, err = s.opts.Verifier.Verify(r, body); err == nil {
 				err = id.CheckService("lambda")
+			}
+			if err == nil {
+				err = s.authorize(r, id, op)
 			}
 		}
 		if err == nil {

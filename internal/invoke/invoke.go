@@ -57,6 +57,11 @@ type Options struct {
 	// Runtimes resolves runtime names to interpreters; nil runs every
 	// runtime on the host's default interpreter of its family.
 	Runtimes Runtimes
+	// Credentials, when set, gives every new environment a session
+	// credential of its function; APIEndpoint is where environments reach
+	// the API (AWS_ENDPOINT_URL_LAMBDA).
+	Credentials Credentials
+	APIEndpoint string
 	// Queue accepts Event invocations; nil refuses them.
 	Queue   Enqueuer
 	Region  string
@@ -292,7 +297,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: optDir, Path: rc.path, Args: rc.args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
-		Starting: iv.starting(rc.warning),
+		Starting: iv.starting(c.Name, rc.warning),
 	}
 	return vs, nil
 }

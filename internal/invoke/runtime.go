@@ -3,6 +3,7 @@ package invoke
 import (
 	"io"
 
+	"github.com/hearth-run/hearth/internal/credentials"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/runtimes"
 )
@@ -50,14 +51,38 @@ func (iv *Invoker) command(rt runtimes.Runtime, taskRoot, runtimeRoot string) (r
 }
 
 // starting returns the hook that runs at each start of an environment of
-// the version: it writes the fallback warning into the function's log.
-// It returns nil when there is nothing to do.
-func (iv *Invoker) starting(warning string) func(io.Writer) []string {
-	if warning == "" {
+// function: it writes the fallback warning, if any, into the function's
+// log and hands the environment a fresh session credential.
+func (iv *Invoker) starting(function, warning string) func(io.Writer) []string {
+	if warning == "" && iv.opts.Credentials == nil {
 		return nil
 	}
 	return func(w io.Writer) []string {
-		_, _ = io.WriteString(w, warning+"\n")
+		if warning != "" {
+			_, _ = io.WriteString(w, warning+"\n")
+		}
+		return iv.sessionEnv(function)
+	}
+}
+
+// Credentials issues the session credential of a function's new
+// environment.
+type Credentials interface {
+	Issue(function string) credentials.Session
+}
+
+// sessionEnv returns the variables that give a new environment of
+// function its own session credential and Hearth's endpoint, as Lambda
+// gives each environment its execution role's credentials.
+func (iv *Invoker) sessionEnv(function string) []string {
+	if iv.opts.Credentials == nil {
 		return nil
 	}
+	s := iv.opts.Credentials.Issue(function)
+	env := []string{"AWS_ACCESS_KEY_ID=" + s.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + s.SecretAccessKey,
+		"AWS_SESSION_TOKEN=" + s.SessionToken}
+	if iv.opts.APIEndpoint != "" {
+		env = append(env, "AWS_ENDPOINT_URL_LAMBDA="+iv.opts.APIEndpoint)
+	}
+	return env
 }
