@@ -29,7 +29,7 @@ type Store interface {
 	UpdateFunction(name string, change func(*function.Function) error) (*function.Function, error)
 	DeleteFunction(name string) error
 	ListFunctions(marker string, max int) ([]*function.Function, string, error)
-	CodeInUse(sha string) bool
+	CodeInUse(sha string) (bool, error)
 	PutEventInvokeConfig(name, qualifier string, change func(*function.EventInvokeConfig, bool) error) (*function.EventInvokeConfig, error)
 	EventInvokeConfig(name, qualifier string) (*function.EventInvokeConfig, error)
 	DeleteEventInvokeConfig(name, qualifier string) error
@@ -57,6 +57,10 @@ type CodeStore interface {
 	ZipPath(sha string) (string, error)
 	Delete(sha string) error
 	UnzippedSize(sha string) (int64, error)
+	// Hold serialises, per digest, storing code and recording a reference
+	// to it against removing it (see code.go).
+	Hold(sha string) (release func())
+	GC(keep func(sha string) bool) (int, error)
 }
 
 // Verifier authenticates a request signed with SigV4.

@@ -118,6 +118,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, err
 	}
 	s.code = code
+	if n, err := api.CollectCode(code, s.store); err != nil || n > 0 {
+		log.Info("unused code packages collected", "count", n, "err", err)
+	}
 	runtimeDir := filepath.Join(dir, "runtime")
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
