@@ -33,6 +33,7 @@ type Config struct {
 	ScheduleSpeedup  float64       // runs schedule time this many times faster (1 = real time), for tests and demos
 	LogLevel         string        // debug, info, warn, error
 	MetricsListen    string        // address of an unauthenticated Prometheus /metrics endpoint; "" = none
+	HTTP             HTTPLimits    // what one client can hold of the API server
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -50,6 +51,7 @@ func Default() Config {
 		RetryScale:       1,
 		ScheduleSpeedup:  1,
 		LogLevel:         "info",
+		HTTP:             DefaultHTTPLimits(),
 	}
 }
 
@@ -110,6 +112,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 		c.RetryScale = f
 	}
 	fs.Float64Var(&c.RetryScale, "retry-scale", c.RetryScale, "scale of async retry waits, 1 = Lambda's (env HEARTH_RETRY_SCALE)")
+	c.HTTP.flags(fs, getenv, &errs)
 	fs.Float64Var(&c.ScheduleSpeedup, "schedule-speedup", c.ScheduleSpeedup, "run scheduled rules this many times faster than real time (tests and demos)")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
@@ -175,5 +178,5 @@ func (c Config) Validate() error {
 	if c.RetryScale <= 0 {
 		return fmt.Errorf("retry scale %v: must be positive", c.RetryScale)
 	}
-	return nil
+	return c.HTTP.validate()
 }

@@ -168,17 +168,19 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	urlKey := make([]byte, 32)
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
-		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
+		Store: s.store, Code: code, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: metrics.Handler(s.Metrics, s.gauges),
 		Logs:   logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
+		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
 	})
 	s.listener, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
+	s.http = apiHTTPServer(handler, cfg.HTTP)
 	if cfg.MetricsListen != "" {
 		s.metricsListener, err = net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
