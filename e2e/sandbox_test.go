@@ -109,23 +109,6 @@ func TestSandboxEphemeralStorage(t *testing.T) {
 	}
 }
 
-func TestSandboxNetworkNone(t *testing.T) {
-	requireRoot(t)
-	h := startHearth(t, "")
-	c := h.client()
-	createFunction(t, c, "net-host", runtimeCases[0])
-	createFunction(t, c, "net-none", runtimeCases[0], func(in *lambda.CreateFunctionInput) {
-		in.Tags = map[string]string{"hearth:network": "none"}
-	})
-	if r := invoke(t, c, "net-host", map[string]any{"action": "dial", "addr": h.addr}); r.Payload["dialErr"] != "<nil>" {
-		t.Errorf("host network: cannot reach %s: %v", h.addr, r.Payload["dialErr"])
-	}
-	r := invoke(t, c, "net-none", map[string]any{"action": "dial", "addr": h.addr})
-	if r.FunctionError != "" || r.Payload["dialErr"] == "<nil>" {
-		t.Errorf("network none: the function reached the host (%s): %s", h.addr, r.Raw)
-	}
-}
-
 // TestSandboxCleanup checks that no cgroup, mount or process outlives its
 // environment, after a clean shutdown and after kill -9 plus restart.
 func TestSandboxCleanup(t *testing.T) {

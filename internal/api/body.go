@@ -62,35 +62,41 @@ func overloaded() *awsError {
 // headers the signature has to cover. release gives the body's reservation
 // back; the caller calls it when done with body.
 func (s *Server) authenticate(r *http.Request, service string, limit int64, mustSign ...string) (body []byte, release func(), err error) {
+	body, _, release, err = s.authenticateID(r, service, limit, mustSign...)
+	return body, release, err
+}
+
+// authenticateID is authenticate that also returns who signed the request.
+func (s *Server) authenticateID(r *http.Request, service string, limit int64, mustSign ...string) (body []byte, id sigv4.Identity, release func(), err error) {
 	release = func() {}
 	p, err := s.opts.Verifier.Authenticate(r)
 	if err != nil {
-		return nil, release, err
+		return nil, id, release, err
 	}
 	if err := s.checkScope(p.Identity(), service); err != nil {
-		return nil, release, err
+		return nil, id, release, err
 	}
 	for _, h := range mustSign {
 		if err := p.RequireSigned(h); err != nil {
-			return nil, release, err
+			return nil, id, release, err
 		}
 	}
 	if r.ContentLength > limit {
-		return nil, release, errBodyTooLarge
+		return nil, id, release, errBodyTooLarge
 	}
 	body, sum, release, err := s.readBody(r, limit)
 	if err != nil {
-		return nil, release, err
+		return nil, id, release, err
 	}
-	if _, err := p.Finish(sum, int64(len(body))); err != nil {
-		return nil, release, err
+	if id, err = p.Finish(sum, int64(len(body))); err != nil {
+		return nil, id, release, err
 	}
-	return body, release, nil
+	return body, id, release, nil
 }
 
 // checkScope refuses a credential scoped to another service or region.
 func (s *Server) checkScope(id sigv4.Identity, service string) error {
-	if id.Service != service && id.Service != "lambda" && id.Service != "events" {
+	if id.Service != service && id.Service != "lambda" && id.Service != "events" && id.Service != "logs" {
 		return unknownService(id.Service)
 	}
 	if err := id.CheckService(service); err != nil {
@@ -103,7 +109,7 @@ func (s *Server) checkScope(id sigv4.Identity, service string) error {
 // provide: it is not a signing mistake, so it is not reported as one.
 func unknownService(service string) *awsError {
 	return errorf(http.StatusBadRequest, "UnknownOperationException",
-		"Hearth does not provide the '"+sanitize(service)+"' service; it speaks Lambda ('lambda') and EventBridge ('events')")
+		"Hearth does not provide the '"+sanitize(service)+"' service; it speaks Lambda ('lambda'), EventBridge ('events') and CloudWatch Logs ('logs')")
 }
 
 // readBody reads r's body through limit and the server's budget, hashing it

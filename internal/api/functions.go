@@ -17,6 +17,7 @@ type createFunctionInput struct {
 	Publish       bool              `json:"Publish"`
 	Architectures []string          `json:"Architectures"`
 	Tags          map[string]string `json:"Tags"`
+	Layers        []string          `json:"Layers"`
 	configFields
 	PackageType string `json:"PackageType"`
 	Code        struct {
@@ -56,8 +57,13 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	s.layerMu.RLock() // before the function's lock, as in every path that takes both
+	defer s.layerMu.RUnlock()
 	unlock := s.lock(c.Name)
 	defer unlock()
+	if c.Layers, err = s.withLayers(in.Layers, in.Code.ZipFile); err != nil {
+		return err
+	}
 	if _, err := s.opts.Store.Function(c.Name); err == nil {
 		return errorf(http.StatusConflict, typeConflict, "Function already exist: "+c.Name)
 	}
@@ -225,6 +231,7 @@ func (s *Server) deleteFunction(w http.ResponseWriter, r *http.Request, _ []byte
 	}
 	s.opts.Invoker.FunctionChanged(ref.Name)
 	s.dropCode(fn.Latest.CodeSHA256)
+	s.dropLayers(fn.Latest.Layers, nil)
 	s.log.InfoContext(r.Context(), "function deleted", "function", ref.Name)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -151,8 +151,8 @@ func TestCredentialScope(t *testing.T) {
 	}{
 		{"right scope", "GET", "/2015-03-31/functions", "lambda", "us-east-1", nil, 200, "", ""},
 		{"other region", "GET", "/2015-03-31/functions", "lambda", "eu-west-1", nil, 403, "InvalidSignatureException", "region"},
-		{"service Hearth does not speak", "POST", "/", "logs", "us-east-1", map[string]string{"X-Amz-Target": "Logs_20140328.DescribeLogGroups"},
-			400, "UnknownOperationException", "'logs'"},
+		{"service Hearth does not speak", "POST", "/", "sqs", "us-east-1", map[string]string{"X-Amz-Target": "AmazonSQS.ListQueues"},
+			400, "UnknownOperationException", "'sqs'"},
 		{"lambda scope on EventBridge", "POST", "/", "lambda", "us-east-1", events, 403, "InvalidSignatureException", "'events'"},
 	}
 	for _, tt := range tests {

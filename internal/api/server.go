@@ -45,6 +45,7 @@ type Store interface {
 	Provisioned(name, qualifier string) (*function.Provisioned, error)
 	DeleteProvisioned(name, qualifier string) error
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
+	LayerStore
 }
 
 // CodeStore keeps code packages by content.
@@ -52,6 +53,7 @@ type CodeStore interface {
 	Put(zip []byte) (codestore.Info, error)
 	ZipPath(sha string) (string, error)
 	Delete(sha string) error
+	UnzippedSize(sha string) (int64, error)
 }
 
 // Verifier authenticates a request signed with SigV4 in two steps: its
@@ -114,6 +116,17 @@ type Options struct {
 	Metrics http.Handler
 	// Logs, when set, serves GET /hearth/logs/{name}.
 	Logs Logs
+	// Policies, when set, serves AddPermission, GetPolicy and
+	// RemovePermission; function URLs consult it.
+	Policies Policies
+	// URLs, when set, serves the function URL configuration API and the
+	// URLs themselves (requests whose Host is <url-id>.lambda-url.*).
+	URLs URLStore
+	// URLPort is the port in the function URLs Hearth hands out.
+	URLPort string
+	// LogGroups, when set, serves the CloudWatch Logs API (requests
+	// with X-Amz-Target Logs_20140328.*).
+	LogGroups LogGroups
 	// Rules, when set, serves EventBridge's scheduled rules API;
 	// RulesChanged hears of every change.
 	Rules        RuleStore
@@ -147,6 +160,10 @@ type Server struct {
 	fnLocks sync.Map // name -> *sync.Mutex
 	// budget bounds the request body bytes held at once.
 	budget bodyBudget
+	// layerMu orders layer publishes and deletes (exclusive) against
+	// functions taking up layer versions (shared), so that no code a
+	// function or layer is about to refer to is removed meanwhile.
+	layerMu sync.RWMutex
 }
 
 // New returns a Server ready to serve.
@@ -191,6 +208,9 @@ func (s *Server) routes() {
 	s.handle("DELETE "+eic, "DeleteFunctionEventInvokeConfig", maxSmallRequest, s.deleteEventInvokeConfig)
 	s.handle("GET "+eic+"/list", "ListFunctionEventInvokeConfigs", maxSmallRequest, s.listEventInvokeConfigs)
 	s.versionRoutes()
+	s.layerRoutes()
+	s.policyRoutes()
+	s.urlRoutes()
 	s.handle("POST /2017-03-31/tags/{arn}", "TagResource", maxSmallRequest, s.tagResource)
 	s.handle("DELETE /2017-03-31/tags/{arn}", "UntagResource", maxSmallRequest, s.untagResource)
 	s.handle("GET /2017-03-31/tags/{arn}", "ListTags", maxSmallRequest, s.listTags)
@@ -237,6 +257,14 @@ func (s *Server) handle(pattern, op string, limit int64, h handler) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-Requestid", newRequestID())
 	defer s.recoverPanic(w, r)
+	if id := urlHostID(r.Host); id != "" && s.opts.URLs != nil {
+		s.serveURL(w, r, id)
+		return
+	}
+	if isLogsRequest(r) {
+		s.serveLogs(w, r)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -37,6 +37,7 @@ type functionConfiguration struct {
 	EphemeralStorage ephemeralStorage  `json:"EphemeralStorage"`
 	SnapStart        map[string]string `json:"SnapStart"`
 	LoggingConfig    map[string]string `json:"LoggingConfig"`
+	Layers           []layerRef        `json:"Layers,omitempty"`
 }
 
 type environment struct {
@@ -65,6 +66,7 @@ func (s *Server) configuration(c *function.Config) functionConfiguration {
 		EphemeralStorage: ephemeralStorage{Size: c.EphemeralMB},
 		SnapStart:        map[string]string{"ApplyOn": "None", "OptimizationStatus": "Off"},
 		LoggingConfig:    map[string]string{"LogFormat": "Text", "LogGroup": "/aws/lambda/" + c.Name},
+		Layers:           layerRefs(c.Layers),
 	}
 	if len(c.Environment) > 0 {
 		fc.Environment = &environment{Variables: c.Environment}

@@ -35,6 +35,9 @@ func (s *Server) updateFunctionCode(w http.ResponseWriter, r *http.Request, body
 		if err := c.Validate(); err != nil {
 			return "", err
 		}
+		if err := checkCodeWithLayers(in.ZipFile, c.Layers); err != nil {
+			return "", err
+		}
 		info, err := s.opts.Code.Put(in.ZipFile)
 		if err != nil {
 			return "", err
@@ -52,6 +55,7 @@ type updateConfigInput struct {
 	Runtime     *string `json:"Runtime"`
 	RevisionId  string  `json:"RevisionId"`
 	configFields
+	layersField
 }
 
 func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request, body []byte) error {
@@ -59,7 +63,15 @@ func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 	if err := decodeJSON(body, &in); err != nil {
 		return err
 	}
-	return s.update(w, r, in.RevisionId, false, func(c *function.Config) (string, error) {
+	layers, err := s.layersUpdate(in.Layers)
+	if err != nil {
+		return err
+	}
+	defer layers.done()
+	err = s.update(w, r, in.RevisionId, false, func(c *function.Config) (string, error) {
+		if err := layers.apply(c); err != nil {
+			return "", err
+		}
 		set := func(dst *string, v *string) {
 			if v != nil {
 				*dst = *v
@@ -74,6 +86,10 @@ func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 		}
 		return "", c.Validate()
 	})
+	if err == nil {
+		layers.committed()
+	}
+	return err
 }
 
 // update runs change on $LATEST under the function's lock, checks the

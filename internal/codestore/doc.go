@@ -8,6 +8,8 @@
 //
 //	zips/<hex>.zip   the uploaded zip, served back for GetFunction downloads
 //	trees/<hex>/     the unpacked tree, mounted read-only at /var/task
+//	opt/<key>/       trees of several packages merged in order (Lambda
+//	                 layers at /opt), hard links into trees/; emptied by Open
 //	tmp/             work in progress; emptied by Open
 //	LOCK             held (flock) by the one Store using the directory
 //

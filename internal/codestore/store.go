@@ -104,6 +104,10 @@ func Open(opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.resetMerged(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -23,8 +23,9 @@ func errorBody(typ, msg string) []byte {
 
 // failure classifies an invocation that got no answer from the runtime: the
 // process exited (crash, out of memory) or the deadline passed. It writes
-// Lambda's log line for it and returns the payload and REPORT status.
-func (iv *Invoker) failure(env *pool.Environment, requestID string, vs *versionSpec, err error) ([]byte, string) {
+// Lambda's log line for it and returns the payload, the REPORT status and
+// the error type.
+func (iv *Invoker) failure(env *pool.Environment, requestID string, vs *versionSpec, err error) ([]byte, string, string) {
 	stream := env.Stream()
 	if exited, oom, exitErr := waitExit(env, err); exited {
 		typ := "Runtime.ExitError"
@@ -36,15 +37,15 @@ func (iv *Invoker) failure(env *pool.Environment, requestID string, vs *versionS
 			msg = "RequestId: " + requestID + " Error: Runtime exited with error: signal: killed"
 		}
 		fmt.Fprintf(stream, "%s\n%s\n", msg, typ)
-		return errorBody(typ, msg), "error"
+		return errorBody(typ, msg), "error", typ
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		msg := fmt.Sprintf("Task timed out after %.2f seconds", float64(vs.config.TimeoutSec))
 		stream.TimedOut(requestID, time.Duration(vs.config.TimeoutSec)*time.Second)
-		return errorBody("Sandbox.Timedout", "RequestId: "+requestID+" Error: "+msg), "timeout"
+		return errorBody("Sandbox.Timedout", "RequestId: "+requestID+" Error: "+msg), "timeout", ""
 	}
 	iv.log.Error("invocation failed", "function", vs.config.Name, "request", requestID, "err", err)
-	return errorBody("Runtime.Unknown", "RequestId: "+requestID+" Error: "+err.Error()), "error"
+	return errorBody("Runtime.Unknown", "RequestId: "+requestID+" Error: "+err.Error()), "error", "Runtime.Unknown"
 }
 
 // waitExit reports whether the environment's process exited. An invocation

@@ -11,19 +11,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/function"
-	"github.com/hearth-run/hearth/internal/logs"
-	"github.com/hearth-run/hearth/internal/metrics"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/runtimes"
 	"github.com/hearth-run/hearth/internal/sandbox"
+	"github.com/hearth-run/hearth/internal/store"
 )
 
 // Store is the metadata invoke reads.
@@ -35,14 +34,17 @@ type Store interface {
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
 }
 
-// CodeTrees finds the unpacked code of a package.
+// CodeTrees finds the unpacked code of a package, and of several merged
+// (a function's layers).
 type CodeTrees interface {
 	Tree(sha string) (string, error)
+	Merged(shas []string) (string, error)
 }
 
 // Sandbox tells which paths a bootstrap sees.
 type Sandbox interface {
 	View(codeDir, runtimeDir string) (taskRoot, runtimeRoot string)
+	OptView(optDir string) string
 }
 
 // Options configures an Invoker. All fields but Logger are required.
@@ -52,17 +54,22 @@ type Options struct {
 	Pool       *pool.Pool
 	Sandbox    Sandbox
 	RuntimeDir string // where runtimes.Install put the managed runtime bootstraps
+	// Runtimes resolves runtime names to interpreters; nil runs every
+	// runtime on the host's default interpreter of its family.
+	Runtimes Runtimes
 	// Queue accepts Event invocations; nil refuses them.
 	Queue   Enqueuer
 	Region  string
 	Account string
-	// Metrics, when set, receives per function and qualifier counters.
-	Metrics *metrics.Registry
-	Logger  *slog.Logger
+	// Events, when set, hears of every invocation's start and end, of
+	// throttles and of deleted functions.
+	Events *activity.Bus
+	Logger *slog.Logger
 }
 
 // NetworkTag is the function tag that chooses its environments' network:
-// "none" (loopback only) or "host".
+// "none" (loopback only) or "nat" (outbound through NAT; "host" is a
+// synonym).
 const NetworkTag = "hearth:network"
 
 // Invoker runs invocations.
@@ -81,6 +88,10 @@ type Invoker struct {
 	// is cached only if no change happened meanwhile, so a lookup racing an
 	// update never caches the old revision.
 	gen uint64
+
+	// wg counts invocations that have answered their caller and await
+	// their runtime's next request (ending.go); Close waits for them.
+	wg sync.WaitGroup
 }
 
 // versionSpec is everything about a version that does not change between
@@ -121,20 +132,41 @@ func (iv *Invoker) FunctionChanged(name string) {
 		}
 	}
 	iv.mu.Unlock()
-	current := map[string]string{}
-	fn, err := iv.opts.Store.Function(name)
-	if err == nil {
-		current[function.Latest] = fn.Latest.RevisionID
-		versions, _ := iv.opts.Store.Versions(name)
-		for _, v := range versions {
-			current[v.Version] = v.RevisionID
-		}
-		iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
-	} else {
-		iv.opts.Pool.SetReserved(name, nil)
+	current, err := iv.revisions(name)
+	if err != nil {
+		// Environments of outdated revisions still retire, one by one, as
+		// requests with the new revision arrive; none is retired on a
+		// guess.
+		iv.log.Error("function changed but cannot be read; environments kept", "function", name, "err", err)
+		return
 	}
 	iv.reconcile(name, nil)
 	iv.opts.Pool.FunctionChanged(name, current)
+}
+
+// revisions reads the current revision of each version of the function
+// (none when it was deleted) and tells the pool its reservation.
+func (iv *Invoker) revisions(name string) (map[string]string, error) {
+	current := map[string]string{}
+	fn, err := iv.opts.Store.Function(name)
+	if errors.Is(err, store.ErrNotFound) {
+		iv.opts.Pool.SetReserved(name, nil)
+		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
+		return current, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	current[function.Latest] = fn.Latest.RevisionID
+	versions, err := iv.opts.Store.Versions(name)
+	if err != nil {
+		return nil, fmt.Errorf("versions of %s: %w", name, err)
+	}
+	for _, v := range versions {
+		current[v.Version] = v.RevisionID
+	}
+	iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
+	return current, nil
 }
 
 // resolve finds the version a request names — through its alias, if it
@@ -207,20 +239,28 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		return nil, fmt.Errorf("code of %s: %w", c.Name, err)
 	}
 	taskRoot, runtimeRoot := iv.opts.Sandbox.View(tree, iv.opts.RuntimeDir)
-	path, args, err := rt.Command(taskRoot, runtimeRoot)
+	optDir, optRoot, err := iv.optTree(c)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := iv.command(rt, taskRoot, runtimeRoot)
 	vs := &versionSpec{config: *c, arn: function.QualifiedARN(iv.opts.Region, iv.opts.Account, c.Name, c.Version)}
 	if err != nil {
 		vs.missing = err
 	}
 	if rt.Family == "provided" {
-		if st, err := os.Stat(filepath.Join(tree, "bootstrap")); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		switch {
+		case executable(filepath.Join(tree, "bootstrap")):
+		case executable(filepath.Join(optDir, "bootstrap")):
+			rc.path = optRoot + "/bootstrap" // a custom runtime shipped as a layer
+		default:
 			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
 		}
 	}
 	env := []string{
-		"PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-		"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:" + runtimeRoot + ":" + taskRoot + ":" + taskRoot + "/lib:/opt/lib",
+		"PATH=/usr/local/bin:/usr/bin/:/bin:" + optRoot + "/bin",
+		"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:" + runtimeRoot + ":" + taskRoot + ":" + taskRoot + "/lib:" + optRoot + "/lib",
 		"LANG=en_US.UTF-8",
 		"TZ=:UTC",
 		"_HANDLER=" + c.Handler,
@@ -236,21 +276,23 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if rt.ExecutionEnv != "" {
 		env = append(env, "AWS_EXECUTION_ENV="+rt.ExecutionEnv)
 	}
+	env = append(env, layerEnv(rt, optRoot, runtimeRoot, taskRoot)...)
 	for k, v := range c.Environment {
 		env = append(env, k+"="+v)
 	}
 	// The tag hearth:network overrides the server's network mode for the
-	// function's new environments ("none" or "host").
+	// function's new environments ("none", "nat" or "host").
 	network := ""
-	if n := fn.Tags[NetworkTag]; n == "none" || n == "host" {
+	if n := fn.Tags[NetworkTag]; n == "none" || n == "nat" || n == "host" {
 		network = n
 	}
 	vs.pool = pool.Spec{
-		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency,
+		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, Path: path, Args: args, Env: env,
-			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
+			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: optDir, Path: rc.path, Args: rc.args, Env: env,
+			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
+		Starting: iv.starting(rc.warning),
 	}
 	return vs, nil
 }
@@ -271,86 +313,56 @@ func (iv *Invoker) Invoke(ctx context.Context, req *Request) (*Result, error) {
 	return iv.run(ctx, req, vs, function.NewUUID())
 }
 
-// run executes one synchronous invocation in an environment.
+// run executes one synchronous invocation in an environment. It returns
+// once the runtime has posted its outcome; the invocation ends, and the
+// environment is released, when the runtime asks for its next event (see
+// ending.go).
 func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, requestID string) (*Result, error) {
 	res := &Result{Status: http.StatusOK, ExecutedVersion: vs.config.Version, RequestID: requestID}
 	if vs.missing != nil {
 		return iv.initFailed(res, vs.missing)
 	}
-	series := metrics.Series{Function: req.Function, Qualifier: req.Qualifier}
-	if series.Qualifier == "" {
-		series.Qualifier = function.Latest
-	}
 	acq, err := iv.opts.Pool.Acquire(ctx, &vs.pool)
 	var te *pool.ThrottleError
 	if errors.As(err, &te) {
-		iv.opts.Metrics.Throttled(series)
+		iv.throttled(req, vs, te.Reason)
 		return nil, &ThrottleError{Reason: te.Reason}
 	}
-	coldReason := ""
-	if acq.Cold {
-		coldReason = acq.Reason
-	}
-	done := iv.opts.Metrics.Start(series, coldReason, acq.Provisioned, acq.Spillover)
-	defer done()
+	ev := iv.started(req, vs, acq, requestID)
 	if err != nil {
 		if acq.Env != nil && acq.Env.Stream() != nil {
 			iv.reportInitFailure(acq.Env, requestID, vs)
 		}
+		iv.publishEnd(ev, 0, activity.OutcomeError, initErrorType(err))
 		return iv.initFailed(res, err)
 	}
 	env := acq.Env
-	stream := env.Stream()
-	stream.Start(requestID, vs.config.Version)
+	env.Stream().Start(requestID, vs.config.Version)
 	timeout := time.Duration(vs.config.TimeoutSec) * time.Second
-	begin := time.Now()
-	ictx, cancel := context.WithDeadline(context.WithoutCancel(ctx), begin.Add(timeout))
-	out, err := env.Invoke(ictx, runtimeapi.Invocation{
+	e := &ending{env: env, vs: vs, res: res, cold: acq.Cold, ev: ev, healthy: true,
+		begin: time.Now()}
+	e.ctx, e.cancel = context.WithDeadline(context.WithoutCancel(ctx), e.begin.Add(timeout))
+	out, err := env.Invoke(e.ctx, runtimeapi.Invocation{
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
-		Deadline: begin.Add(timeout),
+		Deadline: e.begin.Add(timeout),
 		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
 	})
-	cancel()
-	elapsed := time.Since(begin)
-	healthy := true
-	status := ""
-	switch {
-	case err == nil:
-		res.Payload = out.Payload
-		if out.ErrorType != "" {
-			res.FunctionError = "Unhandled"
-			status = "error"
-		}
-	default:
-		healthy = false
+	if err != nil {
+		e.healthy = false
 		res.FunctionError = "Unhandled"
-		res.Payload, status = iv.failure(env, requestID, vs, err)
+		res.Payload, e.status, e.errorType = iv.failure(env, requestID, vs, err)
+		iv.finish(e)
+		if req.LogTail {
+			res.LogTail = env.Stream().Tail()
+		}
+		return res, nil
 	}
-	peak := env.MaxMemoryBytes()
-	if healthy && oomInTree(env, peak, vs.config.MemoryMB) {
-		// The kernel killed a process of the tree (a child the function
-		// started) while the bootstrap lived on. On Lambda the whole
-		// environment goes; so does this one, and the caller is told.
-		healthy, res.FunctionError, status = false, "Unhandled", "error"
-		msg := "RequestId: " + requestID + " Error: Runtime exited with error: signal: killed"
-		fmt.Fprintf(stream, "%s\nRuntime.OutOfMemory\n", msg)
-		res.Payload = errorBody("Runtime.OutOfMemory", msg)
+	res.Payload = out.Payload
+	if out.ErrorType != "" {
+		res.FunctionError = "Unhandled"
+		e.status = "error"
 	}
-	env.SyncOutput()
-	stream.End(requestID)
-	r := logs.Report{RequestID: requestID, Duration: elapsed, MemorySizeMB: vs.config.MemoryMB,
-		MaxMemoryUsedMB: int((peak + (1<<20 - 1)) >> 20)}
-	if acq.Cold {
-		r.InitDuration = env.InitDuration()
-	}
-	if status == "timeout" || status == "error" && !healthy {
-		r.Status = status
-	}
-	stream.Report(r)
-	if req.LogTail {
-		res.LogTail = stream.Tail()
-	}
-	iv.opts.Pool.Release(env, healthy)
+	iv.afterResponse(e, req.LogTail)
 	return res, nil
 }
 

@@ -64,13 +64,18 @@ const maxHeaders = 8
 type call struct {
 	id      string
 	payload []byte
-	n       int
-	keys    [maxHeaders]string
-	vals    [maxHeaders]string
+	// next is closed at the runtime's first GET /next after the outcome
+	// of this call was posted (or the call abandoned): the invocation is
+	// over and the environment may be frozen. Closed under Server.mu.
+	next     chan struct{}
+	nextSeen bool // next is closed; guarded by Server.mu
+	n        int
+	keys     [maxHeaders]string
+	vals     [maxHeaders]string
 }
 
 func newCall(inv Invocation) *call {
-	c := &call{id: inv.RequestID, payload: inv.Payload}
+	c := &call{id: inv.RequestID, payload: inv.Payload, next: make(chan struct{})}
 	deadline := inv.Deadline
 	if deadline.IsZero() {
 		deadline = time.Now().Add(maxTimeout)
@@ -97,7 +102,9 @@ func (c *call) add(key, val string) {
 }
 
 // Invoke hands inv to the runtime's pending (or next) GET /next and waits
-// for its /response or /error. It returns the runtime's Result, or an error
+// for its /response or /error. It returns as soon as the outcome is posted,
+// as Lambda answers its caller; the invocation itself lasts until the
+// runtime asks for the next one (AwaitNext). It returns the runtime's Result, or an error
 // wrapping ctx.Err() when ctx is done first (a timeout or a dead process,
 // decided by the caller), ErrBusy when another Invoke is in flight, or
 // ErrClosed. Invoke may be called before init is done; the invocation then
@@ -118,6 +125,7 @@ func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 		return Result{}, fmt.Errorf("invoke %s: %w", inv.RequestID, ErrClosed)
 	}
 	s.cur = c
+	s.last = c
 	close(s.wake)
 	s.wake = make(chan struct{})
 	s.mu.Unlock()

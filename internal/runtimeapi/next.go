@@ -17,6 +17,11 @@ func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 		s.state = stateRunning
 		close(s.ready)
 	}
+	if l := s.last; l != nil && s.cur != l && !l.nextSeen {
+		// The runtime is done with its last invocation: it ends here.
+		l.nextSeen = true
+		close(l.next)
+	}
 	for {
 		if c := s.cur; c != nil {
 			s.mu.Unlock()

@@ -69,12 +69,15 @@ type Server struct {
 	// until it has collected (or abandoned) its result.
 	busy sync.Mutex
 
-	// mu guards state, cur, wake and closed.
+	// mu guards state, cur, last, wake and closed.
 	mu    sync.Mutex
 	state runtimeState
 	// cur is the invocation in flight, from Invoke until the runtime posts
 	// its outcome or Invoke gives up; nil otherwise.
 	cur *call
+	// last is the invocation most recently handed to Invoke; AwaitNext
+	// waits for the runtime's GET /next after it.
+	last *call
 	// wake is closed (and replaced) when cur is set, waking every parked
 	// GET /next at once.
 	wake   chan struct{}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,6 +53,10 @@ func runInit(raw string) error {
 	if err := prepareRoot(prep.Root); err != nil {
 		return err
 	}
+	filter, err := assembleSeccomp()
+	if err != nil {
+		return err
+	}
 	if _, err := unix.Write(initStatusFd, []byte{initReady}); err != nil {
 		return fmt.Errorf("report ready: %w", err)
 	}
@@ -68,11 +71,6 @@ func runInit(raw string) error {
 	if err := unix.Sethostname([]byte("localhost")); err != nil {
 		return fmt.Errorf("sethostname: %w", err)
 	}
-	if cfg.Network == "none" {
-		if err := sendListener(); err != nil {
-			return fmt.Errorf("network none: %w", err)
-		}
-	}
 	path, err := resolvePath(cfg.Path, cfg.Env)
 	if err != nil {
 		return err
@@ -81,6 +79,9 @@ func runInit(raw string) error {
 		return err
 	}
 	unix.Umask(0o022)
+	if err := loadSeccomp(filter); err != nil {
+		return err
+	}
 	return fmt.Errorf("exec %s: %w", cfg.Path, syscall.Exec(path, cfg.Args, cfg.Env))
 }
 
@@ -125,6 +126,18 @@ func finishRoot(r string, cfg *initConfig) error {
 			}
 			return bindRO(cfg.RuntimeDir, r+"/var/runtime", roFlags)
 		}},
+		{"mount /opt", func() error { return mountOpt(r, cfg.OptDir) }},
+		// The hosts file is written into the root's own tmpfs at /tmp and
+		// bound over /etc/hosts; the /tmp mount then hides the original.
+		{"mount /etc/hosts", func() error { return bindHosts(r, cfg.Hosts) }},
+		{"mount binds", func() error {
+			for _, b := range cfg.Binds {
+				if err := bindRO(b, filepath.Join(r, b), roFlags); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		{"mount /tmp", func() error {
 			return mountAt(r+"/tmp", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("mode=1777,size=%dm", cfg.TmpMB))
 		}},
@@ -132,6 +145,24 @@ func finishRoot(r string, cfg *initConfig) error {
 		{"read-only root", func() error { return unix.Mount("", "/", "", unix.MS_REMOUNT|roFlags, "") }},
 		{"chdir /var/task", func() error { return unix.Chdir("/var/task") }},
 	})
+}
+
+// bindHosts makes content the environment's read-only /etc/hosts.
+func bindHosts(r, content string) error {
+	if _, err := os.Stat(r + "/etc/hosts"); err != nil {
+		return nil // the host has none to cover
+	}
+	src := r + "/tmp/hosts"
+	if err := os.MkdirAll(r+"/tmp", 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(src, []byte(content), 0o644); err != nil {
+		return err
+	}
+	if err := unix.Mount(src, r+"/etc/hosts", "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind hosts: %w", err)
+	}
+	return unix.Mount("", r+"/etc/hosts", "", unix.MS_REMOUNT|unix.MS_BIND|roFlags, "")
 }
 
 // hostDirs are the host directories visible (read-only) in every
@@ -281,37 +312,12 @@ func resolvePath(path string, env []string) (string, error) {
 	return p, nil
 }
 
-// sendListener brings up loopback in the new network namespace, listens on
-// the Runtime API port and passes the socket to Hearth.
-func sendListener() error {
-	sock, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return err
+// mountOpt binds the function's merged layers read-only at /opt, or leaves
+// an empty /opt when it has none, so that /opt (and the absence of
+// /opt/extensions) looks as on Lambda.
+func mountOpt(root, optDir string) error {
+	if optDir == "" {
+		return os.MkdirAll(root+"/opt", 0o755)
 	}
-	defer unix.Close(sock)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		return err
-	}
-	if err := unix.IoctlIfreq(sock, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("get lo flags: %w", err)
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	if err := unix.IoctlIfreq(sock, unix.SIOCSIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("bring lo up: %w", err)
-	}
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", noneNetPort))
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	f, err := ln.(*net.TCPListener).File()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := unix.Sendmsg(initSocketFd, []byte{0}, unix.UnixRights(int(f.Fd())), nil, 0); err != nil {
-		return fmt.Errorf("send listener: %w", err)
-	}
-	return unix.Close(initSocketFd)
+	return bindRO(optDir, root+"/opt", roFlags)
 }

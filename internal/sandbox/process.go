@@ -25,6 +25,11 @@ type Spec struct {
 	// RuntimeDir optionally holds Hearth's managed-runtime bootstraps,
 	// read-only at /var/runtime when isolated.
 	RuntimeDir string
+	// OptDir optionally holds the function's layers merged into one tree,
+	// read-only at /opt when isolated; without it /opt is an empty
+	// directory. Plain environments see the host directory itself (see
+	// Manager.OptView).
+	OptDir string
 	// Path is the program to execute, as the bootstrap sees it (see
 	// Manager.View), e.g. /var/task/bootstrap or /usr/bin/python3.
 	Path string
@@ -37,8 +42,13 @@ type Spec struct {
 	MemoryMB int
 	// EphemeralMB is the size of the writable /tmp. Default 512.
 	EphemeralMB int
-	// Network is "host" or "none"; "" means the Manager's default.
+	// Network is "nat" ("host" is a synonym) or "none"; "" means the
+	// Manager's default.
 	Network string
+	// Binds are absolute host directories made visible read-only at the
+	// same path when isolated (interpreters installed outside the system
+	// directories). Plain environments see the host anyway.
+	Binds []string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer
@@ -52,6 +62,8 @@ type Process struct {
 	pid  int
 	ln   net.Listener
 	addr string
+	net  *envNet // isolated: owns ln and the environment's link
+	uid  *uidLease
 	cg   *cgroup // nil in plain mode
 	// record is the plain-mode file naming the process group, for cleanup
 	// after a crash of Hearth.
@@ -84,6 +96,14 @@ func (p *Process) Pid() int { return p.pid }
 // Runtime API and the address the bootstrap finds in AWS_LAMBDA_RUNTIME_API.
 // Stop closes the listener.
 func (p *Process) RuntimeAPI() (ln net.Listener, addr string) { return p.ln, p.addr }
+
+// UID is the uid the bootstrap runs as; -1 in plain mode.
+func (p *Process) UID() int {
+	if p.uid == nil {
+		return -1
+	}
+	return p.uid.uid
+}
 
 // Done is closed when the bootstrap process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
@@ -312,11 +332,16 @@ func (p *Process) cleanup() {
 		if err := p.cg.remove(); err != nil {
 			p.m.log.Warn("sandbox: cgroup not removed", "env", p.id, "err", err)
 		}
+		p.uid.release() // no process of the environment is left
 	}
 	if p.record != "" {
 		_ = os.Remove(p.record)
 	}
-	_ = p.ln.Close()
+	if p.net != nil {
+		p.net.close()
+	} else {
+		_ = p.ln.Close()
+	}
 	if p.outR != nil {
 		// Everything that could write is dead; a writer that escaped the
 		// process group could hold the pipe, so do not wait for ever.

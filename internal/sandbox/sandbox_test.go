@@ -17,8 +17,9 @@ import (
 )
 
 // testCgroupParent keeps the tests' cgroups apart from a Hearth running on
-// the same machine and from other packages' tests.
-const testCgroupParent = "hearth-sandbox-test"
+// the same machine, from other packages' tests and from another run of these
+// tests at the same time (a manager clears what its parent holds at start).
+var testCgroupParent = fmt.Sprintf("hearth-sandbox-test-%d", os.Getpid())
 
 // codeDir holds the test bootstrap, built once per test binary.
 var codeDir string
@@ -140,6 +141,9 @@ func waitDone(t testing.TB, p *Process) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("bootstrap did not exit")
 	}
+	// Done comes when the bootstrap is reaped; its last output may still be
+	// on its way through the pipe on a loaded machine.
+	p.SyncOutput(2 * time.Second)
 }
 
 func TestExitStatus(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/api"
 	"github.com/hearth-run/hearth/internal/api/sigv4"
 	"github.com/hearth-run/hearth/internal/codestore"
@@ -60,9 +61,11 @@ type Server struct {
 	Credentials credentials.Credentials
 	// GeneratedCredentials is true when this start created the credentials.
 	GeneratedCredentials bool
-	// Metrics counts invocations, cold starts, throttles and provisioned
-	// use per function and qualifier.
-	Metrics *metrics.Registry
+	// Events is the one source of operational events: the pool, the
+	// invoker and the queue publish to it; the metrics read from it.
+	Events *activity.Bus
+	// Metrics are the Prometheus metrics, fed by Events.
+	Metrics *metrics.Metrics
 
 	log      *slog.Logger
 	listener net.Listener
@@ -77,12 +80,19 @@ type Server struct {
 	metricsListener net.Listener
 	metricsHTTP     *http.Server
 	sched           *schedule.Scheduler
+	// logStore holds the log groups; its retention runs in Serve.
+	logStore *logs.Store
+	// urlListener and urlHTTP serve --url-listen, when set.
+	urlListener net.Listener
+	urlHTTP     *http.Server
 }
 
 // New opens the data dir and prepares every part of the server; Serve then
 // answers requests. On error everything opened so far is closed again.
 func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
-	s := &Server{Config: cfg, log: log, Metrics: metrics.New()}
+	s := &Server{Config: cfg, log: log, Events: activity.New(activity.Options{})}
+	s.Metrics = metrics.New(metrics.Options{Extra: s.gauges})
+	s.Events.Handle(s.Metrics.Observe)
 	defer func() {
 		if err != nil {
 			s.close()
@@ -112,24 +122,31 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
 	}
-	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs")})
+	catalogue, err := runtimes.NewCatalogue(runtimes.CatalogueOptions{
+		RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
+	})
 	if err != nil {
 		return nil, err
 	}
+	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays})
+	if err != nil {
+		return nil, err
+	}
+	s.logStore = logStore
 	s.sandbox, err = sandbox.New(sandbox.Options{
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
-		Isolation: cfg.Isolation, Network: cfg.Network, Logger: log,
+		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.pool = pool.New(pool.Options{
 		Sandbox: s.sandbox, Logs: logStore, IdleTimeout: cfg.IdleTimeout, FreezeDelay: cfg.FreezeDelay,
-		AccountLimit: cfg.ConcurrencyLimit, Logger: log,
+		AccountLimit: cfg.ConcurrencyLimit, Events: s.Events, Logger: log,
 	})
 	s.invoker = invoke.New(invoke.Options{
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Region: cfg.Region, Account: cfg.AccountID, Metrics: s.Metrics, Logger: log,
+		Runtimes: catalogue, Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
 	})
 	if err := s.invoker.Restore(); err != nil {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
@@ -145,6 +162,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		RetryDelays:     []time.Duration{scaled(time.Minute, cfg.RetryScale), scaled(2*time.Minute, cfg.RetryScale)},
 		ThrottleBackoff: [2]time.Duration{scaled(time.Second, cfg.RetryScale), scaled(5*time.Minute, cfg.RetryScale)},
 		Logger:          log,
+		Observe:         s.observeAsync,
 	})
 	if err != nil {
 		return nil, err
@@ -169,8 +187,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
 		Store: s.store, Code: code, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
-		Rules: s.store, RulesChanged: s.sched, Metrics: metrics.Handler(s.Metrics, s.gauges),
-		Logs:   logStore,
+		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
+		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
 		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
@@ -181,13 +199,16 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	}
 	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
 	s.http = apiHTTPServer(handler, cfg.HTTP)
+	if err := s.listenURLs(cfg, handler); err != nil {
+		return nil, err
+	}
 	if cfg.MetricsListen != "" {
 		s.metricsListener, err = net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
 			return nil, fmt.Errorf("metrics listen: %w", err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", metrics.Handler(s.Metrics, s.gauges))
+		mux.Handle("GET /metrics", s.Metrics.Handler())
 		s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	}
 	return s, nil
@@ -207,11 +228,17 @@ func (s *Server) Serve(ctx context.Context) error {
 		bg.Add(1)
 		go func() { defer bg.Done(); _ = s.metricsHTTP.Serve(s.metricsListener) }()
 	}
+	if s.urlHTTP != nil {
+		bg.Add(1)
+		go func() { defer bg.Done(); _ = s.urlHTTP.Serve(s.urlListener) }()
+	}
+	bg.Add(1)
+	go func() { defer bg.Done(); s.runLogRetention(bgCtx) }()
 	bg.Add(2)
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
-		"isolated", s.sandbox.Isolated(), "region", s.Config.Region)
+		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "metrics", s.metricsURL())
 	var err error
 	select {
 	case err = <-errc:
@@ -226,6 +253,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.metricsHTTP != nil {
 		_ = s.metricsHTTP.Close()
 	}
+	if s.urlHTTP != nil {
+		_ = s.urlHTTP.Close()
+	}
 	bg.Wait()
 	s.close()
 	if errors.Is(err, http.ErrServerClosed) {
@@ -238,11 +268,24 @@ func (s *Server) close() {
 	if s.metricsListener != nil {
 		s.metricsListener.Close()
 	}
+	if s.urlListener != nil && s.urlHTTP == nil {
+		s.urlListener.Close()
+	}
 	if s.listener != nil && s.http == nil {
 		s.listener.Close()
 	}
+	if s.invoker != nil {
+		// Invocations that answered their callers end at their runtime's
+		// next request; give them a moment before their environments stop.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		s.invoker.Drain(ctx)
+		cancel()
+	}
 	if s.pool != nil {
 		s.pool.Close()
+	}
+	if s.invoker != nil {
+		s.invoker.Close()
 	}
 	if s.sandbox != nil {
 		s.sandbox.Close()

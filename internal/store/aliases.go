@@ -69,6 +69,9 @@ func (s *Store) DeleteAlias(name, alias string) error {
 		if err := tx.Bucket(bucketAliases).Delete(childKey(name, alias)); err != nil {
 			return err
 		}
+		if err := deleteQualifierExtras(tx, name, alias); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketProvisioned).Delete(childKey(name, alias))
 	})
 }

@@ -130,7 +130,10 @@ func (s *Store) DeleteFunction(name string) error {
 		if err := b.Delete([]byte(name)); err != nil {
 			return err
 		}
-		for _, bn := range [][]byte{bucketVersions, bucketAliases, bucketProvisioned, bucketEventConfigs} {
+		if err := deleteFunctionURLs(tx, name); err != nil {
+			return err
+		}
+		for _, bn := range [][]byte{bucketVersions, bucketAliases, bucketProvisioned, bucketEventConfigs, bucketPolicies, bucketURLConfigs} {
 			if b := tx.Bucket(bn); b != nil {
 				if err := deletePrefix(b, childPrefix(name)); err != nil {
 					return err
@@ -171,8 +174,9 @@ func (s *Store) ListFunctions(marker string, max int) ([]*function.Function, str
 	return out, next, err
 }
 
-// CodeInUse reports whether any function or version refers to the code
-// package with the given hex digest.
+// CodeInUse reports whether any function, version or layer version refers
+// to the code package with the given hex digest (a function's layers
+// included).
 func (s *Store) CodeInUse(sha string) bool {
 	used := false
 	_ = s.db.View(func(tx *bolt.Tx) error {
@@ -183,6 +187,9 @@ func (s *Store) CodeInUse(sha string) bool {
 			return nil
 		}
 		_ = tx.Bucket(bucketFunctions).ForEach(check)
+		if b := tx.Bucket(bucketLayers); b != nil {
+			_ = b.ForEach(check)
+		}
 		return tx.Bucket(bucketVersions).ForEach(check)
 	})
 	return used

@@ -137,6 +137,9 @@ func (s *Store) DeleteVersion(name, version string) error {
 		if err := vb.Delete(key); err != nil {
 			return err
 		}
+		if err := deleteQualifierExtras(tx, name, version); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketProvisioned).Delete(childKey(name, version))
 	})
 }
