@@ -49,13 +49,10 @@ var (
 // serveLogs answers a CloudWatch Logs API call, signed for service logs.
 func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request) {
 	out, err := func() (any, error) {
-		body, err := readBody(r, maxSmallRequest)
-		if err != nil {
-			return nil, logsError("InvalidParameterException", "request body too large or unreadable")
-		}
-		id, err := s.opts.Verifier.Verify(r, body)
-		if err == nil {
-			err = id.CheckService("logs")
+		body, release, err := s.authenticate(r, "logs", maxSmallRequest, "X-Amz-Target")
+		defer release()
+		if errors.Is(err, errBodyTooLarge) {
+			return nil, logsError("InvalidParameterException", "request body too large")
 		}
 		if err != nil {
 			return nil, err

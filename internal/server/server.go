@@ -125,6 +125,12 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
 	}
+	catalogue, err := runtimes.NewCatalogue(runtimes.CatalogueOptions{
+		RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays})
 	if err != nil {
 		return nil, err
@@ -143,7 +149,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	})
 	s.invoker = invoke.New(invoke.Options{
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
+		Runtimes: catalogue, Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
 	})
 	if err := s.invoker.Restore(); err != nil {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
@@ -183,17 +189,19 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	urlKey := make([]byte, 32)
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
-		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
+		Store: s.store, Code: code, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
 		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
+		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
 	})
 	s.listener, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
+	s.http = apiHTTPServer(handler, cfg.HTTP)
 	if err := s.listenURLs(cfg, handler); err != nil {
 		return nil, err
 	}
