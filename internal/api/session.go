@@ -16,7 +16,7 @@ type Sessions interface {
 	Check(accessKeyID, token string) (credentials.Session, error)
 }
 
-// sessionOps are the operations a function's session credential may call
+// sessionOps are the Lambda operations a function's session credential may call
 // besides reading (Get*, List*): invoking.
 var sessionOps = map[string]bool{"InvokeFunction": true}
 
@@ -48,6 +48,7 @@ func (s *Server) authorize(r *http.Request, id sigv4.Identity, op string) error 
 		return invalid
 	}
 	allowed := sessionOps[op] || (strings.HasPrefix(op, "Get") || strings.HasPrefix(op, "List")) && !sessionDenied[op]
+	// Operations of other services (events:…, logs:…) are not granted.
 	name := functionName(r.PathValue("name"))
 	if op == "GetFunction" && name != sess.Function {
 		allowed = false // its answer carries a download URL of the code
@@ -56,8 +57,11 @@ func (s *Server) authorize(r *http.Request, id sigv4.Identity, op string) error 
 		return nil
 	}
 	action := "lambda:" + op
-	if t, ok := strings.CutPrefix(op, "events:"); ok {
-		action = "events:" + strings.TrimPrefix(t, "AWSEvents.")
+	if service, target, ok := strings.Cut(op, ":"); ok {
+		// EventBridge and CloudWatch Logs name operations by X-Amz-Target,
+		// "AWSEvents.PutRule": the action is "events:PutRule".
+		_, name, _ := strings.Cut(target, ".")
+		action = service + ":" + name
 	}
 	resource := function.ARN(s.opts.Region, s.opts.Account, name)
 	if name == "" {

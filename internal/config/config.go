@@ -38,6 +38,7 @@ type Config struct {
 	RuntimeFallback  string        // "nearest" or "refuse": a runtime whose exact version is not installed
 	URLListen        string        // extra address serving function URLs only; "" = none (the API listener serves them too)
 	LogRetentionDays int           // retention of log groups without their own policy; 0 = never expire
+	HTTP             HTTPLimits    // what one client can hold of the API server
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -57,6 +58,7 @@ func Default() Config {
 		ScheduleSpeedup:  1,
 		LogLevel:         "info",
 		RuntimeFallback:  "nearest",
+		HTTP:             DefaultHTTPLimits(),
 	}
 }
 
@@ -122,6 +124,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 		c.RetryScale = f
 	}
 	fs.Float64Var(&c.RetryScale, "retry-scale", c.RetryScale, "scale of async retry waits, 1 = Lambda's (env HEARTH_RETRY_SCALE)")
+	c.HTTP.flags(fs, getenv, &errs)
 	fs.Float64Var(&c.ScheduleSpeedup, "schedule-speedup", c.ScheduleSpeedup, "run scheduled rules this many times faster than real time (tests and demos)")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
@@ -200,5 +203,5 @@ func (c Config) Validate() error {
 	if c.RetryScale <= 0 {
 		return fmt.Errorf("retry scale %v: must be positive", c.RetryScale)
 	}
-	return nil
+	return c.HTTP.validate()
 }

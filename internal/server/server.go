@@ -121,6 +121,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, err
 	}
 	s.code = code
+	if n, err := api.CollectCode(code, s.store); err != nil || n > 0 {
+		log.Info("unused code packages collected", "count", n, "err", err)
+	}
 	runtimeDir := filepath.Join(dir, "runtime")
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
@@ -151,6 +154,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
+	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
 	// Environments get a session credential and the API's address.
 	sessions := credentials.NewSessions(credentials.SessionOptions{})
 	endpoint := ""
@@ -200,13 +204,14 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	urlKey := make([]byte, 32)
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
-		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
+		Store: s.store, Code: code, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
 		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions, Logger: log,
+		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
 	})
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	s.http = apiHTTPServer(handler, cfg.HTTP)
 	if err := s.listenURLs(cfg, handler); err != nil {
 		return nil, err
 	}
