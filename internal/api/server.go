@@ -172,6 +172,7 @@ func (s *Server) routes() {
 	s.handle("PUT "+fn+"/{name}/configuration", "UpdateFunctionConfiguration", maxSmallRequest, s.updateFunctionConfiguration)
 	s.handle("PUT "+fn+"/{name}/code", "UpdateFunctionCode", maxManageRequest, s.updateFunctionCode)
 	s.handle("POST "+fn+"/{name}/invocations", "InvokeFunction", maxInvokeRequest, s.invoke)
+	s.handle("POST /2021-11-15/functions/{name}/response-streaming-invocations", "InvokeWithResponseStream", maxInvokeRequest, s.invokeStream)
 	eic := "/2019-09-25/functions/{name}/event-invoke-config"
 	s.handle("PUT "+eic, "PutFunctionEventInvokeConfig", maxSmallRequest, s.putEventInvokeConfig(true))
 	s.handle("POST "+eic, "UpdateFunctionEventInvokeConfig", maxSmallRequest, s.putEventInvokeConfig(false))
@@ -207,7 +208,7 @@ func (s *Server) routes() {
 func (s *Server) handle(pattern, op string, limit int64, h handler) {
 	tooLarge := errorf(http.StatusRequestEntityTooLarge, typeEntityTooLarge,
 		"Request must be smaller than "+strconv.FormatInt(limit, 10)+" bytes for the "+op+" operation")
-	if op == "InvokeFunction" {
+	if op == "InvokeFunction" || op == "InvokeWithResponseStream" {
 		tooLarge.Type = typeTooLarge
 	}
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {

@@ -320,7 +320,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	out, err := env.Invoke(e.ctx, runtimeapi.Invocation{
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
 		Deadline: e.begin.Add(timeout),
-		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
+		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload, Stream: req.Stream,
 	})
 	if err != nil {
 		e.healthy = false
@@ -332,7 +332,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		}
 		return res, nil
 	}
-	res.Payload = out.Payload
+	res.Payload, res.Streamed = out.Payload, out.Streamed
 	if out.ErrorType != "" {
 		res.FunctionError = "Unhandled"
 		e.status = "error"
