@@ -129,10 +129,18 @@ func testLayersNode(t *testing.T, h *hearth) {
 	app := runtimeCase{"layered", "nodejs20.x", "index.handler", func(t *testing.T) []byte {
 		return zipFiles(t, map[string][]byte{"index.js": []byte(layerNodeApp)})
 	}}
-	createFunction(t, c, "node-layers", app, func(in *lambda.CreateFunctionInput) { in.Layers = []string{arn} })
+	fn := createFunction(t, c, "node-layers", app, func(in *lambda.CreateFunctionInput) { in.Layers = []string{arn} })
 	r := invoke(t, c, "node-layers", map[string]any{})
 	if r.FunctionError != "" || r.Payload["greet"] != "hello layer" || r.Payload["version"] != "node20" {
 		t.Fatalf("invoke: %s %s\n%s", r.FunctionError, r.Raw, r.Log)
+	}
+	// The account's code size counts layer versions, as Lambda's does.
+	settings, err := c.GetAccountSettings(context.Background(), &lambda.GetAccountSettingsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fn.CodeSize + fn.Layers[0].CodeSize; settings.AccountUsage.TotalCodeSize != want {
+		t.Fatalf("TotalCodeSize %d, want %d (function and layer)", settings.AccountUsage.TotalCodeSize, want)
 	}
 }
 
@@ -287,4 +295,43 @@ func downloadMatches(t *testing.T, url, path string) error {
 		return fmt.Errorf("download of %s: status %d, %d bytes, want the %d bytes published", url, resp.StatusCode, len(got), len(want))
 	}
 	return nil
+}
+
+// TestLayerCustomRuntime runs a provided.al2023 function whose bootstrap
+// (aws-lambda-go) comes from a layer, as /opt/bootstrap; /opt is
+// read-only and PATH and LD_LIBRARY_PATH end with Lambda's /opt entries.
+func TestLayerCustomRuntime(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: only isolated environments see the layers at /opt, read-only")
+	}
+	h := startHearth(t, "")
+	c := h.client()
+	ctx := context.Background()
+	out, err := c.PublishLayerVersion(ctx, &lambda.PublishLayerVersionInput{
+		LayerName: aws.String("go-runtime"), Content: &types.LayerVersionContentInput{ZipFile: goFunctionZip(t)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := publishLayer(t, c, "data", map[string][]byte{"lib/data.txt": []byte("twelve bytes")})
+	app := runtimeCase{"custom", "provided.al2023", "unused", func(t *testing.T) []byte {
+		return zipFiles(t, map[string][]byte{"README": []byte("the runtime is a layer\n")})
+	}}
+	createFunction(t, c, "layer-runtime", app, func(in *lambda.CreateFunctionInput) {
+		in.Layers = []string{aws.ToString(out.LayerVersionArn), data}
+	})
+	r := invoke(t, c, "layer-runtime", map[string]any{"action": "env"})
+	env, _ := r.Payload["env"].(map[string]any)
+	path, _ := env["PATH"].(string)
+	ld, _ := env["LD_LIBRARY_PATH"].(string)
+	if r.FunctionError != "" || !strings.HasSuffix(path, ":/opt/bin") || !strings.HasSuffix(ld, ":/opt/lib") {
+		t.Fatalf("env: %s %s\n%s", r.FunctionError, r.Raw, r.Log)
+	}
+	if r := invoke(t, c, "layer-runtime", map[string]any{"action": "read", "path": "/opt/lib/data.txt"}); r.Payload["readLen"] != float64(12) {
+		t.Fatalf("read /opt/lib/data.txt: %s", r.Raw)
+	}
+	r = invoke(t, c, "layer-runtime", map[string]any{"action": "write", "path": "/opt/new"})
+	if w, _ := r.Payload["writeErr"].(string); !strings.Contains(w, "read-only file system") {
+		t.Fatalf("write into /opt: %s", r.Raw)
+	}
 }

@@ -147,6 +147,8 @@ func (s *Server) publishLayerVersion(w http.ResponseWriter, r *http.Request, bod
 	// removes code a concurrent publish of the same content has just stored.
 	s.layerMu.Lock()
 	defer s.layerMu.Unlock()
+	release := s.holdCode(in.Content.ZipFile) // until the version that refers to it commits
+	defer release()
 	info, err := s.opts.Code.Put(in.Content.ZipFile)
 	if err != nil {
 		return err
@@ -161,6 +163,7 @@ func (s *Server) publishLayerVersion(w http.ResponseWriter, r *http.Request, bod
 		CodeSHA256: info.SHA256, CodeSha256Base64: info.CodeSha256, CodeSize: info.Size, UnzippedSize: unzipped,
 		Created: time.Now().UTC(),
 	})
+	release()
 	if err != nil {
 		s.dropCode(info.SHA256)
 		return err
@@ -358,4 +361,24 @@ func (s *Server) listLayers(w http.ResponseWriter, r *http.Request, _ []byte) er
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// layerCodeSize is the size of every stored layer version's zip, which
+// Lambda counts in the account's TotalCodeSize.
+func (s *Server) layerCodeSize() (int64, error) {
+	names, err := s.opts.Store.Layers()
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, name := range names {
+		versions, err := s.opts.Store.LayerVersions(name)
+		if err != nil {
+			return 0, err
+		}
+		for _, lv := range versions {
+			total += lv.CodeSize
+		}
+	}
+	return total, nil
 }

@@ -1,6 +1,7 @@
 package codestore
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -109,4 +110,60 @@ func TestDeclaredSize(t *testing.T) {
 	if _, err := DeclaredSize([]byte("not a zip")); err == nil {
 		t.Fatal("DeclaredSize of garbage succeeded")
 	}
+}
+
+// BenchmarkMerged measures building the merged tree of two packages of
+// 1,000 files each (the cost of the first cold start of a new layer
+// combination), against Put of one of them in the same run.
+func BenchmarkMerged(b *testing.B) {
+	s := openStore(b, Options{})
+	pkg := func(tag string) []byte {
+		var ents []zent
+		for i := 0; i < 1000; i++ {
+			ents = append(ents, file(fmt.Sprintf("python/pkg%02d/mod%03d.py", i%50, i), tag, 0o644))
+		}
+		return buildZip(b, ents...)
+	}
+	za, zb := pkg("a"), pkg("b")
+	b.Run("put", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			info, err := s.Put(za)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if err := s.Delete(info.SHA256); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+	})
+	ia, err := s.Put(za)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ib, err := s.Put(zb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("merge", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			dir, err := s.Merged([]string{ia.SHA256, ib.SHA256})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if err := removeAll(dir); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Merged([]string{ia.SHA256, ib.SHA256}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/runtimes"
 	"github.com/hearth-run/hearth/internal/sandbox"
+	"github.com/hearth-run/hearth/internal/store"
 )
 
 // Store is the metadata invoke reads.
@@ -53,6 +54,14 @@ type Options struct {
 	Pool       *pool.Pool
 	Sandbox    Sandbox
 	RuntimeDir string // where runtimes.Install put the managed runtime bootstraps
+	// Runtimes resolves runtime names to interpreters; nil runs every
+	// runtime on the host's default interpreter of its family.
+	Runtimes Runtimes
+	// Credentials, when set, gives every new environment a session
+	// credential of its function; APIEndpoint is where environments reach
+	// the API (AWS_ENDPOINT_URL_LAMBDA).
+	Credentials Credentials
+	APIEndpoint string
 	// Queue accepts Event invocations; nil refuses them.
 	Queue   Enqueuer
 	Region  string
@@ -128,21 +137,41 @@ func (iv *Invoker) FunctionChanged(name string) {
 		}
 	}
 	iv.mu.Unlock()
-	current := map[string]string{}
-	fn, err := iv.opts.Store.Function(name)
-	if err == nil {
-		current[function.Latest] = fn.Latest.RevisionID
-		versions, _ := iv.opts.Store.Versions(name)
-		for _, v := range versions {
-			current[v.Version] = v.RevisionID
-		}
-		iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
-	} else {
-		iv.opts.Pool.SetReserved(name, nil)
-		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
+	current, err := iv.revisions(name)
+	if err != nil {
+		// Environments of outdated revisions still retire, one by one, as
+		// requests with the new revision arrive; none is retired on a
+		// guess.
+		iv.log.Error("function changed but cannot be read; environments kept", "function", name, "err", err)
+		return
 	}
 	iv.reconcile(name, nil)
 	iv.opts.Pool.FunctionChanged(name, current)
+}
+
+// revisions reads the current revision of each version of the function
+// (none when it was deleted) and tells the pool its reservation.
+func (iv *Invoker) revisions(name string) (map[string]string, error) {
+	current := map[string]string{}
+	fn, err := iv.opts.Store.Function(name)
+	if errors.Is(err, store.ErrNotFound) {
+		iv.opts.Pool.SetReserved(name, nil)
+		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
+		return current, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	current[function.Latest] = fn.Latest.RevisionID
+	versions, err := iv.opts.Store.Versions(name)
+	if err != nil {
+		return nil, fmt.Errorf("versions of %s: %w", name, err)
+	}
+	for _, v := range versions {
+		current[v.Version] = v.RevisionID
+	}
+	iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
+	return current, nil
 }
 
 // resolve finds the version a request names — through its alias, if it
@@ -219,7 +248,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if err != nil {
 		return nil, err
 	}
-	path, args, err := rt.Command(taskRoot, runtimeRoot)
+	rc, err := iv.command(rt, taskRoot, runtimeRoot)
 	vs := &versionSpec{config: *c, arn: function.QualifiedARN(iv.opts.Region, iv.opts.Account, c.Name, c.Version)}
 	if err != nil {
 		vs.missing = err
@@ -228,7 +257,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		switch {
 		case executable(filepath.Join(tree, "bootstrap")):
 		case executable(filepath.Join(optDir, "bootstrap")):
-			path = optRoot + "/bootstrap" // a custom runtime shipped as a layer
+			rc.path = optRoot + "/bootstrap" // a custom runtime shipped as a layer
 		default:
 			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
@@ -265,9 +294,10 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: optDir, Path: path, Args: args, Env: env,
-			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
+			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: optDir, Path: rc.path, Args: rc.args, Env: env,
+			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
+		Starting: iv.starting(c.Name, rc.warning),
 	}
 	return vs, nil
 }
