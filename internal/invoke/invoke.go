@@ -286,7 +286,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: optDir, Path: path, Args: args, Env: env,
+			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: mountedOpt(c, optDir), Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
 		},
 	}
