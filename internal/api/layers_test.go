@@ -1,12 +1,18 @@
 package api
 
 import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hearth-run/hearth/internal/codestore"
 )
 
 // publishTestLayer publishes a version of name with the given runtimes and
@@ -149,4 +155,57 @@ func TestLayerErrors(t *testing.T) {
 	if rec := do(s, "POST", "/2018-10-31/layers/lib/versions/1/policy?RevisionId=stale", add); rec.Code != http.StatusPreconditionFailed {
 		t.Fatalf("stale revision: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// TestLayerCodeLifetime checks that a deleted layer version's code stays
+// while a function uses it and goes with the last user.
+func TestLayerCodeLifetime(t *testing.T) {
+	s := newTestServer(t)
+	code := s.opts.Code.(*codestore.Store)
+	layerZip := zipOf(t, "python/only_in_layer.py", "X = 1\n")
+	body, _ := json.Marshal(map[string]any{"Content": map[string]string{"ZipFile": base64.StdEncoding.EncodeToString(layerZip)}})
+	if rec := do(s, "POST", "/2018-10-31/layers/lib/versions", body); rec.Code != http.StatusCreated {
+		t.Fatalf("publish: %d %s", rec.Code, rec.Body)
+	}
+	sum := sha256.Sum256(layerZip)
+	sha := hex.EncodeToString(sum[:])
+	create, _ := json.Marshal(map[string]any{
+		"FunctionName": "f", "Runtime": "python3.12", "Handler": "app.handler", "Role": "arn:aws:iam::000000000000:role/r",
+		"Code":   map[string]string{"ZipFile": base64.StdEncoding.EncodeToString(smallZip(t))},
+		"Layers": []string{"arn:aws:lambda:us-east-1:000000000000:layer:lib:1"},
+	})
+	if rec := do(s, "POST", "/2015-03-31/functions", create); rec.Code != http.StatusCreated ||
+		!strings.Contains(rec.Body.String(), `"Layers":[{"Arn":"arn:aws:lambda:us-east-1:000000000000:layer:lib:1","CodeSize":`) {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	steps := []struct {
+		method, path string
+		status       int
+		present      bool
+	}{
+		{"DELETE", "/2018-10-31/layers/lib/versions/1", http.StatusNoContent, true},
+		{"DELETE", "/2015-03-31/functions/f", http.StatusNoContent, false},
+	}
+	for _, st := range steps {
+		if rec := do(s, st.method, st.path, nil); rec.Code != st.status {
+			t.Fatalf("%s %s: %d %s", st.method, st.path, rec.Code, rec.Body)
+		}
+		if code.Has(sha) != st.present {
+			t.Fatalf("after %s %s: layer code present %v, want %v", st.method, st.path, code.Has(sha), st.present)
+		}
+	}
+}
+
+func zipOf(t *testing.T, name, content string) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(content))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
