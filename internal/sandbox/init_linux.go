@@ -53,6 +53,10 @@ func runInit(raw string) error {
 	if err := prepareRoot(prep.Root); err != nil {
 		return err
 	}
+	filter, err := assembleSeccomp()
+	if err != nil {
+		return err
+	}
 	if _, err := unix.Write(initStatusFd, []byte{initReady}); err != nil {
 		return fmt.Errorf("report ready: %w", err)
 	}
@@ -75,6 +79,9 @@ func runInit(raw string) error {
 		return err
 	}
 	unix.Umask(0o022)
+	if err := loadSeccomp(filter); err != nil {
+		return err
+	}
 	return fmt.Errorf("exec %s: %w", cfg.Path, syscall.Exec(path, cfg.Args, cfg.Env))
 }
 
@@ -123,6 +130,14 @@ func finishRoot(r string, cfg *initConfig) error {
 		// The hosts file is written into the root's own tmpfs at /tmp and
 		// bound over /etc/hosts; the /tmp mount then hides the original.
 		{"mount /etc/hosts", func() error { return bindHosts(r, cfg.Hosts) }},
+		{"mount binds", func() error {
+			for _, b := range cfg.Binds {
+				if err := bindRO(b, filepath.Join(r, b), roFlags); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		{"mount /tmp", func() error {
 			return mountAt(r+"/tmp", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("mode=1777,size=%dm", cfg.TmpMB))
 		}},

@@ -31,7 +31,8 @@ type initConfig struct {
 	Env        []string
 	TmpMB      int
 	UID, GID   int
-	Hosts      string // content of /etc/hosts
+	Hosts      string   // content of /etc/hosts
+	Binds      []string // host dirs -> same path, read-only
 }
 
 // The init's file descriptors: the config pipe and the status pipe
@@ -192,11 +193,20 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		return nil, err
 	}
 	p.ln, p.addr = pd.net.ln, runtimeAPIAddr
+	if p.uid, err = m.uids.acquire(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			p.uid.release()
+		}
+	}()
 	cfg := initConfig{
 		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
-		TmpMB: spec.EphemeralMB, UID: m.opts.UID, GID: m.opts.GID, Hosts: pd.net.hosts(),
+		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, Hosts: pd.net.hosts(),
+		Binds: spec.Binds,
 	}
 	js, err := json.Marshal(cfg)
 	if err != nil {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -48,8 +49,8 @@ func TestIsolatedView(t *testing.T) {
 	want := map[string]string{
 		"pid":       "1",
 		"pids":      "1",
-		"uid":       "993",
-		"gid":       "990",
+		"uid":       strconv.Itoa(p.UID()),
+		"gid":       strconv.Itoa(p.UID()),
 		"writetask": "false",
 		"nofile":    "1024",
 		"CapEff:":   "",
@@ -228,5 +229,32 @@ func TestIsolatedNewCleansLeftovers(t *testing.T) {
 	}
 	if _, err := os.Stat(mp); !os.IsNotExist(err) {
 		t.Errorf("leftover dir %s still exists", mp)
+	}
+}
+
+func TestIsolatedUIDPerEnvironment(t *testing.T) {
+	m := newManager(t, "auto")
+	a := start(t, m, spec(m, nil, "sleep"))
+	b := start(t, m, spec(m, nil, "sleep"))
+	if a.UID() < defaultFirstUID || b.UID() < defaultFirstUID || a.UID() == b.UID() {
+		t.Fatalf("uids %d and %d: want two different uids from %d", a.UID(), b.UID(), defaultFirstUID)
+	}
+	for _, p := range []*Process{a, b} {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid()))
+		_, rest, _ := strings.Cut(string(b), "\nUid:")
+		if got := strings.Fields(rest); len(got) < 4 || got[0] != strconv.Itoa(p.UID()) || got[3] != got[0] {
+			t.Errorf("bootstrap %d runs as uids %v, want %d", p.Pid(), got, p.UID())
+		}
+	}
+	uid := a.UID()
+	a.Stop(0)
+	// The uid is free again: a lock on it succeeds.
+	f, err := os.OpenFile(filepath.Join(m.uids.dir, strconv.Itoa(uid)), os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		t.Errorf("uid %d still held after Stop: %v", uid, err)
 	}
 }

@@ -31,9 +31,11 @@ type Options struct {
 	// NetworkCIDR is the IPv4 range of the "nat" links, one /30 per
 	// environment. Default DefaultNetworkCIDR.
 	NetworkCIDR string
-	// UID and GID are the unprivileged identity of isolated bootstraps.
-	// Default 993 and 990 (Lambda's sbx_user1051).
-	UID, GID int
+	// FirstUID and UIDs are the range of unprivileged uids of isolated
+	// bootstraps: each live environment runs as a uid (and gid) of its
+	// own, never shared with another environment of any Hearth on the
+	// host. Default 100000 and 65536.
+	FirstUID, UIDs int
 	// HardCPU also sets a CFS quota proportional to memory, not only a weight.
 	HardCPU bool
 	// InitPath is the binary re-executed as the sandbox init; it must call
@@ -49,8 +51,8 @@ type Options struct {
 }
 
 const (
-	defaultUID        = 993
-	defaultGID        = 990
+	defaultFirstUID   = 100000
+	defaultUIDs       = 65536
 	pidsLimit         = 1024
 	nofileLimit       = 1024
 	mbPerVCPU         = 1769
@@ -66,6 +68,7 @@ type Manager struct {
 	isolated bool
 	cg       *cgroupFS // nil when plain
 	nat      *natNet   // links and NAT rules; nil when plain
+	uids     *uidPool  // nil when plain
 	rootDir  string    // mount point of the isolated roots (inside each mount namespace)
 	procsDir string    // records of running environments, for cleanup after a crash
 
@@ -99,11 +102,11 @@ func New(opts Options) (*Manager, error) {
 	if opts.NetworkCIDR == "" {
 		opts.NetworkCIDR = DefaultNetworkCIDR
 	}
-	if opts.UID == 0 {
-		opts.UID = defaultUID
+	if opts.FirstUID <= 0 {
+		opts.FirstUID = defaultFirstUID
 	}
-	if opts.GID == 0 {
-		opts.GID = defaultGID
+	if opts.UIDs <= 0 {
+		opts.UIDs = defaultUIDs
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -140,6 +143,9 @@ func New(opts Options) (*Manager, error) {
 	m.cleanup()
 	if m.isolated {
 		if m.nat, err = newNatNet(opts.NetworkCIDR, opts.CgroupParent); err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		if m.uids, err = newUIDPool(opts.FirstUID, opts.UIDs); err != nil {
 			return nil, fmt.Errorf("sandbox: %w", err)
 		}
 	}
@@ -286,6 +292,11 @@ func (m *Manager) check(spec *Spec) error {
 	}
 	if spec.CodeDir == "" {
 		return fmt.Errorf("%w: %s: empty code dir", ErrInvalidSpec, spec.ID)
+	}
+	for _, b := range spec.Binds {
+		if !filepath.IsAbs(b) || filepath.Clean(b) != b || b == "/" {
+			return fmt.Errorf("%w: %s: bind %q must be a clean absolute path below /", ErrInvalidSpec, spec.ID, b)
+		}
 	}
 	if spec.MemoryMB <= 0 {
 		spec.MemoryMB = defaultMemoryMB

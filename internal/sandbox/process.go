@@ -45,6 +45,10 @@ type Spec struct {
 	// Network is "nat" ("host" is a synonym) or "none"; "" means the
 	// Manager's default.
 	Network string
+	// Binds are absolute host directories made visible read-only at the
+	// same path when isolated (interpreters installed outside the system
+	// directories). Plain environments see the host anyway.
+	Binds []string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer
@@ -59,6 +63,7 @@ type Process struct {
 	ln   net.Listener
 	addr string
 	net  *envNet // isolated: owns ln and the environment's link
+	uid  *uidLease
 	cg   *cgroup // nil in plain mode
 	// record is the plain-mode file naming the process group, for cleanup
 	// after a crash of Hearth.
@@ -91,6 +96,14 @@ func (p *Process) Pid() int { return p.pid }
 // Runtime API and the address the bootstrap finds in AWS_LAMBDA_RUNTIME_API.
 // Stop closes the listener.
 func (p *Process) RuntimeAPI() (ln net.Listener, addr string) { return p.ln, p.addr }
+
+// UID is the uid the bootstrap runs as; -1 in plain mode.
+func (p *Process) UID() int {
+	if p.uid == nil {
+		return -1
+	}
+	return p.uid.uid
+}
 
 // Done is closed when the bootstrap process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
@@ -319,6 +332,7 @@ func (p *Process) cleanup() {
 		if err := p.cg.remove(); err != nil {
 			p.m.log.Warn("sandbox: cgroup not removed", "env", p.id, "err", err)
 		}
+		p.uid.release() // no process of the environment is left
 	}
 	if p.record != "" {
 		_ = os.Remove(p.record)
