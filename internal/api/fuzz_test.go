@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -26,9 +27,17 @@ import (
 // here the request parsers behind it are under test.
 type acceptAll struct{}
 
-func (acceptAll) Verify(*http.Request, []byte) (sigv4.Identity, error) {
-	return sigv4.Identity{Service: "lambda"}, nil
+func (acceptAll) Authenticate(r *http.Request) (Pending, error) {
+	return acceptAll{}, nil
 }
+
+func (acceptAll) Identity() sigv4.Identity {
+	return sigv4.Identity{Service: "lambda", Region: "us-east-1"}
+}
+
+func (acceptAll) RequireSigned(string) error { return nil }
+
+func (a acceptAll) Finish([sha256.Size]byte, int64) (sigv4.Identity, error) { return a.Identity(), nil }
 
 // echoInvoker answers every invocation with its payload, at the process
 // boundary where the real invoker would start environments.

@@ -49,13 +49,13 @@ var (
 // serveLogs answers a CloudWatch Logs API call, signed for service logs.
 func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request) {
 	out, err := func() (any, error) {
-		body, err := readBody(r, maxSmallRequest)
-		if err != nil {
-			return nil, logsError("InvalidParameterException", "request body too large or unreadable")
+		body, id, release, err := s.authenticateID(r, "logs", maxSmallRequest, "X-Amz-Target")
+		defer release()
+		if errors.Is(err, errBodyTooLarge) {
+			return nil, logsError("InvalidParameterException", "request body too large")
 		}
-		id, err := s.opts.Verifier.Verify(r, body)
 		if err == nil {
-			err = id.CheckService("logs")
+			err = s.authorize(r, id, "logs:"+r.Header.Get("X-Amz-Target"))
 		}
 		if err != nil {
 			return nil, err

@@ -34,8 +34,11 @@ type Config struct {
 	ScheduleSpeedup  float64       // runs schedule time this many times faster (1 = real time), for tests and demos
 	LogLevel         string        // debug, info, warn, error
 	MetricsListen    string        // address of an unauthenticated Prometheus /metrics endpoint; "" = none
+	RuntimeDir       string        // interpreters by runtime name, DIR/python3.12/bin/...; "" = none
+	RuntimeFallback  string        // "nearest" or "refuse": a runtime whose exact version is not installed
 	URLListen        string        // extra address serving function URLs only; "" = none (the API listener serves them too)
 	LogRetentionDays int           // retention of log groups without their own policy; 0 = never expire
+	HTTP             HTTPLimits    // what one client can hold of the API server
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -54,6 +57,8 @@ func Default() Config {
 		RetryScale:       1,
 		ScheduleSpeedup:  1,
 		LogLevel:         "info",
+		RuntimeFallback:  "nearest",
+		HTTP:             DefaultHTTPLimits(),
 	}
 }
 
@@ -79,6 +84,8 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	str(&c.NetworkCIDR, "network-cidr", "HEARTH_NETWORK_CIDR", "IPv4 range of the environments' NAT links, one /30 each")
 	str(&c.LogLevel, "log-level", "HEARTH_LOG_LEVEL", "debug, info, warn or error")
 	str(&c.MetricsListen, "metrics-listen", "HEARTH_METRICS_LISTEN", "address for an unauthenticated Prometheus /metrics endpoint (off when empty)")
+	str(&c.RuntimeDir, "runtime-dir", "HEARTH_RUNTIME_DIR", "directory of interpreters by runtime name (DIR/python3.12/bin/python3.12)")
+	str(&c.RuntimeFallback, "runtime-fallback", "HEARTH_RUNTIME_FALLBACK", "nearest: run the nearest installed version with a WARNING; refuse: fail with Runtime.Unavailable")
 	str(&c.URLListen, "url-listen", "HEARTH_URL_LISTEN", "extra address that serves function URLs only, e.g. behind a reverse proxy (off when empty)")
 	c.AccessKeyID = getenv("HEARTH_ACCESS_KEY_ID")
 	c.SecretAccessKey = getenv("HEARTH_SECRET_ACCESS_KEY")
@@ -117,6 +124,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 		c.RetryScale = f
 	}
 	fs.Float64Var(&c.RetryScale, "retry-scale", c.RetryScale, "scale of async retry waits, 1 = Lambda's (env HEARTH_RETRY_SCALE)")
+	c.HTTP.flags(fs, getenv, &errs)
 	fs.Float64Var(&c.ScheduleSpeedup, "schedule-speedup", c.ScheduleSpeedup, "run scheduled rules this many times faster than real time (tests and demos)")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
@@ -178,6 +186,11 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("network %q: must be nat, host or none", c.Network)
 	}
+	switch c.RuntimeFallback {
+	case "nearest", "refuse":
+	default:
+		return fmt.Errorf("runtime fallback %q: must be nearest or refuse", c.RuntimeFallback)
+	}
 	if c.ConcurrencyLimit < 1 {
 		return fmt.Errorf("concurrency limit %d: must be at least 1", c.ConcurrencyLimit)
 	}
@@ -190,5 +203,5 @@ func (c Config) Validate() error {
 	if c.RetryScale <= 0 {
 		return fmt.Errorf("retry scale %v: must be positive", c.RetryScale)
 	}
-	return nil
+	return c.HTTP.validate()
 }

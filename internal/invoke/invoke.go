@@ -54,6 +54,14 @@ type Options struct {
 	Pool       *pool.Pool
 	Sandbox    Sandbox
 	RuntimeDir string // where runtimes.Install put the managed runtime bootstraps
+	// Runtimes resolves runtime names to interpreters; nil runs every
+	// runtime on the host's default interpreter of its family.
+	Runtimes Runtimes
+	// Credentials, when set, gives every new environment a session
+	// credential of its function; APIEndpoint is where environments reach
+	// the API (AWS_ENDPOINT_URL_LAMBDA).
+	Credentials Credentials
+	APIEndpoint string
 	// Queue accepts Event invocations; nil refuses them.
 	Queue   Enqueuer
 	Region  string
@@ -240,7 +248,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if err != nil {
 		return nil, err
 	}
-	path, args, err := rt.Command(taskRoot, runtimeRoot)
+	rc, err := iv.command(rt, taskRoot, runtimeRoot)
 	vs := &versionSpec{config: *c, arn: function.QualifiedARN(iv.opts.Region, iv.opts.Account, c.Name, c.Version)}
 	if err != nil {
 		vs.missing = err
@@ -249,7 +257,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		switch {
 		case executable(filepath.Join(tree, "bootstrap")):
 		case executable(filepath.Join(optDir, "bootstrap")):
-			path = optRoot + "/bootstrap" // a custom runtime shipped as a layer
+			rc.path = optRoot + "/bootstrap" // a custom runtime shipped as a layer
 		default:
 			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
@@ -286,9 +294,10 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: optDir, Path: path, Args: args, Env: env,
-			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
+			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: mountedOpt(c, optDir), Path: rc.path, Args: rc.args, Env: env,
+			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
+		Starting: iv.starting(c.Name, rc.warning),
 	}
 	return vs, nil
 }
@@ -341,7 +350,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	out, err := env.Invoke(e.ctx, runtimeapi.Invocation{
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
 		Deadline: e.begin.Add(timeout),
-		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
+		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload, Stream: req.Stream,
 	})
 	if err != nil {
 		e.healthy = false
@@ -353,7 +362,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		}
 		return res, nil
 	}
-	res.Payload = out.Payload
+	res.Payload, res.Streamed = out.Payload, out.Streamed
 	if out.ErrorType != "" {
 		res.FunctionError = "Unhandled"
 		e.status = "error"

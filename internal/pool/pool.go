@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -56,6 +57,10 @@ type Spec struct {
 	// Sandbox is the process to start. The pool sets ID and Output and adds
 	// AWS_LAMBDA_LOG_STREAM_NAME and AWS_LAMBDA_INITIALIZATION_TYPE to Env.
 	Sandbox sandbox.Spec
+	// Starting, when set, is called at each start of an environment with
+	// its log stream, before the process starts; it may write lines into
+	// the log and returns variables added to Env (e.g. fresh credentials).
+	Starting func(log io.Writer) []string
 }
 
 // Key is the pool key of a function version.

@@ -23,6 +23,9 @@ func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType
 	sb.Output = stream
 	sb.Env = append(append(make([]string, 0, len(sb.Env)+2), sb.Env...),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+env.StreamName, "AWS_LAMBDA_INITIALIZATION_TYPE="+initType)
+	if spec.Starting != nil {
+		sb.Env = append(sb.Env, spec.Starting(stream)...)
+	}
 	begin := time.Now()
 	proc, err := p.starter.Start(sb)
 	if err != nil {

@@ -135,6 +135,14 @@ func finishRoot(r string, tmpOnDisk bool, cfg *initConfig) error {
 		}},
 		{"mount /opt", func() error { return mountOpt(r, cfg.OptDir) }},
 		{"mount /etc/hosts", func() error { return bindHosts(r, cfg.Hosts) }},
+		{"mount binds", func() error {
+			for _, b := range cfg.Binds {
+				if err := bindRO(b, filepath.Join(r, b), roFlags); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		{"mount /tmp", func() error {
 			if tmpOnDisk {
 				return nil

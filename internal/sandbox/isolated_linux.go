@@ -33,7 +33,8 @@ type initConfig struct {
 	Env        []string
 	TmpMB      int
 	UID, GID   int
-	Hosts      string // content of /etc/hosts
+	Hosts      string   // content of /etc/hosts
+	Binds      []string // host dirs -> same path, read-only
 }
 
 // The init's file descriptors: the config pipe and the status pipe
@@ -217,6 +218,7 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
 		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, Hosts: pd.net.hosts(),
+		Binds: spec.Binds,
 	}
 	js, err := json.Marshal(cfg)
 	if err != nil {

@@ -45,6 +45,10 @@ type Spec struct {
 	// Network is "nat" ("host" is a synonym) or "none"; "" means the
 	// Manager's default.
 	Network string
+	// Binds are absolute host directories made visible read-only at the
+	// same path when isolated (interpreters installed outside the system
+	// directories). Plain environments see the host anyway.
+	Binds []string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
-	"time"
 
 	"github.com/hearth-run/hearth/internal/api"
 	"github.com/hearth-run/hearth/internal/config"
@@ -31,8 +29,8 @@ func (s *Server) listenURLs(cfg config.Config, handler *api.Server) error {
 	if err != nil {
 		return fmt.Errorf("url listen: %w", err)
 	}
-	s.urlListener = l
-	s.urlHTTP = &http.Server{Handler: handler.URLHandler(), ReadHeaderTimeout: 30 * time.Second}
+	s.urlListener = newLimitListener(l, cfg.HTTP.MaxConnsPerClient)
+	s.urlHTTP = apiHTTPServer(handler.URLHandler(), cfg.HTTP)
 	return nil
 }
 
