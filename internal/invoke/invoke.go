@@ -294,7 +294,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: optDir, Path: rc.path, Args: rc.args, Env: env,
+			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: mountedOpt(c, optDir), Path: rc.path, Args: rc.args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
 		Starting: iv.starting(c.Name, rc.warning),
