@@ -18,7 +18,7 @@ type Sessions interface {
 
 // sessionOps are the Lambda operations a function's session credential may call
 // besides reading (Get*, List*): invoking.
-var sessionOps = map[string]bool{"InvokeFunction": true}
+var sessionOps = map[string]bool{"InvokeFunction": true, "InvokeWithResponseStream": true}
 
 // sessionDenied are reading operations a session may not call: Hearth's
 // own views of environments, metrics and logs.

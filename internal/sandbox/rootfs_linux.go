@@ -11,8 +11,9 @@ import (
 // init's tmpfs, which pivot_root later detaches with everything else of
 // the host), mounts a fresh /proc, a minimal /dev and a small tmpfs at
 // /tmp (where bindHosts writes the hosts file, so the shared image is
-// never written), and returns the new root's path.
-func mountImageRoot(r, rootfs string) (string, error) {
+// never written), and returns the new root's path. A /tmp already on its
+// scratch disk (tmpOnDisk) is moved into the image root instead.
+func mountImageRoot(r, rootfs string, tmpOnDisk bool) (string, error) {
 	img := r + "/.image"
 	if err := os.MkdirAll(img, 0o755); err != nil {
 		return "", err
@@ -29,6 +30,9 @@ func mountImageRoot(r, rootfs string) (string, error) {
 		}},
 		{"mount /dev", func() error { return makeDev(img + "/dev") }},
 		{"mount /tmp", func() error {
+			if tmpOnDisk {
+				return unix.Mount(r+"/tmp", img+"/tmp", "", unix.MS_MOVE, "")
+			}
 			return unix.Mount("tmpfs", img+"/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=755,size=64k")
 		}},
 	})
