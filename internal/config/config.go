@@ -36,6 +36,7 @@ type Config struct {
 	MetricsListen    string        // address of an unauthenticated Prometheus /metrics endpoint; "" = none
 	RuntimeDir       string        // interpreters by runtime name, DIR/python3.12/bin/...; "" = none
 	RuntimeFallback  string        // "nearest" or "refuse": a runtime whose exact version is not installed
+	InsecureRegistry bool          // pull function images over plain HTTP or unverified TLS from any registry
 	URLListen        string        // extra address serving function URLs only; "" = none (the API listener serves them too)
 	LogRetentionDays int           // retention of log groups without their own policy; 0 = never expire
 	HTTP             HTTPLimits    // what one client can hold of the API server
@@ -87,6 +88,9 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	str(&c.RuntimeDir, "runtime-dir", "HEARTH_RUNTIME_DIR", "directory of interpreters by runtime name (DIR/python3.12/bin/python3.12)")
 	str(&c.RuntimeFallback, "runtime-fallback", "HEARTH_RUNTIME_FALLBACK", "nearest: run the nearest installed version with a WARNING; refuse: fail with Runtime.Unavailable")
 	str(&c.URLListen, "url-listen", "HEARTH_URL_LISTEN", "extra address that serves function URLs only, e.g. behind a reverse proxy (off when empty)")
+	c.InsecureRegistry = getenv("HEARTH_INSECURE_REGISTRY") == "true" || getenv("HEARTH_INSECURE_REGISTRY") == "1"
+	fs.BoolVar(&c.InsecureRegistry, "insecure-registry", c.InsecureRegistry,
+		"pull function images over plain HTTP or unverified TLS from any registry; loopback registries may always use HTTP (env HEARTH_INSECURE_REGISTRY)")
 	c.AccessKeyID = getenv("HEARTH_ACCESS_KEY_ID")
 	c.SecretAccessKey = getenv("HEARTH_SECRET_ACCESS_KEY")
 

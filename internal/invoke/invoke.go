@@ -62,6 +62,9 @@ type Options struct {
 	// the API (AWS_ENDPOINT_URL_LAMBDA).
 	Credentials Credentials
 	APIEndpoint string
+	// Images finds the images of PackageType Image functions; nil refuses
+	// them.
+	Images Images
 	// Queue accepts Event invocations; nil refuses them.
 	Queue   Enqueuer
 	Region  string
@@ -235,6 +238,9 @@ func (iv *Invoker) generation() uint64 {
 // buildSpec derives the environment spec of a version: its command, its
 // environment variables (Lambda's and the function's) and its limits.
 func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versionSpec, error) {
+	if c.PackageType == function.PackageImage {
+		return iv.buildImageSpec(fn, c)
+	}
 	rt, ok := runtimes.Lookup(c.Runtime)
 	if !ok {
 		return nil, fmt.Errorf("function %s: unknown runtime %q", c.Name, c.Runtime)
