@@ -49,7 +49,13 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request, body []byte) err
 		req.Type = invoke.RequestResponse
 	case invoke.RequestResponse, invoke.Event, invoke.DryRun:
 	default:
-		return errorf(http.StatusBadRequest, typeInvalidParam, "1 validation error detected: Value '"+req.Type+"' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
+		return errorf(http.StatusBadRequest, typeInvalidParam, "1 validation error detected: Value '"+sanitize(req.Type)+"' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
+	}
+	switch lt := h.Get("X-Amz-Log-Type"); lt {
+	case "", "None", "Tail":
+	default:
+		return errorf(http.StatusBadRequest, typeValidation, "1 validation error detected: Value '"+sanitize(lt)+
+			"' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]")
 	}
 	if cc := h.Get("X-Amz-Client-Context"); cc != "" {
 		if len(cc) > maxClientContext {
