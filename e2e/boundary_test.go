@@ -194,3 +194,28 @@ func TestBoundaryUIDs(t *testing.T) {
 		t.Errorf("uids %v and %v: want two different uids from 100000 up", uids[0], uids[1])
 	}
 }
+
+// TestBoundaryTmpOnDisk: /tmp is storage sized by EphemeralStorage, not
+// memory: a 128 MB function writes 300 MB to it; writing past 512 MB
+// fails inside the function only, and the next invocation works.
+func TestBoundaryTmpOnDisk(t *testing.T) {
+	requireRoot(t)
+	h := startHearth(t, "")
+	c := h.client()
+	createFunction(t, c, "tmpdisk", runtimeCases[0], func(in *lambda.CreateFunctionInput) {
+		in.MemorySize = aws.Int32(128)
+		in.Timeout = aws.Int32(60)
+	})
+	r := invoke(t, c, "tmpdisk", map[string]any{"action": "fill", "mb": 300})
+	if r.FunctionError != "" || r.Payload["fillErr"] != "<nil>" || r.Payload["written"] != float64(300<<20) {
+		t.Fatalf("a 128 MB function writing 300 MB to /tmp: %s", r.Raw)
+	}
+	r = invoke(t, c, "tmpdisk", map[string]any{"action": "fill", "mb": 600})
+	written, _ := r.Payload["written"].(float64)
+	if r.FunctionError != "" || !strings.Contains(fmt.Sprint(r.Payload["fillErr"]), "no space left") || written > 512<<20 || written < 400<<20 {
+		t.Errorf("writing past EphemeralStorage: %s", r.Raw)
+	}
+	if r := invoke(t, c, "tmpdisk", map[string]any{"action": "fill", "mb": 10}); r.FunctionError != "" || r.Payload["fillErr"] != "<nil>" {
+		t.Errorf("the invocation after a full /tmp: %s", r.Raw)
+	}
+}

@@ -160,7 +160,7 @@ const maxInvokeAnswer = 16 * time.Minute
 func extendDeadlines(w http.ResponseWriter, op string) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
-	if op == "InvokeFunction" {
+	if op == "InvokeFunction" || op == "InvokeWithResponseStream" {
 		_ = rc.SetWriteDeadline(time.Now().Add(maxInvokeAnswer))
 	}
 }
@@ -169,7 +169,7 @@ func extendDeadlines(w http.ResponseWriter, op string) {
 func tooLarge(op string, limit int64) *awsError {
 	e := errorf(http.StatusRequestEntityTooLarge, typeEntityTooLarge,
 		"Request must be smaller than "+strconv.FormatInt(limit, 10)+" bytes for the "+op+" operation")
-	if op == "InvokeFunction" {
+	if op == "InvokeFunction" || op == "InvokeWithResponseStream" {
 		e.Type = typeTooLarge
 	}
 	return e

@@ -56,10 +56,13 @@ func (s *Server) eventsHandlers() map[string]func([]byte) (any, error) {
 // operation in X-Amz-Target, signed for service "events".
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	err := func() error {
-		body, release, err := s.authenticate(r, "events", maxSmallRequest, "X-Amz-Target")
+		body, id, release, err := s.authenticateID(r, "events", maxSmallRequest, "X-Amz-Target")
 		defer release()
 		if errors.Is(err, errBodyTooLarge) {
 			return eventsError("ValidationException", "Request must be smaller than "+strconv.Itoa(maxSmallRequest)+" bytes")
+		}
+		if err == nil {
+			err = s.authorize(r, id, "events:"+r.Header.Get("X-Amz-Target"))
 		}
 		if err != nil {
 			return err

@@ -70,14 +70,18 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 	if _, err := s.opts.Store.Function(c.Name); err == nil {
 		return errorf(http.StatusConflict, typeConflict, "Function already exist: "+c.Name)
 	}
+	release := s.holdCode(in.Code.ZipFile)
 	info, err := s.opts.Code.Put(in.Code.ZipFile)
 	if err != nil {
+		release()
 		return err
 	}
 	c.CodeSHA256, c.CodeSha256Base64, c.CodeSize = info.SHA256, info.CodeSha256, info.Size
 	c.Touch(time.Now())
 	fn := &function.Function{Latest: c, Tags: in.Tags}
-	if err := s.opts.Store.CreateFunction(fn); err != nil {
+	err = s.opts.Store.CreateFunction(fn)
+	release()
+	if err != nil {
 		s.dropCode(info.SHA256)
 		return err
 	}
@@ -94,15 +98,6 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 	return nil
 }
 
-// dropCode removes a code package that nothing refers to any more.
-func (s *Server) dropCode(sha string) {
-	if !s.opts.Store.CodeInUse(sha) {
-		_ = s.opts.Code.Delete(sha)
-	}
-}
-
-// lookup resolves the {name} path parameter and the Qualifier query
-// parameter to a stored function.
 func (s *Server) lookup(r *http.Request) (*function.Function, function.Ref, error) {
 	ref, err := function.ParseRef(r.PathValue("name"))
 	if err != nil {
@@ -217,7 +212,7 @@ func (s *Server) listFunctions(w http.ResponseWriter, r *http.Request, _ []byte)
 }
 
 func (s *Server) deleteFunction(w http.ResponseWriter, r *http.Request, _ []byte) error {
-	fn, ref, err := s.lookup(r)
+	_, ref, err := s.lookup(r)
 	if err != nil {
 		return err
 	}
@@ -233,8 +228,9 @@ func (s *Server) deleteFunction(w http.ResponseWriter, r *http.Request, _ []byte
 		return s.notFound(ref)
 	}
 	s.opts.Invoker.FunctionChanged(ref.Name)
-	s.dropCode(fn.Latest.CodeSHA256)
-	s.dropLayers(fn.Latest.Layers, nil)
+	// Its versions' packages and its layers' go too, unless other
+	// records refer to them.
+	s.collectCode()
 	s.log.InfoContext(r.Context(), "function deleted", "function", ref.Name)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

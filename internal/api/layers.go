@@ -147,6 +147,8 @@ func (s *Server) publishLayerVersion(w http.ResponseWriter, r *http.Request, bod
 	// removes code a concurrent publish of the same content has just stored.
 	s.layerMu.Lock()
 	defer s.layerMu.Unlock()
+	release := s.holdCode(in.Content.ZipFile) // until the version that refers to it commits
+	defer release()
 	info, err := s.opts.Code.Put(in.Content.ZipFile)
 	if err != nil {
 		return err
@@ -161,6 +163,7 @@ func (s *Server) publishLayerVersion(w http.ResponseWriter, r *http.Request, bod
 		CodeSHA256: info.SHA256, CodeSha256Base64: info.CodeSha256, CodeSize: info.Size, UnzippedSize: unzipped,
 		Created: time.Now().UTC(),
 	})
+	release()
 	if err != nil {
 		s.dropCode(info.SHA256)
 		return err

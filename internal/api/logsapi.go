@@ -49,10 +49,13 @@ var (
 // serveLogs answers a CloudWatch Logs API call, signed for service logs.
 func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request) {
 	out, err := func() (any, error) {
-		body, release, err := s.authenticate(r, "logs", maxSmallRequest, "X-Amz-Target")
+		body, id, release, err := s.authenticateID(r, "logs", maxSmallRequest, "X-Amz-Target")
 		defer release()
 		if errors.Is(err, errBodyTooLarge) {
 			return nil, logsError("InvalidParameterException", "request body too large")
+		}
+		if err == nil {
+			err = s.authorize(r, id, "logs:"+r.Header.Get("X-Amz-Target"))
 		}
 		if err != nil {
 			return nil, err

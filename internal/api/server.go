@@ -26,7 +26,7 @@ type Store interface {
 	UpdateFunction(name string, change func(*function.Function) error) (*function.Function, error)
 	DeleteFunction(name string) error
 	ListFunctions(marker string, max int) ([]*function.Function, string, error)
-	CodeInUse(sha string) bool
+	CodeInUse(sha string) (bool, error)
 	PutEventInvokeConfig(name, qualifier string, change func(*function.EventInvokeConfig, bool) error) (*function.EventInvokeConfig, error)
 	EventInvokeConfig(name, qualifier string) (*function.EventInvokeConfig, error)
 	DeleteEventInvokeConfig(name, qualifier string) error
@@ -54,6 +54,10 @@ type CodeStore interface {
 	ZipPath(sha string) (string, error)
 	Delete(sha string) error
 	UnzippedSize(sha string) (int64, error)
+	// Hold serialises, per digest, storing code and recording a reference
+	// to it against removing it (see code.go).
+	Hold(sha string) (release func())
+	GC(keep func(sha string) bool) (int, error)
 }
 
 // Verifier authenticates a request signed with SigV4 in two steps: its
@@ -145,7 +149,10 @@ type Options struct {
 	// at once; a request that would pass it is answered 429. Default
 	// DefaultMaxBodyBytesInFlight.
 	MaxBodyBytesInFlight int64
-	Logger               *slog.Logger
+	// Sessions checks the session credentials of execution environments;
+	// nil refuses every session key.
+	Sessions Sessions
+	Logger   *slog.Logger
 }
 
 // Server is the HTTP handler of Hearth's API.
@@ -201,6 +208,7 @@ func (s *Server) routes() {
 	s.handle("PUT "+fn+"/{name}/configuration", "UpdateFunctionConfiguration", maxSmallRequest, s.updateFunctionConfiguration)
 	s.handle("PUT "+fn+"/{name}/code", "UpdateFunctionCode", maxManageRequest, s.updateFunctionCode)
 	s.handle("POST "+fn+"/{name}/invocations", "InvokeFunction", maxInvokeRequest, s.invoke)
+	s.handle("POST /2021-11-15/functions/{name}/response-streaming-invocations", "InvokeWithResponseStream", maxInvokeRequest, s.invokeStream)
 	eic := "/2019-09-25/functions/{name}/event-invoke-config"
 	s.handle("PUT "+eic, "PutFunctionEventInvokeConfig", maxSmallRequest, s.putEventInvokeConfig(true))
 	s.handle("POST "+eic, "UpdateFunctionEventInvokeConfig", maxSmallRequest, s.putEventInvokeConfig(false))
@@ -235,13 +243,16 @@ func (s *Server) routes() {
 // handle registers h behind SigV4 authentication and body reading.
 func (s *Server) handle(pattern, op string, limit int64, h handler) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		body, release, err := s.authenticate(r, "lambda", limit)
+		body, id, release, err := s.authenticateID(r, "lambda", limit)
 		defer release()
 		if errors.Is(err, errBodyTooLarge) {
 			err = tooLarge(op, limit)
 		}
 		if err == nil {
 			err = s.checkRefScope(r.PathValue("name")+r.PathValue("arn"), op)
+		}
+		if err == nil {
+			err = s.authorize(r, id, op)
 		}
 		if err == nil {
 			extendDeadlines(w, op)

@@ -77,7 +77,8 @@ func (s *Server) serveURL(w http.ResponseWriter, r *http.Request, id string) {
 	w.Header().Set("X-Amzn-Requestid", requestID)
 	req := &invoke.Request{Function: cfg.Function, Qualifier: cfg.PolicyQualifier(), Type: invoke.RequestResponse,
 		Payload: payload, TraceID: r.Header.Get("X-Amzn-Trace-Id")}
-	if cfg.InvokeMode == function.InvokeStreaming && s.streamURL(w, r, req) {
+	if cfg.InvokeMode == function.InvokeStreaming {
+		s.streamURL(w, r, req)
 		return
 	}
 	res, err := s.opts.Invoker.Invoke(r.Context(), req)
@@ -210,11 +211,5 @@ func allowsMethod(c *function.Cors, method string) bool {
 			return true
 		}
 	}
-	return false
-}
-
-// streamURL serves a RESPONSE_STREAM URL; false when streaming is not
-// available, and the request is served buffered.
-func (s *Server) streamURL(w http.ResponseWriter, r *http.Request, req *invoke.Request) bool {
 	return false
 }

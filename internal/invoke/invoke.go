@@ -57,6 +57,11 @@ type Options struct {
 	// Runtimes resolves runtime names to interpreters; nil runs every
 	// runtime on the host's default interpreter of its family.
 	Runtimes Runtimes
+	// Credentials, when set, gives every new environment a session
+	// credential of its function; APIEndpoint is where environments reach
+	// the API (AWS_ENDPOINT_URL_LAMBDA).
+	Credentials Credentials
+	APIEndpoint string
 	// Queue accepts Event invocations; nil refuses them.
 	Queue   Enqueuer
 	Region  string
@@ -253,13 +258,15 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		case executable(filepath.Join(tree, "bootstrap")):
 		case executable(filepath.Join(optDir, "bootstrap")):
 			rc.path = optRoot + "/bootstrap" // a custom runtime shipped as a layer
+		case rc.ownBootstrap:
+			rc.path = runtimes.ImageBootstrap // the runtime image's
 		default:
 			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
 		}
 	}
 	env := []string{
-		"PATH=/usr/local/bin:/usr/bin/:/bin:" + optRoot + "/bin",
+		"PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:" + optRoot + "/bin",
 		"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:" + runtimeRoot + ":" + taskRoot + ":" + taskRoot + "/lib:" + optRoot + "/lib",
 		"LANG=en_US.UTF-8",
 		"TZ=:UTC",
@@ -289,10 +296,10 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: optDir, Path: rc.path, Args: rc.args, Env: env,
+			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: rc.path, Args: rc.args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
-		Starting: iv.starting(rc.warning),
+		Starting: iv.starting(c.Name, rc.warning),
 	}
 	return vs, nil
 }
@@ -345,7 +352,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	out, err := env.Invoke(e.ctx, runtimeapi.Invocation{
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
 		Deadline: e.begin.Add(timeout),
-		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
+		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload, Stream: req.Stream,
 	})
 	if err != nil {
 		e.healthy = false
@@ -357,7 +364,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		}
 		return res, nil
 	}
-	res.Payload = out.Payload
+	res.Payload, res.Streamed = out.Payload, out.Streamed
 	if out.ErrorType != "" {
 		res.FunctionError = "Unhandled"
 		e.status = "error"

@@ -25,6 +25,15 @@ func (iv *Invoker) optTree(c *function.Config) (dir, root string, err error) {
 	return dir, iv.opts.Sandbox.OptView(dir), nil
 }
 
+// mountedOpt is the directory the sandbox mounts at /opt: none without
+// layers (the sandbox then leaves /opt empty, saving a mount per start).
+func mountedOpt(c *function.Config, dir string) string {
+	if len(c.Layers) == 0 {
+		return ""
+	}
+	return dir
+}
+
 // layerEnv returns the variables through which a runtime finds what the
 // layers put at optRoot, with Lambda's values: Node's NODE_PATH; for
 // Python, whose bootstrap adds /opt/python and its site-packages itself,

@@ -120,8 +120,10 @@ func TestIsolatedTmpFull(t *testing.T) {
 	p := start(t, m, s)
 	waitDone(t, p)
 	p.Stop(0) // the output copier has finished
-	if !strings.Contains(out.String(), "wrote 8 MB") || !strings.Contains(out.String(), "no space left on device") {
-		t.Errorf("filling /tmp: %q, want 8 MB then ENOSPC", out.String())
+	// The ext4 of a disk-backed /tmp keeps a little for itself.
+	var mb int
+	if _, err := fmt.Sscanf(out.String(), "wrote %d MB", &mb); err != nil || mb < 6 || mb > 8 || !strings.Contains(out.String(), "no space left on device") {
+		t.Errorf("filling /tmp: %q, want 6 to 8 MB then ENOSPC", out.String())
 	}
 }
 

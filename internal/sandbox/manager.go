@@ -63,14 +63,18 @@ const (
 
 // Manager starts environments. It is safe for concurrent use.
 type Manager struct {
-	opts     Options
-	log      *slog.Logger
-	isolated bool
-	cg       *cgroupFS // nil when plain
-	nat      *natNet   // links and NAT rules; nil when plain
-	uids     *uidPool  // nil when plain
-	rootDir  string    // mount point of the isolated roots (inside each mount namespace)
-	procsDir string    // records of running environments, for cleanup after a crash
+	opts       Options
+	log        *slog.Logger
+	isolated   bool
+	cg         *cgroupFS    // nil when plain
+	nat        *natNet      // links and NAT rules; nil when plain
+	uids       *uidPool     // nil when plain
+	mke2fs     string       // formats /tmp disks; "" = /tmp is a tmpfs
+	scratchDir string       // where /tmp images are created (and at once unlinked)
+	tmplMu     sync.Mutex   // guards templates
+	templates  map[int]bool // sizes (MB) whose formatted template exists in scratchDir
+	rootDir    string       // mount point of the isolated roots (inside each mount namespace)
+	procsDir   string       // records of running environments, for cleanup after a crash
 
 	seq        atomic.Uint64 // names placeholder cgroups
 	kept       chan *pending // inits ready for Start (isolated, Prestart >= 1)
@@ -147,6 +151,14 @@ func New(opts Options) (*Manager, error) {
 		}
 		if m.uids, err = newUIDPool(opts.FirstUID, opts.UIDs); err != nil {
 			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		m.scratchDir, m.templates = filepath.Join(abs, "scratch"), map[int]bool{}
+		if err := os.MkdirAll(m.scratchDir, 0o700); err != nil {
+			return nil, fmt.Errorf("sandbox: create state dir: %w", err)
+		}
+		var why string
+		if m.mke2fs, why = scratchSupported(); why != "" {
+			m.log.Warn("sandbox: NOT enforced: /tmp on disk; /tmp is a tmpfs charged to the memory limit", "reason", why)
 		}
 	}
 	m.closing, m.keeperDone = make(chan struct{}), make(chan struct{})
@@ -292,6 +304,9 @@ func (m *Manager) check(spec *Spec) error {
 	}
 	if spec.CodeDir == "" {
 		return fmt.Errorf("%w: %s: empty code dir", ErrInvalidSpec, spec.ID)
+	}
+	if spec.RootFS != "" && !m.isolated {
+		return fmt.Errorf("%w: %s: an image root filesystem needs isolation", ErrUnsupported, spec.ID)
 	}
 	for _, b := range spec.Binds {
 		if !filepath.IsAbs(b) || filepath.Clean(b) != b || b == "/" {

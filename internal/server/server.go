@@ -69,13 +69,16 @@ type Server struct {
 
 	log      *slog.Logger
 	listener net.Listener
-	http     *http.Server
-	store    *store.Store
-	sandbox  *sandbox.Manager
-	pool     *pool.Pool
-	invoker  *invoke.Invoker
-	code     *codestore.Store
-	queue    *queue.Queue
+	// envListener serves the API to isolated environments; nil when they
+	// share the host's network.
+	envListener net.Listener
+	http        *http.Server
+	store       *store.Store
+	sandbox     *sandbox.Manager
+	pool        *pool.Pool
+	invoker     *invoke.Invoker
+	code        *codestore.Store
+	queue       *queue.Queue
 	// metricsListener and metricsHTTP serve --metrics-listen, when set.
 	metricsListener net.Listener
 	metricsHTTP     *http.Server
@@ -118,12 +121,15 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, err
 	}
 	s.code = code
+	if n, err := api.CollectCode(code, s.store); err != nil || n > 0 {
+		log.Info("unused code packages collected", "count", n, "err", err)
+	}
 	runtimeDir := filepath.Join(dir, "runtime")
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
 	}
-	catalogue, err := runtimes.NewCatalogue(runtimes.CatalogueOptions{
-		RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
+	catalogue, err := Catalogue(CatalogueOptions{
+		DataDir: dir, RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -144,9 +150,21 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Sandbox: s.sandbox, Logs: logStore, IdleTimeout: cfg.IdleTimeout, FreezeDelay: cfg.FreezeDelay,
 		AccountLimit: cfg.ConcurrencyLimit, Events: s.Events, Logger: log,
 	})
+	s.listener, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
+	// Environments get a session credential and the API's address.
+	sessions := credentials.NewSessions(credentials.SessionOptions{})
+	endpoint := ""
+	if s.envListener, endpoint, err = s.listenForEnvironments(cfg); err != nil {
+		return nil, err
+	}
 	s.invoker = invoke.New(invoke.Options{
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Runtimes: catalogue, Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
+		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint,
+		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
 	})
 	if err := s.invoker.Restore(); err != nil {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
@@ -181,7 +199,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		if id == creds.AccessKeyID {
 			return creds.SecretAccessKey, true
 		}
-		return "", false
+		return sessions.Secret(id)
 	}})
 	urlKey := make([]byte, 32)
 	_, _ = rand.Read(urlKey)
@@ -190,14 +208,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
 		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
-		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
+		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions, Logger: log,
 		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
 	})
-	s.listener, err = net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
-	}
-	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
 	s.http = apiHTTPServer(handler, cfg.HTTP)
 	if err := s.listenURLs(cfg, handler); err != nil {
 		return nil, err
@@ -222,6 +235,9 @@ func (s *Server) Addr() string { return s.listener.Addr().String() }
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.listener) }()
+	if s.envListener != nil {
+		go func() { _ = s.http.Serve(s.envListener) }() // ends with Shutdown below
+	}
 	bgCtx, stopBackground := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
 	if s.metricsHTTP != nil {
@@ -270,6 +286,10 @@ func (s *Server) close() {
 	}
 	if s.urlListener != nil && s.urlHTTP == nil {
 		s.urlListener.Close()
+	}
+	if s.envListener != nil && s.http == nil {
+		// Not served yet; Shutdown closes it otherwise.
+		s.envListener.Close()
 	}
 	if s.listener != nil && s.http == nil {
 		s.listener.Close()

@@ -47,6 +47,9 @@ func (s *Store) PublishLayerVersion(lv *function.LayerVersion) (*function.LayerV
 		if err := names.Put([]byte(lv.Name), []byte(strconv.FormatInt(out.Version, 10))); err != nil {
 			return err
 		}
+		if err := moveRefs(tx, nil, []string{out.CodeSHA256}); err != nil {
+			return err
+		}
 		return putJSON(layers, layerKey(out.Name, out.Version), &out)
 	})
 	if err != nil {
@@ -129,7 +132,11 @@ func (s *Store) UpdateLayerVersion(name string, version int64, change func(*func
 		if err := getLayerVersion(tx, name, version, &lv); err != nil {
 			return err
 		}
+		before := lv.CodeSHA256
 		if err := change(&lv); err != nil {
+			return err
+		}
+		if err := moveRefs(tx, []string{before}, []string{lv.CodeSHA256}); err != nil {
 			return err
 		}
 		return putJSON(tx.Bucket(bucketLayers), layerKey(name, version), &lv)
@@ -147,6 +154,9 @@ func (s *Store) DeleteLayerVersion(name string, version int64) (*function.LayerV
 	var lv function.LayerVersion
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := getLayerVersion(tx, name, version, &lv); err != nil {
+			return err
+		}
+		if err := moveRefs(tx, []string{lv.CodeSHA256}, nil); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketLayers).Delete(layerKey(name, version))

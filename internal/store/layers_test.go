@@ -56,7 +56,7 @@ func TestLayerVersions(t *testing.T) {
 	if got, _ := s.LayerVersion("a", 1); len(got.Policy) != 1 {
 		t.Fatalf("policy not stored: %+v", got)
 	}
-	if !s.CodeInUse("sha-ab") {
+	if !inUse(t, s, "sha-ab") {
 		t.Fatal("a published layer's code is not in use")
 	}
 	c := function.Config{Name: "fn", Runtime: "python3.12", CodeSHA256: "code",
@@ -67,13 +67,13 @@ func TestLayerVersions(t *testing.T) {
 	if _, err := s.DeleteLayerVersion("a-b", 1); err != nil {
 		t.Fatal(err)
 	}
-	if !s.CodeInUse("sha-ab") {
+	if !inUse(t, s, "sha-ab") {
 		t.Fatal("the code of a deleted layer version a function uses is not in use")
 	}
 	if err := s.DeleteFunction("fn"); err != nil {
 		t.Fatal(err)
 	}
-	if s.CodeInUse("sha-ab") {
+	if inUse(t, s, "sha-ab") {
 		t.Fatal("code of a deleted layer version no one uses is still in use")
 	}
 }
