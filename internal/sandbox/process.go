@@ -50,6 +50,11 @@ type Spec struct {
 	// same path when isolated (interpreters installed outside the system
 	// directories). Plain environments see the host anyway.
 	Binds []string
+	// RootFS, when set, is an unpacked image (a runtime image) that is the
+	// environment's root filesystem, read-only, instead of the host's
+	// system directories. It must hold the mount points proc, dev, tmp,
+	// var/task, var/runtime and opt. Isolated environments only.
+	RootFS string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer

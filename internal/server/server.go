@@ -132,8 +132,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
 	}
-	catalogue, err := runtimes.NewCatalogue(runtimes.CatalogueOptions{
-		RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
+	catalogue, err := Catalogue(CatalogueOptions{
+		DataDir: dir, RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
 	})
 	if err != nil {
 		return nil, err
