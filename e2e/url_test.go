@@ -158,6 +158,18 @@ func TestFunctionURL(t *testing.T) {
 		t.Fatalf("function error: %d %s", resp.StatusCode, body)
 	}
 
+	// A throttled function is 429 on its URL.
+	if _, err := c.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("urlfn"),
+		ReservedConcurrentExecutions: aws.Int32(0)}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := h.callURL(t, fnURL, urlCall{method: "GET", path: "/?mode=plain"}); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("throttled: %d %s", resp.StatusCode, body)
+	}
+	if _, err := c.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String("urlfn")}); err != nil {
+		t.Fatal(err)
+	}
+
 	// CORS preflight is answered from the configuration.
 	if _, err := c.UpdateFunctionUrlConfig(ctx, &lambda.UpdateFunctionUrlConfigInput{FunctionName: aws.String("urlfn"),
 		Cors: &types.Cors{AllowOrigins: []string{"https://example.com"}, AllowMethods: []string{"GET", "POST"},

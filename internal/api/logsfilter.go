@@ -38,17 +38,43 @@ func (s *Server) filterLogEvents(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pattern, err := logs.ParsePattern(in.FilterPattern)
-	if errors.Is(err, logs.ErrUnsupportedPattern) {
-		return nil, logsError("InvalidParameterException", "Hearth supports plain-text filter patterns only (terms, \"quoted phrases\", ?alternatives, -exclusions); JSON and space-delimited patterns are not supported: "+in.FilterPattern)
-	}
+	pattern, err := filterPattern(in.FilterPattern)
 	if err != nil {
-		return nil, logsError("InvalidParameterException", "Invalid filter pattern: "+in.FilterPattern)
+		return nil, err
 	}
 	names, err := s.filterStreams(fn, in.LogStreamNames, in.LogStreamNamePrefix)
 	if err != nil {
 		return nil, err
 	}
+	matches := s.matchEvents(fn, names, pattern, in.StartTime, in.EndTime)
+	searched := make([]map[string]any, 0, len(names))
+	for _, n := range names {
+		searched = append(searched, map[string]any{"logStreamName": n, "searchedCompletely": true})
+	}
+	events, next := page(matches, start, limit)
+	out := map[string]any{"events": events, "searchedLogStreams": searched}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+// filterPattern parses a FilterLogEvents pattern, refusing the kinds
+// Hearth does not evaluate in words that say so.
+func filterPattern(p string) (*logs.Pattern, error) {
+	pattern, err := logs.ParsePattern(p)
+	if errors.Is(err, logs.ErrUnsupportedPattern) {
+		return nil, logsError("InvalidParameterException", "Hearth supports plain-text filter patterns only (terms, \"quoted phrases\", ?alternatives, -exclusions); JSON and space-delimited patterns are not supported: "+p)
+	}
+	if err != nil {
+		return nil, logsError("InvalidParameterException", "Invalid filter pattern: "+p)
+	}
+	return pattern, nil
+}
+
+// matchEvents returns the events of the named streams in the time range
+// that match the pattern, in time order.
+func (s *Server) matchEvents(fn string, names []string, pattern *logs.Pattern, start, end int64) []outputEvent {
 	var matches []outputEvent
 	for i, name := range names {
 		events, err := s.opts.LogGroups.Events(fn, name)
@@ -57,26 +83,14 @@ func (s *Server) filterLogEvents(body []byte) (any, error) {
 		}
 		for j, e := range events {
 			ms := e.Time.UnixMilli()
-			if inRange(ms, in.StartTime, in.EndTime) && pattern.Match(e.Message) {
+			if inRange(ms, start, end) && pattern.Match(e.Message) {
 				matches = append(matches, outputEvent{LogStreamName: name, Timestamp: ms, Message: e.Message,
 					IngestionTime: ms, EventID: eventID(ms, i, j)})
 			}
 		}
 	}
 	sort.SliceStable(matches, func(i, j int) bool { return matches[i].Timestamp < matches[j].Timestamp })
-	searched := make([]map[string]any, 0, len(names))
-	for _, n := range names {
-		searched = append(searched, map[string]any{"logStreamName": n, "searchedCompletely": true})
-	}
-	out := map[string]any{"events": []outputEvent{}, "searchedLogStreams": searched}
-	if start < len(matches) {
-		end := min(start+limit, len(matches))
-		out["events"] = matches[start:end]
-		if end < len(matches) {
-			out["nextToken"] = strconv.Itoa(end)
-		}
-	}
-	return out, nil
+	return matches
 }
 
 // filterStreams returns the names of the streams a FilterLogEvents call

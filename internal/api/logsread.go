@@ -120,13 +120,28 @@ func (s *Server) describeLogStreams(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	streams, err := s.logStreams(fn, in.LogStreamNamePrefix)
+	if err != nil {
+		return nil, err
+	}
+	sortStreams(streams, in.OrderBy == "LastEventTime", in.Descending)
+	out := struct {
+		LogStreams []logStream `json:"logStreams"`
+		NextToken  string      `json:"nextToken,omitempty"`
+	}{}
+	out.LogStreams, out.NextToken = page(streams, start, limit)
+	return out, nil
+}
+
+// logStreams describes a function's streams whose names start with prefix.
+func (s *Server) logStreams(fn, prefix string) ([]logStream, error) {
 	details, err := s.opts.LogGroups.StreamDetails(fn)
 	if err != nil {
 		return nil, err
 	}
 	var streams []logStream
 	for _, d := range details {
-		if !strings.HasPrefix(d.Name, in.LogStreamNamePrefix) {
+		if !strings.HasPrefix(d.Name, prefix) {
 			continue
 		}
 		ls := logStream{LogStreamName: d.Name, CreationTime: d.FirstEvent.UnixMilli(), UploadSequenceToken: "1",
@@ -138,29 +153,36 @@ func (s *Server) describeLogStreams(body []byte) (any, error) {
 		}
 		streams = append(streams, ls)
 	}
+	return streams, nil
+}
+
+// sortStreams orders streams by name or by last event time.
+func sortStreams(streams []logStream, byTime, descending bool) {
 	sort.SliceStable(streams, func(i, j int) bool {
-		if in.OrderBy == "LastEventTime" {
+		if byTime {
 			return streams[i].LastEventTimestamp < streams[j].LastEventTimestamp
 		}
 		return streams[i].LogStreamName < streams[j].LogStreamName
 	})
-	if in.Descending {
+	if descending {
 		for i, j := 0, len(streams)-1; i < j; i, j = i+1, j-1 {
 			streams[i], streams[j] = streams[j], streams[i]
 		}
 	}
-	out := struct {
-		LogStreams []logStream `json:"logStreams"`
-		NextToken  string      `json:"nextToken,omitempty"`
-	}{LogStreams: []logStream{}}
-	if start < len(streams) {
-		end := min(start+limit, len(streams))
-		out.LogStreams = streams[start:end]
-		if end < len(streams) {
-			out.NextToken = strconv.Itoa(end)
-		}
+}
+
+// page returns items[start:start+limit] (never nil) and the token of the
+// next page, "" on the last.
+func page[T any](items []T, start, limit int) ([]T, string) {
+	if start >= len(items) {
+		return []T{}, ""
 	}
-	return out, nil
+	end := min(start+limit, len(items))
+	next := ""
+	if end < len(items) {
+		next = strconv.Itoa(end)
+	}
+	return items[start:end], next
 }
 
 // outputEvent is CloudWatch's OutputLogEvent and FilteredLogEvent shape.

@@ -313,6 +313,9 @@ func (m *Manager) check(spec *Spec) error {
 	if spec.CodeDir == "" {
 		return fmt.Errorf("%w: %s: empty code dir", ErrInvalidSpec, spec.ID)
 	}
+	if spec.RootFS != "" && !m.isolated {
+		return fmt.Errorf("%w: %s: an image root filesystem needs isolation", ErrUnsupported, spec.ID)
+	}
 	for _, b := range spec.Binds {
 		if !filepath.IsAbs(b) || filepath.Clean(b) != b || b == "/" {
 			return fmt.Errorf("%w: %s: bind %q must be a clean absolute path below /", ErrInvalidSpec, spec.ID, b)

@@ -26,9 +26,10 @@ type Spec struct {
 	// read-only at /var/runtime when isolated.
 	RuntimeDir string
 	// OptDir optionally holds the function's layers merged into one tree,
-	// read-only at /opt when isolated; without it /opt is an empty
-	// directory. Plain environments see the host directory itself (see
-	// Manager.OptView).
+	// read-only at /opt when isolated; "" means no layers: /opt is an empty
+	// directory (so there is no /opt/extensions either). Plain environments
+	// see the host directory itself (see Manager.OptView): its extensions/
+	// is what an isolated environment sees as /opt/extensions.
 	OptDir string
 	// Path is the program to execute, as the bootstrap sees it (see
 	// Manager.View), e.g. /var/task/bootstrap or /usr/bin/python3.
@@ -49,6 +50,11 @@ type Spec struct {
 	// same path when isolated (interpreters installed outside the system
 	// directories). Plain environments see the host anyway.
 	Binds []string
+	// RootFS, when set, is an unpacked image (a runtime image) that is the
+	// environment's root filesystem, read-only, instead of the host's
+	// system directories. It must hold the mount points proc, dev, tmp,
+	// var/task, var/runtime and opt. Isolated environments only.
+	RootFS string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer
