@@ -36,6 +36,9 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 	if err != nil {
 		return err
 	}
+	if err := s.checkRefScope(in.FunctionName, "CreateFunction"); err != nil {
+		return err
+	}
 	if in.PackageType == "Image" || in.Code.ImageUri != "" {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Hearth runs Zip packages only; container images are not supported.")
 	}

@@ -258,13 +258,15 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		case executable(filepath.Join(tree, "bootstrap")):
 		case executable(filepath.Join(optDir, "bootstrap")):
 			rc.path = optRoot + "/bootstrap" // a custom runtime shipped as a layer
+		case rc.ownBootstrap:
+			rc.path = runtimes.ImageBootstrap // the runtime image's
 		default:
 			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
 		}
 	}
 	env := []string{
-		"PATH=/usr/local/bin:/usr/bin/:/bin:" + optRoot + "/bin",
+		"PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:" + optRoot + "/bin",
 		"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:" + runtimeRoot + ":" + taskRoot + ":" + taskRoot + "/lib:" + optRoot + "/lib",
 		"LANG=en_US.UTF-8",
 		"TZ=:UTC",
@@ -294,7 +296,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, OptDir: mountedOpt(c, optDir), Path: rc.path, Args: rc.args, Env: env,
+			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: rc.path, Args: rc.args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
 		Starting: iv.starting(c.Name, rc.warning),

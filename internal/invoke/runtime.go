@@ -19,6 +19,12 @@ type runtimeCommand struct {
 	args    []string
 	binds   []string // host directories the interpreter needs
 	warning string   // log line of each cold start, "" for none
+	// rootFS is the unpacked runtime image that is the environment's root;
+	// "" for the host's system directories.
+	rootFS string
+	// ownBootstrap: the image's /var/runtime/bootstrap runs the function,
+	// so Hearth's bootstraps are not mounted over it.
+	ownBootstrap bool
 }
 
 // command resolves rt through the catalogue and builds the command of its
@@ -36,18 +42,30 @@ func (iv *Invoker) command(rt runtimes.Runtime, taskRoot, runtimeRoot string) (r
 		return rc, err
 	}
 	interp := ""
-	if rt.Family != runtimes.FamilyProvided {
-		if res.Interp == nil {
-			return rc, &pool.InitError{Type: "Runtime.Unavailable", Message: res.Unavailable()}
+	if in := res.Interp; in != nil {
+		interp, rc.rootFS, rc.ownBootstrap = in.Path, in.RootFS, in.OwnBootstrap
+		if in.Root != "" {
+			rc.binds = []string{in.Root}
 		}
-		interp = res.Interp.Path
-		if res.Interp.Root != "" {
-			rc.binds = []string{res.Interp.Root}
-		}
+	} else if rt.Family != runtimes.FamilyProvided {
+		return rc, &pool.InitError{Type: "Runtime.Unavailable", Message: res.Unavailable()}
+	}
+	rc.warning = res.Warning()
+	if rc.ownBootstrap && rt.Family != runtimes.FamilyProvided {
+		rc.path = interp // the image's runtime client
+		return rc, nil
 	}
 	rc.path, rc.args, err = rt.CommandWith(interp, taskRoot, runtimeRoot)
-	rc.warning = res.Warning()
 	return rc, err
+}
+
+// runtimeDir is what the environment sees at /var/runtime: Hearth's
+// bootstraps, or nothing over an image's own runtime client.
+func (iv *Invoker) runtimeDir(rc runtimeCommand) string {
+	if rc.ownBootstrap {
+		return ""
+	}
+	return iv.opts.RuntimeDir
 }
 
 // starting returns the hook that runs at each start of an environment of

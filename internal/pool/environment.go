@@ -34,6 +34,9 @@ type Environment struct {
 	// countedActive says the environment is counted in the pool's active;
 	// Starting and Busy on-demand environments are.
 	countedActive bool
+	// responded says the runtime has posted the outcome of the current
+	// invocation, which ends at its next request for an event.
+	responded bool
 
 	// proc, rapi, stream, ctx and cancel are set by start under mu, before
 	// the environment is handed out; afterwards they do not change.

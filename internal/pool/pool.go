@@ -110,6 +110,11 @@ type versionPool struct {
 	// revision is the newest configuration revision seen; environments of
 	// any other revision retire when they become idle.
 	revision string
+	// responding counts busy environments whose runtime has answered and
+	// is about to end its invocation (Responded).
+	responding int
+	// wake is closed when one of them ends; nil while nobody waits.
+	wake chan struct{}
 }
 
 // Cold start reasons.
@@ -173,9 +178,16 @@ type Acquisition struct {
 }
 
 // Acquire returns an environment for one request: the most recently used
-// idle one of the spec's revision, else a new one. It fails with a
-// *ThrottleError when concurrency limits leave no room.
+// idle one of the spec's revision, else one about to end its invocation
+// (see RespondedWait), else a new one. It fails with a *ThrottleError when
+// concurrency limits leave no room.
 func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
+	return p.acquire(ctx, spec, false)
+}
+
+// acquire is Acquire; waited says it has already waited once for an
+// environment that had answered its request.
+func (p *Pool) acquire(ctx context.Context, spec *Spec, waited bool) (Acquisition, error) {
 	key := Key(spec.Function, spec.Version)
 	p.mu.Lock()
 	if p.closed {
@@ -185,6 +197,9 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 	vp := p.version(key)
 	vp.revision = spec.Revision
 	p.retireLocked(p.retireStaleLocked(vp, spec.Revision))
+	if !waited && len(vp.idle) == 0 && p.awaitRespondingLocked(ctx, vp) {
+		return p.acquire(ctx, spec, true)
+	}
 	if env := vp.popIdle(true); env != nil {
 		if err := p.takeLocked(env); err == nil {
 			p.mu.Unlock()

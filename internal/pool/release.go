@@ -9,6 +9,7 @@ func (p *Pool) Release(env *Environment, healthy bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	vp := p.versions[env.Key]
+	p.unrespondLocked(env)
 	p.uncountActiveLocked(env)
 	if !healthy || p.closed || vp == nil || vp.all[env.ID] == nil || env.exited() {
 		p.discardLocked(env, ReasonFailure)
@@ -111,6 +112,7 @@ func (p *Pool) discard(env *Environment, reason string) {
 // discardLocked is discard with p.mu held.
 func (p *Pool) discardLocked(env *Environment, reason string) {
 	env.ending(stopReason(reason))
+	p.unrespondLocked(env)
 	if vp := p.versions[env.Key]; vp != nil && vp.all[env.ID] != nil {
 		delete(vp.all, env.ID)
 		for i, e := range vp.idle {

@@ -37,6 +37,9 @@ type Interp struct {
 	// RootFS is the unpacked root filesystem of a runtime image; "" for
 	// the others.
 	RootFS string
+	// OwnBootstrap reports that Path is the image's own runtime client
+	// (/var/runtime/bootstrap), which needs none of Hearth's bootstraps.
+	OwnBootstrap bool
 }
 
 // Feature is the version a runtime name asks for: "3.12" for python3.12,
@@ -120,9 +123,10 @@ type CatalogueOptions struct {
 	RuntimeDir string
 	// Fallback is FallbackNearest (default) or FallbackRefuse.
 	Fallback string
-	// Images lists the runtime images imported into the data dir by
-	// runtime name; nil when there are none.
-	Images map[string]*Interp
+	// Images returns the runtime image imported for a runtime name, if
+	// any; it is asked at every Resolve, so an import takes effect for
+	// every environment spec built afterwards. Nil: no images.
+	Images func(runtime string) (ImageSource, bool)
 	// SearchPath is the PATH searched for host interpreters. Default: $PATH.
 	SearchPath string
 	Logger     *slog.Logger
@@ -132,7 +136,7 @@ type CatalogueOptions struct {
 // by New; a Catalogue is read-only afterwards and safe for concurrent use.
 type Catalogue struct {
 	fallback string
-	images   map[string]*Interp
+	images   func(string) (ImageSource, bool)
 	// installs holds every interpreter found, by family, best first
 	// within a version.
 	installs map[string][]*Interp
@@ -181,9 +185,13 @@ func (c *Catalogue) Resolve(name string) (Resolution, error) {
 		return Resolution{}, fmt.Errorf("%w: %q", ErrUnknownRuntime, name)
 	}
 	res := Resolution{Runtime: rt}
-	if in := c.images[name]; in != nil {
-		res.Interp, res.Exact = in, true
-		return res, nil
+	if c.images != nil {
+		if im, ok := c.images(name); ok {
+			if in := imageInterp(rt, im); in != nil {
+				res.Interp, res.Exact = in, true
+				return res, nil
+			}
+		}
 	}
 	if rt.Family == FamilyProvided {
 		res.Exact = true

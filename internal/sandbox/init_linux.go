@@ -125,6 +125,16 @@ func prepareRoot(r string) error {
 // New mounts go into this list, before pivot_root; tmpOnDisk says /tmp is
 // already mounted (a scratch disk, at prepare time).
 func finishRoot(r string, tmpOnDisk bool, cfg *initConfig) error {
+	remountRoot := uintptr(unix.MS_REMOUNT | roFlags)
+	if cfg.RootFS != "" {
+		img, err := mountImageRoot(r, cfg.RootFS, tmpOnDisk)
+		if err != nil {
+			return fmt.Errorf("image root: %w", err)
+		}
+		// The root is now a bind of a host directory: only the mount, not
+		// its filesystem, may be made read-only.
+		r, remountRoot = img, remountRoot|unix.MS_BIND
+	}
 	return runSteps([]step{
 		{"mount /var/task", func() error { return bindRO(cfg.CodeDir, r+"/var/task", roFlags) }},
 		{"mount /var/runtime", func() error {
@@ -150,7 +160,7 @@ func finishRoot(r string, tmpOnDisk bool, cfg *initConfig) error {
 			return mountAt(r+"/tmp", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("mode=1777,size=%dm", cfg.TmpMB))
 		}},
 		{"pivot_root", func() error { return pivot(r) }},
-		{"read-only root", func() error { return unix.Mount("", "/", "", unix.MS_REMOUNT|roFlags, "") }},
+		{"read-only root", func() error { return unix.Mount("", "/", "", remountRoot, "") }},
 		{"chdir /var/task", func() error { return unix.Chdir("/var/task") }},
 	})
 }

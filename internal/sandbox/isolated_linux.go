@@ -35,6 +35,7 @@ type initConfig struct {
 	UID, GID   int
 	Hosts      string   // content of /etc/hosts
 	Binds      []string // host dirs -> same path, read-only
+	RootFS     string   // unpacked image as the root instead of the host's dirs
 }
 
 // The init's file descriptors: the config pipe and the status pipe
@@ -218,7 +219,7 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
 		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, Hosts: pd.net.hosts(),
-		Binds: spec.Binds,
+		Binds: spec.Binds, RootFS: spec.RootFS,
 	}
 	js, err := json.Marshal(cfg)
 	if err != nil {

@@ -50,6 +50,11 @@ type Spec struct {
 	// same path when isolated (interpreters installed outside the system
 	// directories). Plain environments see the host anyway.
 	Binds []string
+	// RootFS, when set, is an unpacked image (a runtime image) that is the
+	// environment's root filesystem, read-only, instead of the host's
+	// system directories. It must hold the mount points proc, dev, tmp,
+	// var/task, var/runtime and opt. Isolated environments only.
+	RootFS string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer
@@ -185,7 +190,7 @@ func (p *Process) stopAlone() bool {
 	if pids := p.cg.pids(); len(pids) != 1 || pids[0] != p.pid {
 		return false
 	}
-	if syscall.Kill(p.pid, syscall.SIGSTOP) != nil {
+	if p.signal(syscall.SIGSTOP) != nil {
 		return false
 	}
 	p.stopped = true
@@ -224,7 +229,7 @@ func (p *Process) thawLocked() error {
 			err = p.cg.freeze(false)
 		}
 		if p.stopped && err == nil {
-			err = syscall.Kill(p.pid, syscall.SIGCONT)
+			err = p.signal(syscall.SIGCONT)
 		}
 	}
 	if err == syscall.ESRCH {
@@ -275,15 +280,15 @@ func (p *Process) terminate() {
 	}
 	for _, pid := range p.cg.pids() {
 		if pid != p.pid {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
+			_ = signalMember(p.cg, pid, syscall.SIGTERM)
 		}
 	}
 	// The kernel drops signals a namespace's PID 1 does not handle; an
 	// ordinary process would have died of SIGTERM, so do that instead.
 	if handlesSignal(p.pid, syscall.SIGTERM) {
-		_ = syscall.Kill(p.pid, syscall.SIGTERM)
+		_ = p.signal(syscall.SIGTERM)
 	} else {
-		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		_ = p.signal(syscall.SIGKILL)
 	}
 }
 
@@ -294,7 +299,7 @@ func (p *Process) kill() {
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 		return
 	}
-	_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	_ = p.signal(syscall.SIGKILL)
 	p.mu.Lock()
 	if p.frozen {
 		_ = p.thawLocked() // frozen tasks do not die until thawed
@@ -369,7 +374,7 @@ func (p *Process) emptyCgroup() {
 			_ = p.cg.freeze(false)
 		}
 		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_ = signalMember(p.cg, pid, syscall.SIGKILL)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -83,6 +83,9 @@ func handle(ctx context.Context, ev event) (map[string]any, error) {
 		b, err := os.ReadFile(ev.Path)
 		out["readErr"] = fmt.Sprint(err)
 		out["readLen"] = len(b)
+		if len(b) <= 4096 {
+			out["readText"] = string(b)
+		}
 	case "write":
 		err := os.WriteFile(ev.Path, []byte("x"), 0o644)
 		out["writeErr"] = fmt.Sprint(err)
