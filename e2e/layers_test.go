@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // publishLayer publishes a layer version built from files and returns its ARN.
@@ -197,9 +198,7 @@ func TestLayerDeletedInUse(t *testing.T) {
 // TestLayersAWSCLI drives the layer API with the AWS CLI: publish,
 // list, get (by name and by ARN), permissions.
 func TestLayersAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not installed: " + err.Error())
-	}
+	testenv.AWSCLI(t)
 	h := startHearth(t, "")
 	zipPath := filepath.Join(t.TempDir(), "layer.zip")
 	if err := os.WriteFile(zipPath, zipFiles(t, map[string][]byte{"python/m.py": []byte("X = 1\n")}), 0o644); err != nil {
@@ -207,7 +206,7 @@ func TestLayersAWSCLI(t *testing.T) {
 	}
 	aws := func(out any, args ...string) {
 		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", h.endpoint(), "--output", "json", "lambda"}, args...)...)
+		cmd := awsCommand(t, h, append([]string{"lambda"}, args...)...)
 		cmd.Env = h.awsEnv()
 		b, err := cmd.CombinedOutput()
 		if err != nil {
@@ -301,9 +300,7 @@ func downloadMatches(t *testing.T, url, path string) error {
 // (aws-lambda-go) comes from a layer, as /opt/bootstrap; /opt is
 // read-only and PATH and LD_LIBRARY_PATH end with Lambda's /opt entries.
 func TestLayerCustomRuntime(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: only isolated environments see the layers at /opt, read-only")
-	}
+	testenv.NeedRoot(t, "only isolated environments see the layers at /opt, read-only")
 	h := startHearth(t, "")
 	c := h.client()
 	ctx := context.Background()

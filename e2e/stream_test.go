@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 var streamCase = runtimeCase{"node", "nodejs20.x", "index.handler", func(t *testing.T) []byte {
@@ -51,10 +52,7 @@ print(json.dumps(out))
 // RESPONSE_STREAM function URL: the first chunk arrives while the function
 // is still writing.
 func TestResponseStreaming(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil || exec.Command(py, "-c", "import boto3").Run() != nil {
-		t.Skip("python3 with boto3 is not installed")
-	}
+	py := testenv.NeedPython(t, "boto3")
 	h := startHearth(t, "")
 	c := h.client()
 	createFunction(t, c, "streamfn", streamCase)

@@ -37,6 +37,9 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 	if err != nil {
 		return err
 	}
+	if err := s.checkRefScope(in.FunctionName, "CreateFunction"); err != nil {
+		return err
+	}
 	if in.PackageType == function.PackageImage || in.Code.ImageUri != "" {
 		return s.createImageFunction(w, r, &in, ref.Name)
 	}

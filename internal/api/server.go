@@ -252,6 +252,9 @@ func (s *Server) handle(pattern, op string, limit int64, h handler) {
 			err = tooLarge(op, limit)
 		}
 		if err == nil {
+			err = s.checkRefScope(r.PathValue("name")+r.PathValue("arn"), op)
+		}
+		if err == nil {
 			err = s.authorize(r, id, op)
 		}
 		if err == nil {

@@ -194,7 +194,7 @@ func (p *Process) stopAlone() bool {
 	if pids := p.cg.pids(); len(pids) != 1 || pids[0] != p.pid {
 		return false
 	}
-	if syscall.Kill(p.pid, syscall.SIGSTOP) != nil {
+	if p.signal(syscall.SIGSTOP) != nil {
 		return false
 	}
 	p.stopped = true
@@ -233,7 +233,7 @@ func (p *Process) thawLocked() error {
 			err = p.cg.freeze(false)
 		}
 		if p.stopped && err == nil {
-			err = syscall.Kill(p.pid, syscall.SIGCONT)
+			err = p.signal(syscall.SIGCONT)
 		}
 	}
 	if err == syscall.ESRCH {
@@ -284,15 +284,15 @@ func (p *Process) terminate() {
 	}
 	for _, pid := range p.cg.pids() {
 		if pid != p.pid {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
+			_ = signalMember(p.cg, pid, syscall.SIGTERM)
 		}
 	}
 	// The kernel drops signals a namespace's PID 1 does not handle; an
 	// ordinary process would have died of SIGTERM, so do that instead.
 	if handlesSignal(p.pid, syscall.SIGTERM) {
-		_ = syscall.Kill(p.pid, syscall.SIGTERM)
+		_ = p.signal(syscall.SIGTERM)
 	} else {
-		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		_ = p.signal(syscall.SIGKILL)
 	}
 }
 
@@ -303,7 +303,7 @@ func (p *Process) kill() {
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 		return
 	}
-	_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	_ = p.signal(syscall.SIGKILL)
 	p.mu.Lock()
 	if p.frozen {
 		_ = p.thawLocked() // frozen tasks do not die until thawed
@@ -378,7 +378,7 @@ func (p *Process) emptyCgroup() {
 			_ = p.cg.freeze(false)
 		}
 		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_ = signalMember(p.cg, pid, syscall.SIGKILL)
 		}
 		time.Sleep(time.Millisecond)
 	}

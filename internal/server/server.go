@@ -41,13 +41,15 @@ import (
 // The concrete types wired here satisfy the interfaces their consumers
 // declare.
 var (
-	_ api.Store           = (*store.Store)(nil)
-	_ api.RuleStore       = (*store.Store)(nil)
+	_ api.Store           = store.Metadata(nil)
+	_ api.RuleStore       = store.Metadata(nil)
+	_ api.Policies        = store.Metadata(nil)
+	_ api.URLStore        = store.Metadata(nil)
 	_ api.CodeStore       = (*codestore.Store)(nil)
 	_ api.Invoker         = (*invoke.Invoker)(nil)
 	_ api.Environments    = (*pool.Pool)(nil)
 	_ api.RulesChanged    = (*schedule.Scheduler)(nil)
-	_ invoke.Store        = (*store.Store)(nil)
+	_ invoke.Store        = store.Metadata(nil)
 	_ invoke.CodeTrees    = (*codestore.Store)(nil)
 	_ invoke.Sandbox      = (*sandbox.Manager)(nil)
 	_ invoke.Enqueuer     = (*queue.Queue)(nil)
@@ -74,7 +76,8 @@ type Server struct {
 	// share the host's network.
 	envListener net.Listener
 	http        *http.Server
-	store       *store.Store
+	store       store.Metadata // bbolt, or JetStream in a cluster
+	bolt        *store.Store   // the data dir's bbolt database; the queue's buckets are there
 	sandbox     *sandbox.Manager
 	pool        *pool.Pool
 	invoker     *invoke.Invoker
@@ -106,13 +109,14 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	s.store, err = store.Open(filepath.Join(dir, "hearth.db"), nil)
+	s.bolt, err = store.Open(filepath.Join(dir, "hearth.db"), nil)
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("data dir %s is locked by another running Hearth; stop it or choose another --data-dir", dir)
 	}
 	if err != nil {
 		return nil, err
 	}
+	s.store = s.bolt
 	s.Credentials, s.GeneratedCredentials, err = credentials.Ensure(dir, cfg.AccessKeyID, cfg.SecretAccessKey)
 	if err != nil {
 		return nil, err
@@ -175,7 +179,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
 	}
 	s.queue, err = queue.New(queue.Options{
-		DB: s.store.DB(), Invoker: s.invoker, Configs: invoke.AsyncConfigs{Store: s.store},
+		DB: s.bolt.DB(), Invoker: s.invoker, Configs: invoke.AsyncConfigs{Store: s.store},
 		FunctionARN: func(name, qualifier string) string {
 			if qualifier == "" {
 				qualifier = function.Latest
@@ -319,8 +323,8 @@ func (s *Server) close() {
 	if s.code != nil {
 		s.code.Close()
 	}
-	if s.store != nil {
-		s.store.Close()
+	if s.bolt != nil {
+		s.bolt.Close()
 	}
 }
 
