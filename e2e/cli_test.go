@@ -215,8 +215,8 @@ func TestCLIErrors(t *testing.T) {
 	}{
 		{"unknown function", []string{"invoke", "missing"}, 1, "ResourceNotFoundException: Function not found: "},
 		{"logs of unknown function", []string{"logs", "missing"}, 1, "ResourceNotFoundException: "},
-		{"provided without bootstrap", []string{"deploy", noBootstrap, "--name", "gofn", "--runtime", "provided.al2023", "--handler", "bootstrap"}, 1, "no executable bootstrap"},
-		{"create without runtime", []string{"deploy", noBootstrap, "--name", "newfn"}, 1, "runtime and handler are required"},
+		{"provided without bootstrap", []string{"deploy", noBootstrap, "--name", "gofn", "--runtime", "provided.al2023", "--handler", "bootstrap"}, 1, "needs an executable bootstrap"},
+		{"create without runtime", []string{"deploy", noBootstrap, "--name", "newfn"}, 2, "runtime and handler are required"},
 		{"invalid configuration", []string{"deploy", noBootstrap, "--name", "memfn", "--runtime", "python3.12", "--handler", "app.handler", "--memory", "1"}, 1, "ValidationException: "},
 		{"no function named", []string{"invoke"}, 2, "usage: hearth invoke"},
 		{"unknown flag", []string{"ps", "--nope"}, 2, "flag provided but not defined"},

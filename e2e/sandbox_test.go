@@ -12,15 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // requireRoot skips where isolation cannot exist: without root Hearth runs
 // environments as plain processes (and says so at startup). CI runs as root.
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("sandbox isolation needs root (namespaces, cgroups, mounts); CI runs as root")
-	}
+	testenv.NeedRoot(t, "sandbox isolation (namespaces, cgroups, mounts)")
 }
 
 func TestSandboxIsolation(t *testing.T) {
@@ -106,23 +106,6 @@ func TestSandboxEphemeralStorage(t *testing.T) {
 	written, _ := r.Payload["written"].(float64)
 	if r.FunctionError != "" || !strings.Contains(r.Payload["fillErr"].(string), "no space left") || written > 513<<20 {
 		t.Errorf("filling /tmp past EphemeralStorage: %s", r.Raw)
-	}
-}
-
-func TestSandboxNetworkNone(t *testing.T) {
-	requireRoot(t)
-	h := startHearth(t, "")
-	c := h.client()
-	createFunction(t, c, "net-host", runtimeCases[0])
-	createFunction(t, c, "net-none", runtimeCases[0], func(in *lambda.CreateFunctionInput) {
-		in.Tags = map[string]string{"hearth:network": "none"}
-	})
-	if r := invoke(t, c, "net-host", map[string]any{"action": "dial", "addr": h.addr}); r.Payload["dialErr"] != "<nil>" {
-		t.Errorf("host network: cannot reach %s: %v", h.addr, r.Payload["dialErr"])
-	}
-	r := invoke(t, c, "net-none", map[string]any{"action": "dial", "addr": h.addr})
-	if r.FunctionError != "" || r.Payload["dialErr"] == "<nil>" {
-		t.Errorf("network none: the function reached the host (%s): %s", h.addr, r.Raw)
 	}
 }
 

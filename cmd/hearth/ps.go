@@ -8,6 +8,8 @@ import (
 	"slices"
 	"text/tabwriter"
 
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
 	"github.com/hearth-run/hearth/internal/client"
 )
 
@@ -31,6 +33,13 @@ func ps(ctx context.Context, args []string, getenv func(string) string, stdout, 
 	envs, err := c.Environments(ctx, fn)
 	if err != nil {
 		return failure("ps", stderr, err)
+	}
+	if fn != "" && len(envs) == 0 {
+		// No environments: say so if that is because there is no such
+		// function.
+		if _, err := c.Lambda().GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &fn}); err != nil {
+			return failure("ps", stderr, err)
+		}
 	}
 	slices.SortFunc(envs, func(a, b client.Environment) int {
 		return cmp.Or(cmp.Compare(a.Function, b.Function), cmp.Compare(a.Version, b.Version), cmp.Compare(a.ID, b.ID))

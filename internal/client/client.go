@@ -75,6 +75,7 @@ func New(opts Options) (*Client, error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{}
 	}
+	opts.HTTPClient = withReach(opts.HTTPClient, opts.Endpoint)
 	provider := credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, "")
 	c := &Client{
 		opts:   opts,

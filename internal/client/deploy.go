@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -16,6 +17,11 @@ import (
 // Hearth records it but grants nothing by it.
 const DefaultRole = "arn:aws:iam::000000000000:role/hearth"
 
+// DefaultProvidedHandler is the handler given to a provided.* function
+// created without one: such runtimes ignore it, and Lambda's examples use
+// this name.
+const DefaultProvidedHandler = "bootstrap"
+
 // Deployment describes what Deploy should make of a function. Zero fields
 // keep what an existing function has (or take Lambda's defaults when the
 // function is created).
@@ -23,11 +29,12 @@ type Deployment struct {
 	Dir      string // the directory to package; required
 	Name     string // the function name; required
 	Runtime  string // required to create
-	Handler  string // required to create
+	Handler  string // required to create, except for provided.* runtimes (DefaultProvidedHandler)
 	Role     string // empty means DefaultRole on create
 	MemoryMB int32
 	Timeout  int32 // seconds
-	// Env, when not nil, replaces the function's environment variables.
+	// Env, when not nil, replaces the function's environment variables;
+	// an empty map clears them.
 	Env map[string]string
 }
 
@@ -90,6 +97,9 @@ func (c *Client) Deploy(ctx context.Context, d Deployment) (*DeployResult, error
 }
 
 func (c *Client) create(ctx context.Context, d Deployment, zip []byte) error {
+	if d.Handler == "" && strings.HasPrefix(d.Runtime, "provided") {
+		d.Handler = DefaultProvidedHandler
+	}
 	if d.Runtime == "" || d.Handler == "" {
 		return fmt.Errorf("create %s: %w", d.Name, ErrMissingConfig)
 	}

@@ -54,6 +54,10 @@ var _ smithy.APIError = (*APIError)(nil)
 // Describe renders err for a person: Lambda's error type and message when
 // the API answered with an error, the error itself otherwise.
 func Describe(err error) string {
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return ue.Error()
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorCode() + ": " + ae.ErrorMessage()

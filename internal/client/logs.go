@@ -22,6 +22,11 @@ type LogOptions struct {
 	Follow bool
 	// Interval is the time between polls. Zero means DefaultPollInterval.
 	Interval time.Duration
+	// Since, when not zero, leaves out streams last written before it.
+	Since time.Time
+	// Lines, when positive, shows only the last Lines lines of each
+	// stream's output so far (new output when following is all shown).
+	Lines int
 }
 
 // Logs writes a function's logs to w. When following, it polls every
@@ -32,10 +37,11 @@ func (c *Client) Logs(ctx context.Context, function string, opts LogOptions, w i
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultPollInterval
 	}
-	t := &tail{c: c, function: function, opts: opts, w: w, offsets: map[string]int64{}}
+	t := &tail{c: c, function: function, opts: opts, w: w, offsets: map[string]int64{}, first: true}
 	if err := t.poll(ctx); err != nil || !opts.Follow {
 		return err
 	}
+	t.first = false
 	tick := time.NewTicker(opts.Interval)
 	defer tick.Stop()
 	for {
@@ -61,6 +67,7 @@ type tail struct {
 	w        io.Writer
 	offsets  map[string]int64 // stream -> bytes written out so far
 	last     string           // the stream whose text was written last
+	first    bool             // the first poll: Lines applies
 }
 
 // poll writes what is new in the streams.
@@ -74,7 +81,7 @@ func (t *tail) poll(ctx context.Context) error {
 	}
 	slices.Reverse(streams) // oldest first
 	for _, s := range streams {
-		if s.Size <= t.offsets[s.Name] {
+		if s.Size <= t.offsets[s.Name] || s.LastWrite.Before(t.opts.Since) {
 			continue
 		}
 		if err := t.read(ctx, s.Name); err != nil {
@@ -96,6 +103,10 @@ func (t *tail) read(ctx context.Context, stream string) error {
 	if len(text) == 0 {
 		return nil
 	}
+	full := len(text)
+	if t.first && t.opts.Lines > 0 {
+		text = lastLines(text, t.opts.Lines)
+	}
 	if t.opts.Stream == "" && stream != t.last {
 		if t.last != "" {
 			if _, err := io.WriteString(t.w, "\n"); err != nil {
@@ -110,6 +121,23 @@ func (t *tail) read(ctx context.Context, stream string) error {
 	if _, err := t.w.Write(text); err != nil {
 		return err
 	}
-	t.offsets[stream] += int64(len(text))
+	t.offsets[stream] += int64(full)
 	return nil
+}
+
+// lastLines returns the last n lines of text.
+func lastLines(text []byte, n int) []byte {
+	end := len(text)
+	if end > 0 && text[end-1] == '\n' {
+		end--
+	}
+	for i := end - 1; i >= 0; i-- {
+		if text[i] == '\n' {
+			n--
+			if n == 0 {
+				return text[i+1:]
+			}
+		}
+	}
+	return text
 }

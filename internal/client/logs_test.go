@@ -20,6 +20,7 @@ type fakeLogs struct {
 	mu      sync.Mutex        // guards streams and order
 	streams map[string]string // name -> text
 	order   []string          // oldest first
+	written map[string]time.Time
 }
 
 func (f *fakeLogs) append(stream, text string) {
@@ -29,6 +30,10 @@ func (f *fakeLogs) append(stream, text string) {
 		f.order = append(f.order, stream)
 	}
 	f.streams[stream] += text
+	if f.written == nil {
+		f.written = map[string]time.Time{}
+	}
+	f.written[stream] = time.Now()
 }
 
 func (f *fakeLogs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -50,7 +55,7 @@ func (f *fakeLogs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if stream == "" {
 		var out []Stream
 		for i := len(f.order) - 1; i >= 0; i-- {
-			out = append(out, Stream{Name: f.order[i], Size: int64(len(f.streams[f.order[i]]))})
+			out = append(out, Stream{Name: f.order[i], Size: int64(len(f.streams[f.order[i]])), LastWrite: f.written[f.order[i]]})
 		}
 		json.NewEncoder(w).Encode(map[string]any{"Streams": out})
 		return
@@ -75,6 +80,7 @@ func TestLogs(t *testing.T) {
 	f, c := newFake(t)
 	f.append("s1", "START 1\nEND 1\n")
 	f.append("s2", "START 2\npartial")
+	f.written["s1"] = time.Now().Add(-time.Hour)
 	tests := []struct {
 		name string
 		opts LogOptions
@@ -82,6 +88,9 @@ func TestLogs(t *testing.T) {
 	}{
 		{"all streams", LogOptions{}, "==> s1 <==\nSTART 1\nEND 1\n\n==> s2 <==\nSTART 2\npartial"},
 		{"one stream", LogOptions{Stream: "s2"}, "START 2\npartial"},
+		{"last line of each", LogOptions{Lines: 1}, "==> s1 <==\nEND 1\n\n==> s2 <==\npartial"},
+		{"last two lines", LogOptions{Lines: 2, Stream: "s1"}, "START 1\nEND 1\n"},
+		{"since ten minutes", LogOptions{Since: time.Now().Add(-10 * time.Minute)}, "==> s2 <==\nSTART 2\npartial"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -94,7 +94,7 @@ func CheckDir(dir, runtime string) error {
 	}
 	fi, err := os.Stat(filepath.Join(dir, "bootstrap"))
 	if err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
-		return fmt.Errorf("%s: runtime %s needs %w in the directory", dir, runtime, ErrNoBootstrap)
+		return fmt.Errorf("%w: runtime %s needs an executable bootstrap at the top of %s", ErrNoBootstrap, runtime, dir)
 	}
 	return nil
 }

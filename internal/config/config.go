@@ -26,13 +26,20 @@ type Config struct {
 	IdleTimeout      time.Duration // keep-alive of an idle environment before it is shut down
 	FreezeDelay      time.Duration // how long a released environment runs before it is frozen; 0 = at once, as Lambda
 	Isolation        string        // "auto" or "off": sandbox environments when possible
-	Network          string        // default network of environments: "host" or "none"
+	Network          string        // default network of environments: "nat" ("host" is a synonym) or "none"
+	NetworkCIDR      string        // IPv4 range of the environments' NAT links, one /30 each
 	ConcurrencyLimit int           // account-wide concurrent executions
 	MinUnreserved    int           // concurrency reservations must leave this much unreserved
 	RetryScale       float64       // scales async retry waits (1 = Lambda's 1 and 2 minutes)
 	ScheduleSpeedup  float64       // runs schedule time this many times faster (1 = real time), for tests and demos
 	LogLevel         string        // debug, info, warn, error
 	MetricsListen    string        // address of an unauthenticated Prometheus /metrics endpoint; "" = none
+	RuntimeDir       string        // interpreters by runtime name, DIR/python3.12/bin/...; "" = none
+	RuntimeFallback  string        // "nearest" or "refuse": a runtime whose exact version is not installed
+	InsecureRegistry bool          // pull function images over plain HTTP or unverified TLS from any registry
+	URLListen        string        // extra address serving function URLs only; "" = none (the API listener serves them too)
+	LogRetentionDays int           // retention of log groups without their own policy; 0 = never expire
+	HTTP             HTTPLimits    // what one client can hold of the API server
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -44,12 +51,15 @@ func Default() Config {
 		AccountID:        "000000000000",
 		IdleTimeout:      10 * time.Minute,
 		Isolation:        "auto",
-		Network:          "host",
+		Network:          "nat",
+		NetworkCIDR:      "198.18.0.0/16",
 		ConcurrencyLimit: 1000,
 		MinUnreserved:    100,
 		RetryScale:       1,
 		ScheduleSpeedup:  1,
 		LogLevel:         "info",
+		RuntimeFallback:  "nearest",
+		HTTP:             DefaultHTTPLimits(),
 	}
 }
 
@@ -71,9 +81,16 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	str(&c.Region, "region", "HEARTH_REGION", "region reported in ARNs")
 	str(&c.AccountID, "account-id", "HEARTH_ACCOUNT_ID", "account ID reported in ARNs")
 	str(&c.Isolation, "isolation", "HEARTH_ISOLATION", "auto: sandbox environments when running as root; off: plain processes")
-	str(&c.Network, "network", "HEARTH_NETWORK", "network of environments: host or none")
+	str(&c.Network, "network", "HEARTH_NETWORK", "network of environments: nat (outbound through NAT; host is a synonym) or none (loopback only)")
+	str(&c.NetworkCIDR, "network-cidr", "HEARTH_NETWORK_CIDR", "IPv4 range of the environments' NAT links, one /30 each")
 	str(&c.LogLevel, "log-level", "HEARTH_LOG_LEVEL", "debug, info, warn or error")
 	str(&c.MetricsListen, "metrics-listen", "HEARTH_METRICS_LISTEN", "address for an unauthenticated Prometheus /metrics endpoint (off when empty)")
+	str(&c.RuntimeDir, "runtime-dir", "HEARTH_RUNTIME_DIR", "directory of interpreters by runtime name (DIR/python3.12/bin/python3.12)")
+	str(&c.RuntimeFallback, "runtime-fallback", "HEARTH_RUNTIME_FALLBACK", "nearest: run the nearest installed version with a WARNING; refuse: fail with Runtime.Unavailable")
+	str(&c.URLListen, "url-listen", "HEARTH_URL_LISTEN", "extra address that serves function URLs only, e.g. behind a reverse proxy (off when empty)")
+	c.InsecureRegistry = getenv("HEARTH_INSECURE_REGISTRY") == "true" || getenv("HEARTH_INSECURE_REGISTRY") == "1"
+	fs.BoolVar(&c.InsecureRegistry, "insecure-registry", c.InsecureRegistry,
+		"pull function images over plain HTTP or unverified TLS from any registry; loopback registries may always use HTTP (env HEARTH_INSECURE_REGISTRY)")
 	c.AccessKeyID = getenv("HEARTH_ACCESS_KEY_ID")
 	c.SecretAccessKey = getenv("HEARTH_SECRET_ACCESS_KEY")
 
@@ -101,6 +118,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	dur(&c.IdleTimeout, "idle-timeout", "HEARTH_IDLE_TIMEOUT", "how long an idle environment is kept frozen before shutdown")
 	dur(&c.FreezeDelay, "freeze-delay", "HEARTH_FREEZE_DELAY", "how long a released environment runs before it is frozen (0: at once, as Lambda)")
 	integer(&c.ConcurrencyLimit, "concurrency-limit", "HEARTH_CONCURRENCY_LIMIT", "account-wide concurrent executions")
+	integer(&c.LogRetentionDays, "log-retention", "HEARTH_LOG_RETENTION", "days log events are kept in log groups without a retention policy (0: forever)")
 	integer(&c.MinUnreserved, "min-unreserved", "HEARTH_MIN_UNRESERVED", "concurrency that reservations must leave unreserved")
 	if v := getenv("HEARTH_RETRY_SCALE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
@@ -110,6 +128,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 		c.RetryScale = f
 	}
 	fs.Float64Var(&c.RetryScale, "retry-scale", c.RetryScale, "scale of async retry waits, 1 = Lambda's (env HEARTH_RETRY_SCALE)")
+	c.HTTP.flags(fs, getenv, &errs)
 	fs.Float64Var(&c.ScheduleSpeedup, "schedule-speedup", c.ScheduleSpeedup, "run scheduled rules this many times faster than real time (tests and demos)")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
@@ -135,6 +154,14 @@ func (c Config) Validate() error {
 			return fmt.Errorf("metrics listen address %q: %w", c.MetricsListen, err)
 		}
 	}
+	if c.URLListen != "" {
+		if _, _, err := net.SplitHostPort(c.URLListen); err != nil {
+			return fmt.Errorf("url listen address %q: %w", c.URLListen, err)
+		}
+	}
+	if c.LogRetentionDays < 0 {
+		return errors.New("log retention must not be negative")
+	}
 	if c.DataDir == "" {
 		return errors.New("data dir must not be empty")
 	}
@@ -159,9 +186,14 @@ func (c Config) Validate() error {
 		return fmt.Errorf("isolation %q: must be auto or off", c.Isolation)
 	}
 	switch c.Network {
-	case "host", "none":
+	case "nat", "host", "none":
 	default:
-		return fmt.Errorf("network %q: must be host or none", c.Network)
+		return fmt.Errorf("network %q: must be nat, host or none", c.Network)
+	}
+	switch c.RuntimeFallback {
+	case "nearest", "refuse":
+	default:
+		return fmt.Errorf("runtime fallback %q: must be nearest or refuse", c.RuntimeFallback)
 	}
 	if c.ConcurrencyLimit < 1 {
 		return fmt.Errorf("concurrency limit %d: must be at least 1", c.ConcurrencyLimit)
@@ -175,5 +207,5 @@ func (c Config) Validate() error {
 	if c.RetryScale <= 0 {
 		return fmt.Errorf("retry scale %v: must be positive", c.RetryScale)
 	}
-	return nil
+	return c.HTTP.validate()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/pool"
 )
@@ -27,7 +28,7 @@ type ending struct {
 	begin  time.Time
 	ctx    context.Context // ends at the function's deadline
 	cancel context.CancelFunc
-	done   func() // the metrics' end of the invocation
+	ev     *activity.Event // the invocation's event, published at its end
 
 	healthy   bool
 	status    string // REPORT status: "", "error" or "timeout"
@@ -40,6 +41,7 @@ type ending struct {
 // routed to a runtime that is about to exit. With tail, the caller waits
 // up to TailWait for that, so that its log tail is complete.
 func (iv *Invoker) afterResponse(e *ending, tail bool) {
+	iv.opts.Pool.Responded(e.env)
 	if tail {
 		wctx, cancel := context.WithTimeout(e.ctx, TailWait)
 		err := e.env.AwaitNext(wctx)
@@ -83,7 +85,6 @@ func (iv *Invoker) ended(e *ending, err error) {
 
 // finish writes END and REPORT and releases the environment.
 func (iv *Invoker) finish(e *ending) {
-	defer e.done()
 	e.cancel()
 	elapsed := time.Since(e.begin)
 	env, requestID := e.env, e.res.RequestID
@@ -109,6 +110,8 @@ func (iv *Invoker) finish(e *ending) {
 		r.Status, r.ErrorType = e.status, e.errorType
 	}
 	stream.Report(r)
+	oc, errType := outcome(e.status, e.errorType, e.res.Payload)
+	iv.publishEnd(e.ev, elapsed, oc, errType)
 	iv.opts.Pool.Release(env, e.healthy)
 }
 

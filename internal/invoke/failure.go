@@ -86,16 +86,17 @@ func (iv *Invoker) initFailed(res *Result, err error) (*Result, error) {
 // acquireFailed answers a request whose environment failed Init, after
 // writing the request's lines below the Init's trail: START, Lambda's
 // error line, END and REPORT with the error type.
-func (iv *Invoker) acquireFailed(req *Request, res *Result, env *pool.Environment, vs *versionSpec, err error) (*Result, error) {
-	if env == nil {
-		return iv.initFailed(res, err)
-	}
-	defer iv.opts.Pool.Release(env, false)
+func (iv *Invoker) acquireFailed(req *Request, res *Result, acq pool.Acquisition, vs *versionSpec, err error) (*Result, error) {
+	stream := acq.InitLog
 	var ie *pool.InitError
-	if env.Stream() == nil || !errors.As(err, &ie) {
+	if stream == nil || !errors.As(err, &ie) {
+		if stream != nil {
+			_ = stream.Close()
+		}
 		return iv.initFailed(res, err)
 	}
-	stream, requestID := env.Stream(), res.RequestID
+	defer stream.Close()
+	env, requestID := acq.Env, res.RequestID
 	stream.Start(requestID, vs.config.Version)
 	if ie.Type == "Runtime.ExitError" || ie.Type == "Runtime.OutOfMemory" {
 		fmt.Fprintf(stream, "RequestId: %s Error: %s\n%s\n", requestID, ie.Message, ie.Type)

@@ -6,9 +6,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
-	"github.com/hearth-run/hearth/internal/sandbox"
 )
 
 // Environment is one execution environment: a bootstrap process tree, its
@@ -31,8 +31,16 @@ type Environment struct {
 	// the pool's unreservedActive, so that Release undoes exactly what the
 	// start or take did even if the reservation changed meanwhile.
 	countedUnreserved bool
+	// countedActive says the environment is counted in the pool's active;
+	// Starting and Busy on-demand environments are.
+	countedActive bool
+	// responded says the runtime has posted the outcome of the current
+	// invocation, which ends at its next request for an event.
+	responded bool
 
-	proc   *sandbox.Process
+	// proc, rapi, stream, ctx and cancel are set by start under mu, before
+	// the environment is handed out; afterwards they do not change.
+	proc   Process
 	rapi   *runtimeapi.Server
 	stream *logs.Stream
 	// ctx is cancelled when the bootstrap process exits, so that an
@@ -43,6 +51,11 @@ type Environment struct {
 	created      time.Time
 	initDuration time.Duration
 	setup        time.Duration // sandbox start, part of initDuration
+	runtime      string
+	// coldReason is why an on-demand environment was started.
+	coldReason string
+	// events hears of the environment's Init, freezing and end.
+	events *activity.Bus
 
 	// freezeMu serialises freezing and thawing the process tree. It is
 	// held across the freezer's syscalls; mu is not.
@@ -57,6 +70,8 @@ type Environment struct {
 	freezeTimer *time.Timer
 	lastUsed    time.Time
 	invocations int
+	// endReason says why the environment is being stopped; see ending.
+	endReason string
 }
 
 // State returns the environment's lifecycle state.
@@ -82,8 +97,16 @@ func (e *Environment) Frozen() bool {
 	return e.frozen
 }
 
-// Pid returns the process ID of the environment's bootstrap (or init).
-func (e *Environment) Pid() int { return e.proc.Pid() }
+// Pid returns the process ID of the environment's bootstrap (or init), or
+// 0 before it started.
+func (e *Environment) Pid() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.proc == nil {
+		return 0
+	}
+	return e.proc.Pid()
+}
 
 // Stream returns the environment's log stream.
 func (e *Environment) Stream() *logs.Stream { return e.stream }
@@ -125,6 +148,19 @@ func (e *Environment) Exited() (exited bool, oom bool, err error) {
 	}
 }
 
+// exited reports whether the bootstrap has exited; cheap, for Release.
+func (e *Environment) exited() bool {
+	if e.proc == nil {
+		return false
+	}
+	select {
+	case <-e.proc.Done():
+		return true
+	default:
+		return false
+	}
+}
+
 // SyncOutput lets the log stream catch up with what the function wrote
 // before its invocation ended (waiting at most a few milliseconds).
 func (e *Environment) SyncOutput() {
@@ -162,6 +198,7 @@ func (e *Environment) freeze() {
 		e.mu.Lock()
 		e.frozen = true
 		e.mu.Unlock()
+		e.publish(activity.Event{Kind: activity.Freeze})
 	}
 }
 

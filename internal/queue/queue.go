@@ -91,6 +91,25 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives operational messages. Default slog.Default().
 	Logger *slog.Logger
+	// Observe, when set, is told each outcome as it is recorded: one of
+	// the Outcome… constants. It must not block.
+	Observe func(function, qualifier, outcome string)
+}
+
+// Outcomes told to Options.Observe.
+const (
+	OutcomeSucceeded = "succeeded"
+	OutcomeRetried   = "retried"
+	OutcomeThrottled = "throttled"
+	OutcomeFailed    = "failed"
+	OutcomeDropped   = "dropped"
+)
+
+// observe tells Options.Observe of an outcome.
+func (q *Queue) observe(function, qualifier, outcome string) {
+	if q.opts.Observe != nil {
+		q.opts.Observe(function, qualifier, outcome)
+	}
 }
 
 // Stats are the queue's figures for metrics.

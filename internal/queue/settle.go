@@ -22,20 +22,24 @@ func (q *Queue) deliver(ctx context.Context, wg *sync.WaitGroup, it *item, cfg E
 	if err != nil {
 		q.log.Error("dispatched event unreadable, dropping it", "seq", it.seq, "function", it.function, "err", err)
 		q.stats.dropped.Add(1)
+		q.observe(it.function, "", OutcomeDropped)
 		q.done(it, true, doneRemove)
 		return
 	}
 	ev := rec.event()
 	out, err := q.opts.Invoker.InvokeAsync(ctx, &ev)
 	switch {
-	case ctx.Err() != nil:
-		// Shutting down: the outcome is not recorded, so the event stays
-		// stored and runs again (at least once).
+	case ctx.Err() != nil && (err != nil || out.Throttled):
+		// Shutting down cut the invocation short: no outcome is recorded,
+		// so the event stays stored and runs again (at least once). One
+		// that completed is recorded below like any other, so that it does
+		// not run again after a restart.
 		q.done(it, true, doneRequeue)
 	case errors.Is(err, ErrFunctionGone):
 		q.log.Warn("function gone, dropping event", "function", rec.Function, "qualifier", rec.Qualifier,
 			"requestId", rec.ID, "err", err)
 		q.stats.dropped.Add(1)
+		q.observe(rec.Function, rec.Qualifier, OutcomeDropped)
 		q.apply(it, true, []op{{del: rec.seq}}, doneRemove)
 	case err != nil || out.Throttled:
 		if err != nil {
@@ -43,9 +47,11 @@ func (q *Queue) deliver(ctx context.Context, wg *sync.WaitGroup, it *item, cfg E
 				"requestId", rec.ID, "err", err)
 		}
 		q.stats.throttles.Add(1)
+		q.observe(rec.Function, rec.Qualifier, OutcomeThrottled)
 		q.done(it, true, doneThrottled)
 	case out.FunctionError == "":
 		q.stats.succeeded.Add(1)
+		q.observe(rec.Function, rec.Qualifier, OutcomeSucceeded)
 		ops := []op{{del: rec.seq}}
 		if cfg.OnSuccess != "" {
 			ops = q.destination(ops, cfg.OnSuccess, q.invocationRecord(rec, ConditionSuccess, rec.Attempts+1, &out))
@@ -74,6 +80,7 @@ func (q *Queue) functionError(it *item, rec *record, cfg EventConfig, out *Outco
 	}
 	rec.NotBefore = at
 	q.stats.retries.Add(1)
+	q.observe(rec.Function, rec.Qualifier, OutcomeRetried)
 	it.notBefore = at
 	q.apply(it, true, []op{{put: rec}}, doneRetry)
 }
@@ -95,6 +102,7 @@ func (q *Queue) expire(wg *sync.WaitGroup, it *item, cfg EventConfig) {
 // target.
 func (q *Queue) failure(rec *record, cfg EventConfig, condition string) []op {
 	q.stats.failed.Add(1)
+	q.observe(rec.Function, rec.Qualifier, OutcomeFailed)
 	q.log.Info("async event failed", "function", rec.Function, "requestId", rec.ID,
 		"condition", condition, "attempts", rec.Attempts)
 	ops := []op{{del: rec.seq}}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,6 +53,15 @@ func runInit(raw string) error {
 	if err := prepareRoot(prep.Root); err != nil {
 		return err
 	}
+	if prep.TmpDev != "" {
+		if err := mountScratch(prep.TmpDev, prep.Root+"/tmp"); err != nil {
+			return fmt.Errorf("mount /tmp: %w", err)
+		}
+	}
+	filter, err := assembleSeccomp()
+	if err != nil {
+		return err
+	}
 	if _, err := unix.Write(initStatusFd, []byte{initReady}); err != nil {
 		return fmt.Errorf("report ready: %w", err)
 	}
@@ -62,16 +70,11 @@ func runInit(raw string) error {
 		return fmt.Errorf("read config: %w", err)
 	}
 	unix.Close(initConfigFd)
-	if err := finishRoot(prep.Root, &cfg); err != nil {
+	if err := finishRoot(prep.Root, prep.TmpDev != "", &cfg); err != nil {
 		return err
 	}
 	if err := unix.Sethostname([]byte("localhost")); err != nil {
 		return fmt.Errorf("sethostname: %w", err)
-	}
-	if cfg.Network == "none" {
-		if err := sendListener(); err != nil {
-			return fmt.Errorf("network none: %w", err)
-		}
 	}
 	path, err := resolvePath(cfg.Path, cfg.Env)
 	if err != nil {
@@ -81,6 +84,9 @@ func runInit(raw string) error {
 		return err
 	}
 	unix.Umask(0o022)
+	if err := loadSeccomp(filter); err != nil {
+		return err
+	}
 	return fmt.Errorf("exec %s: %w", cfg.Path, syscall.Exec(path, cfg.Args, cfg.Env))
 }
 
@@ -116,22 +122,71 @@ func prepareRoot(r string) error {
 }
 
 // finishRoot adds the environment's own mounts and pivots into the root.
-func finishRoot(r string, cfg *initConfig) error {
+// New mounts go into this list, before pivot_root; tmpOnDisk says /tmp is
+// already mounted (a scratch disk, at prepare time).
+func finishRoot(r string, tmpOnDisk bool, cfg *initConfig) error {
+	remountRoot := uintptr(unix.MS_REMOUNT | roFlags)
+	if cfg.RootFS != "" {
+		img, err := mountImageRoot(r, cfg.RootFS, tmpOnDisk)
+		if err != nil {
+			return fmt.Errorf("image root: %w", err)
+		}
+		// The root is now a bind of a host directory: only the mount, not
+		// its filesystem, may be made read-only.
+		r, remountRoot = img, remountRoot|unix.MS_BIND
+	}
 	return runSteps([]step{
-		{"mount /var/task", func() error { return bindRO(cfg.CodeDir, r+"/var/task", roFlags) }},
+		{"mount /var/task", func() error {
+			if cfg.CodeDir == "" {
+				return nil // an image function's own /var/task
+			}
+			return bindRO(cfg.CodeDir, r+"/var/task", roFlags)
+		}},
 		{"mount /var/runtime", func() error {
 			if cfg.RuntimeDir == "" {
 				return nil
 			}
 			return bindRO(cfg.RuntimeDir, r+"/var/runtime", roFlags)
 		}},
+		{"mount /opt", func() error { return mountOpt(r, cfg.OptDir) }},
+		{"mount /etc/hosts", func() error { return bindHosts(r, cfg.Hosts) }},
+		{"mount binds", func() error {
+			for _, b := range cfg.Binds {
+				if err := bindRO(b, filepath.Join(r, b), roFlags); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		{"mount /tmp", func() error {
+			if tmpOnDisk {
+				return nil
+			}
 			return mountAt(r+"/tmp", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("mode=1777,size=%dm", cfg.TmpMB))
 		}},
 		{"pivot_root", func() error { return pivot(r) }},
-		{"read-only root", func() error { return unix.Mount("", "/", "", unix.MS_REMOUNT|roFlags, "") }},
-		{"chdir /var/task", func() error { return unix.Chdir("/var/task") }},
+		{"read-only root", func() error { return unix.Mount("", "/", "", remountRoot, "") }},
+		{"chdir", func() error { return unix.Chdir(workDir(cfg.WorkDir)) }},
 	})
+}
+
+// bindHosts makes content the environment's read-only /etc/hosts. The
+// file is written into the environment's /dev tmpfs, bound over the
+// host's, and unlinked: the bind mount keeps it. (Not the root's tmpfs:
+// an unlinked file in use there would stop its read-only remount.)
+func bindHosts(r, content string) error {
+	if _, err := os.Stat(r + "/etc/hosts"); err != nil {
+		return nil // the host has none to cover
+	}
+	src := r + "/dev/.hosts"
+	if err := os.WriteFile(src, []byte(content), 0o644); err != nil {
+		return err
+	}
+	defer os.Remove(src)
+	if err := unix.Mount(src, r+"/etc/hosts", "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind hosts: %w", err)
+	}
+	return unix.Mount("", r+"/etc/hosts", "", unix.MS_REMOUNT|unix.MS_BIND|roFlags, "")
 }
 
 // hostDirs are the host directories visible (read-only) in every
@@ -281,37 +336,12 @@ func resolvePath(path string, env []string) (string, error) {
 	return p, nil
 }
 
-// sendListener brings up loopback in the new network namespace, listens on
-// the Runtime API port and passes the socket to Hearth.
-func sendListener() error {
-	sock, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return err
+// mountOpt binds the function's merged layers read-only at /opt, or leaves
+// an empty /opt when it has none, so that /opt (and the absence of
+// /opt/extensions) looks as on Lambda.
+func mountOpt(root, optDir string) error {
+	if optDir == "" {
+		return os.MkdirAll(root+"/opt", 0o755)
 	}
-	defer unix.Close(sock)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		return err
-	}
-	if err := unix.IoctlIfreq(sock, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("get lo flags: %w", err)
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	if err := unix.IoctlIfreq(sock, unix.SIOCSIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("bring lo up: %w", err)
-	}
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", noneNetPort))
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	f, err := ln.(*net.TCPListener).File()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := unix.Sendmsg(initSocketFd, []byte{0}, unix.UnixRights(int(f.Fd())), nil, 0); err != nil {
-		return fmt.Errorf("send listener: %w", err)
-	}
-	return unix.Close(initSocketFd)
+	return bindRO(optDir, root+"/opt", roFlags)
 }

@@ -2,16 +2,13 @@ package sandbox
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
 	"syscall"
-
-	"golang.org/x/sys/unix"
+	"time"
 )
 
 // initEnv names the environment variable that marks a process as the
@@ -21,6 +18,7 @@ const initEnv = "HEARTH_SANDBOX_INIT"
 // prepConfig is what the init needs before its environment is known.
 type prepConfig struct {
 	Root      string // host directory the new root is mounted over
+	TmpDev    string // block device to mount at /tmp; "" = a tmpfs
 	CgroupFds []int  // v1: open cgroup.procs files to write "0" to
 }
 
@@ -29,26 +27,24 @@ type prepConfig struct {
 type initConfig struct {
 	CodeDir    string   // -> /var/task
 	RuntimeDir string   // -> /var/runtime, optional
+	OptDir     string   // -> /opt, optional
 	Path       string   // program to exec, in the new root
 	Args       []string // full argv
 	Env        []string
 	TmpMB      int
 	UID, GID   int
-	Network    string // "host" or "none"
+	Hosts      string   // content of /etc/hosts
+	Binds      []string // host dirs -> same path, read-only
+	RootFS     string   // unpacked image as the root instead of the host's dirs
+	WorkDir    string   // working directory of the bootstrap; "" = /var/task
 }
 
-// The init's file descriptors: the config pipe, the status pipe (closed
-// by a successful execve, or carrying the error text) and, for network
-// "none", the socket on which it sends back the Runtime API listener.
+// The init's file descriptors: the config pipe and the status pipe
+// (closed by a successful execve, or carrying the error text).
 const (
 	initConfigFd = 3
 	initStatusFd = 4
-	initSocketFd = 5
 )
-
-// noneNetPort is where the Runtime API listens inside a private network
-// namespace, the port Lambda itself uses.
-const noneNetPort = 9001
 
 // pending is an init that has built the generic part of a root and waits
 // for its environment's configuration.
@@ -59,7 +55,8 @@ type pending struct {
 	cfgW    *os.File // config pipe to the init
 	statusR *os.File // status pipe from the init
 	outR    *os.File // stdout and stderr of the tree
-	sock    *os.File // network "none": receives the listener
+	net     *envNet  // the namespace's Runtime API listener and link
+	scratch *scratch // the disk of /tmp; nil when /tmp is a tmpfs
 	ready   bool     // the init reported its shared root mounted
 }
 
@@ -86,34 +83,51 @@ func (pd *pending) waitReady() error {
 func (pd *pending) close() {
 	_ = pd.cmd.Process.Kill()
 	_ = pd.cmd.Wait()
-	for _, f := range []*os.File{pd.cfgW, pd.statusR, pd.outR, pd.sock} {
+	for _, f := range []*os.File{pd.cfgW, pd.statusR, pd.outR} {
 		if f != nil {
 			_ = f.Close()
 		}
 	}
+	if pd.net != nil {
+		pd.net.close()
+	}
+	pd.scratch.release()
 	_ = pd.cg.remove()
 }
 
-// spawnInit clones a new init into fresh namespaces and a placeholder
-// cgroup. It runs ahead of Start for kept inits (host network), or inside
-// Start otherwise.
-func (m *Manager) spawnInit(network string) (pd *pending, err error) {
+// spawnInit clones a new init into fresh namespaces (network included)
+// and a placeholder cgroup, and prepares its network. It runs ahead of
+// Start for kept inits (the default network), or inside Start otherwise.
+func (m *Manager) spawnInit(network string, tmpMB int) (pd *pending, err error) {
 	cg, err := m.cg.create("init-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(m.seq.Add(1), 10))
 	if err != nil {
 		return nil, err
 	}
 	pd = &pending{cg: cg, network: network}
+	prep := prepConfig{Root: m.rootDir}
+	if m.mke2fs != "" {
+		if pd.scratch, err = m.newScratch(tmpMB); err != nil {
+			_ = cg.remove()
+			return nil, err
+		}
+		prep.TmpDev = pd.scratch.dev
+	}
 	var childEnds []*os.File // closed in any case once the child has them
 	defer func() {
 		for _, f := range childEnds {
 			_ = f.Close()
 		}
 		if err != nil {
-			for _, f := range []*os.File{pd.cfgW, pd.statusR, pd.outR, pd.sock} {
+			if pd.cmd != nil && pd.cmd.Process != nil {
+				pd.close()
+				return
+			}
+			for _, f := range []*os.File{pd.cfgW, pd.statusR, pd.outR} {
 				if f != nil {
 					_ = f.Close()
 				}
 			}
+			pd.scratch.release()
 			_ = cg.remove()
 		}
 	}()
@@ -125,22 +139,10 @@ func (m *Manager) spawnInit(network string) (pd *pending, err error) {
 	}
 	childEnds = append(childEnds, cfgR, statusW, outW)
 	attr := &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS,
+		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS | syscall.CLONE_NEWNET,
 		Pdeathsig:  syscall.SIGKILL,
 	}
 	extra := []*os.File{cfgR, statusW}
-	if network == "none" {
-		attr.Cloneflags |= syscall.CLONE_NEWNET
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return pd, fmt.Errorf("socketpair: %w", err)
-		}
-		pd.sock = os.NewFile(uintptr(fds[0]), "sandbox-sock")
-		child := os.NewFile(uintptr(fds[1]), "sandbox-sock-child")
-		childEnds = append(childEnds, child)
-		extra = append(extra, child)
-	}
-	prep := prepConfig{Root: m.rootDir}
 	if m.cg.v2 {
 		dir, err := os.Open(cg.dirs[""])
 		if err != nil {
@@ -175,7 +177,11 @@ func (m *Manager) spawnInit(network string) (pd *pending, err error) {
 		SysProcAttr: attr,
 	}
 	if err := pd.cmd.Start(); err != nil {
+		pd.cmd = nil
 		return pd, fmt.Errorf("%w: %w", ErrInit, err)
+	}
+	if pd.net, err = m.setupNet(pd.cmd.Process.Pid, network); err != nil {
+		return pd, err
 	}
 	return pd, nil
 }
@@ -186,9 +192,6 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 	p := &Process{m: m, id: spec.ID, cg: pd.cg, cmd: pd.cmd, pid: pd.cmd.Process.Pid, done: make(chan struct{})}
 	defer func() {
 		if err != nil {
-			if p.ln != nil {
-				_ = p.ln.Close()
-			}
 			pd.close()
 		}
 	}()
@@ -203,19 +206,21 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 	if err := pd.cg.apply(lim); err != nil {
 		return nil, err
 	}
-	if spec.Network == "none" {
-		p.addr = "127.0.0.1:" + strconv.Itoa(noneNetPort)
-	} else {
-		if p.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("runtime api listener: %w", err)
-		}
-		p.addr = p.ln.Addr().String()
+	p.ln, p.addr = pd.net.ln, runtimeAPIAddr
+	if p.uid, err = m.uids.acquire(); err != nil {
+		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			p.uid.release()
+		}
+	}()
 	cfg := initConfig{
-		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir,
+		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
-		TmpMB: spec.EphemeralMB, UID: m.opts.UID, GID: m.opts.GID, Network: spec.Network,
+		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, Hosts: pd.net.hosts(),
+		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir,
 	}
 	js, err := json.Marshal(cfg)
 	if err != nil {
@@ -235,13 +240,8 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 	if werr != nil {
 		return nil, fmt.Errorf("%w: send config: %w", ErrInit, werr)
 	}
-	if pd.sock != nil {
-		p.ln, err = receiveListener(pd.sock)
-		_ = pd.sock.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%w: runtime api listener: %w", ErrInit, err)
-		}
-	}
+	p.net = pd.net
+	pd.scratch.release() // mounted: the mount holds the device now
 	pd.cg.resetPeak()
 	if err := pd.cg.applyCPU(lim); err != nil {
 		return nil, err
@@ -255,14 +255,14 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 // startIsolated starts spec in a kept init when one is ready, else in a
 // new one.
 func (m *Manager) startIsolated(spec Spec) (*Process, error) {
-	if spec.Network == "host" {
+	if spec.Network == m.opts.Network && (m.mke2fs == "" || spec.EphemeralMB == defaultEphemeral) {
 		select {
 		case pd := <-m.kept:
 			return m.launch(pd, spec)
 		default:
 		}
 	}
-	pd, err := m.spawnInit(spec.Network)
+	pd, err := m.spawnInit(spec.Network, spec.EphemeralMB)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +274,7 @@ func (m *Manager) startIsolated(spec Spec) (*Process, error) {
 func (m *Manager) keepInits() {
 	defer close(m.keeperDone)
 	for {
-		pd, err := m.spawnInit("host")
+		pd, err := m.spawnInit(m.opts.Network, defaultEphemeral)
 		if err == nil {
 			if err = pd.waitReady(); err != nil {
 				pd.close()
@@ -290,8 +290,22 @@ func (m *Manager) keepInits() {
 			pd.close()
 			return
 		}
+		// Preparing the next init is milliseconds of CPU and of the
+		// kernel's network locks; leave them to the environment just
+		// started while its bootstrap initializes.
+		t := time.NewTimer(refillDelay)
+		select {
+		case <-t.C:
+		case <-m.closing:
+			t.Stop()
+			return
+		}
 	}
 }
+
+// refillDelay is how long the keeper waits after handing out an init
+// before preparing the next: about a Go bootstrap's Init.
+const refillDelay = 10 * time.Millisecond
 
 // drainKept releases the inits kept ready; keepInits must have stopped.
 func (m *Manager) drainKept() {
@@ -303,26 +317,4 @@ func (m *Manager) drainKept() {
 			return
 		}
 	}
-}
-
-// receiveListener takes the listener the init created inside the
-// environment's network namespace.
-func receiveListener(sock *os.File) (net.Listener, error) {
-	buf := make([]byte, 1)
-	oob := make([]byte, unix.CmsgSpace(4))
-	_, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, 0)
-	if err != nil {
-		return nil, err
-	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) == 0 {
-		return nil, errors.Join(errors.New("no listener received"), err)
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) == 0 {
-		return nil, errors.Join(errors.New("no listener received"), err)
-	}
-	f := os.NewFile(uintptr(fds[0]), "runtime-api")
-	defer f.Close()
-	return net.FileListener(f)
 }

@@ -20,11 +20,18 @@ type Spec struct {
 	// ID is the environment's unique id; it names its cgroup.
 	ID string
 	// CodeDir is the host directory with the unpacked code, read-only at
-	// /var/task when isolated.
+	// /var/task when isolated. With a RootFS it may be empty: the image's
+	// own /var/task stays.
 	CodeDir string
 	// RuntimeDir optionally holds Hearth's managed-runtime bootstraps,
 	// read-only at /var/runtime when isolated.
 	RuntimeDir string
+	// OptDir optionally holds the function's layers merged into one tree,
+	// read-only at /opt when isolated; "" means no layers: /opt is an empty
+	// directory (so there is no /opt/extensions either). Plain environments
+	// see the host directory itself (see Manager.OptView): its extensions/
+	// is what an isolated environment sees as /opt/extensions.
+	OptDir string
 	// Path is the program to execute, as the bootstrap sees it (see
 	// Manager.View), e.g. /var/task/bootstrap or /usr/bin/python3.
 	Path string
@@ -37,8 +44,21 @@ type Spec struct {
 	MemoryMB int
 	// EphemeralMB is the size of the writable /tmp. Default 512.
 	EphemeralMB int
-	// Network is "host" or "none"; "" means the Manager's default.
+	// Network is "nat" ("host" is a synonym) or "none"; "" means the
+	// Manager's default.
 	Network string
+	// Binds are absolute host directories made visible read-only at the
+	// same path when isolated (interpreters installed outside the system
+	// directories). Plain environments see the host anyway.
+	Binds []string
+	// RootFS, when set, is an unpacked image (a runtime image) that is the
+	// environment's root filesystem, read-only, instead of the host's
+	// system directories. It must hold the mount points proc, dev, tmp,
+	// var/task, var/runtime and opt. Isolated environments only.
+	RootFS string
+	// WorkDir is the bootstrap's working directory when isolated. Default
+	// /var/task.
+	WorkDir string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer
@@ -52,6 +72,8 @@ type Process struct {
 	pid  int
 	ln   net.Listener
 	addr string
+	net  *envNet // isolated: owns ln and the environment's link
+	uid  *uidLease
 	cg   *cgroup // nil in plain mode
 	// record is the plain-mode file naming the process group, for cleanup
 	// after a crash of Hearth.
@@ -84,6 +106,14 @@ func (p *Process) Pid() int { return p.pid }
 // Runtime API and the address the bootstrap finds in AWS_LAMBDA_RUNTIME_API.
 // Stop closes the listener.
 func (p *Process) RuntimeAPI() (ln net.Listener, addr string) { return p.ln, p.addr }
+
+// UID is the uid the bootstrap runs as; -1 in plain mode.
+func (p *Process) UID() int {
+	if p.uid == nil {
+		return -1
+	}
+	return p.uid.uid
+}
 
 // Done is closed when the bootstrap process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
@@ -164,7 +194,7 @@ func (p *Process) stopAlone() bool {
 	if pids := p.cg.pids(); len(pids) != 1 || pids[0] != p.pid {
 		return false
 	}
-	if syscall.Kill(p.pid, syscall.SIGSTOP) != nil {
+	if p.signal(syscall.SIGSTOP) != nil {
 		return false
 	}
 	p.stopped = true
@@ -203,7 +233,7 @@ func (p *Process) thawLocked() error {
 			err = p.cg.freeze(false)
 		}
 		if p.stopped && err == nil {
-			err = syscall.Kill(p.pid, syscall.SIGCONT)
+			err = p.signal(syscall.SIGCONT)
 		}
 	}
 	if err == syscall.ESRCH {
@@ -254,15 +284,15 @@ func (p *Process) terminate() {
 	}
 	for _, pid := range p.cg.pids() {
 		if pid != p.pid {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
+			_ = signalMember(p.cg, pid, syscall.SIGTERM)
 		}
 	}
 	// The kernel drops signals a namespace's PID 1 does not handle; an
 	// ordinary process would have died of SIGTERM, so do that instead.
 	if handlesSignal(p.pid, syscall.SIGTERM) {
-		_ = syscall.Kill(p.pid, syscall.SIGTERM)
+		_ = p.signal(syscall.SIGTERM)
 	} else {
-		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		_ = p.signal(syscall.SIGKILL)
 	}
 }
 
@@ -273,7 +303,7 @@ func (p *Process) kill() {
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 		return
 	}
-	_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	_ = p.signal(syscall.SIGKILL)
 	p.mu.Lock()
 	if p.frozen {
 		_ = p.thawLocked() // frozen tasks do not die until thawed
@@ -312,11 +342,16 @@ func (p *Process) cleanup() {
 		if err := p.cg.remove(); err != nil {
 			p.m.log.Warn("sandbox: cgroup not removed", "env", p.id, "err", err)
 		}
+		p.uid.release() // no process of the environment is left
 	}
 	if p.record != "" {
 		_ = os.Remove(p.record)
 	}
-	_ = p.ln.Close()
+	if p.net != nil {
+		p.net.close()
+	} else {
+		_ = p.ln.Close()
+	}
 	if p.outR != nil {
 		// Everything that could write is dead; a writer that escaped the
 		// process group could hold the pipe, so do not wait for ever.
@@ -343,7 +378,7 @@ func (p *Process) emptyCgroup() {
 			_ = p.cg.freeze(false)
 		}
 		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_ = signalMember(p.cg, pid, syscall.SIGKILL)
 		}
 		time.Sleep(time.Millisecond)
 	}

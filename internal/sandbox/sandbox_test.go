@@ -14,11 +14,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // testCgroupParent keeps the tests' cgroups apart from a Hearth running on
-// the same machine and from other packages' tests.
-const testCgroupParent = "hearth-sandbox-test"
+// the same machine, from other packages' tests and from another run of these
+// tests at the same time (a manager clears what its parent holds at start).
+var testCgroupParent = fmt.Sprintf("hearth-sandbox-test-%d", os.Getpid())
 
 // codeDir holds the test bootstrap, built once per test binary.
 var codeDir string
@@ -82,7 +85,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 func newManager(t testing.TB, isolation string) *Manager {
 	t.Helper()
 	if isolation == "auto" && os.Geteuid() != 0 {
-		t.Skip("isolated mode needs root (namespaces, mounts, cgroups)")
+		testenv.NeedRoot(t, "isolated mode (namespaces, mounts, cgroups)")
 	}
 	m, err := New(Options{
 		StateDir:     t.TempDir(),
@@ -140,6 +143,9 @@ func waitDone(t testing.TB, p *Process) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("bootstrap did not exit")
 	}
+	// Done comes when the bootstrap is reaped; its last output may still be
+	// on its way through the pipe on a loaded machine.
+	p.SyncOutput(2 * time.Second)
 }
 
 func TestExitStatus(t *testing.T) {

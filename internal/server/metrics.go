@@ -1,8 +1,14 @@
 package server
 
 import (
+	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/metrics"
 )
+
+// observeAsync publishes the recorded outcome of an asynchronous event.
+func (s *Server) observeAsync(function, qualifier, outcome string) {
+	s.Events.Publish(activity.Event{Kind: activity.Async, Function: function, Qualifier: qualifier, Outcome: outcome})
+}
 
 // gauges are the figures exported beside the per-function counters: the
 // async queue's and the environments'.
@@ -34,4 +40,12 @@ func (s *Server) gauges() []metrics.Gauge {
 			Labels: map[string]string{"state": st}, Value: float64(states[st])})
 	}
 	return out
+}
+
+// metricsURL says where the metrics are served, for the start-up log.
+func (s *Server) metricsURL() string {
+	if s.metricsListener != nil {
+		return "http://" + s.metricsListener.Addr().String() + "/metrics"
+	}
+	return "signed GET /hearth/metrics on the API (--metrics-listen serves them unauthenticated)"
 }

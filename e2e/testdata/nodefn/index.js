@@ -11,6 +11,7 @@ exports.handler = async (event, context) => {
     remaining: context.getRemainingTimeInMillis(),
     initAt,
     count,
+    runtimeApi: process.env.AWS_LAMBDA_RUNTIME_API,
   };
   switch (event.action) {
     case 'error': {
