@@ -37,8 +37,8 @@ type Stream struct {
 	// keepInit says the tail holds a failed Init, which the next Start
 	// keeps: the triggering request's tail shows why it failed.
 	keepInit bool
-	armed        bool // timer is pending
-	closed       bool
+	armed    bool // timer is pending
+	closed   bool
 
 	// fmu serialises flushes (so buffers reach the file in order) and
 	// guards file, spare and flushErr.
