@@ -36,6 +36,8 @@ type Config struct {
 	MetricsListen    string        // address of an unauthenticated Prometheus /metrics endpoint; "" = none
 	URLListen        string        // extra address serving function URLs only; "" = none (the API listener serves them too)
 	LogRetentionDays int           // retention of log groups without their own policy; 0 = never expire
+	TLSCert          string        // PEM certificate (chain) file: the API speaks HTTPS; "" = plain HTTP
+	TLSKey           string        // PEM private key file of TLSCert
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -79,6 +81,8 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	str(&c.NetworkCIDR, "network-cidr", "HEARTH_NETWORK_CIDR", "IPv4 range of the environments' NAT links, one /30 each")
 	str(&c.LogLevel, "log-level", "HEARTH_LOG_LEVEL", "debug, info, warn or error")
 	str(&c.MetricsListen, "metrics-listen", "HEARTH_METRICS_LISTEN", "address for an unauthenticated Prometheus /metrics endpoint (off when empty)")
+	str(&c.TLSCert, "tls-cert", "HEARTH_TLS_CERT", "PEM certificate file: serve the API over HTTPS (with --tls-key)")
+	str(&c.TLSKey, "tls-key", "HEARTH_TLS_KEY", "PEM private key file of --tls-cert")
 	str(&c.URLListen, "url-listen", "HEARTH_URL_LISTEN", "extra address that serves function URLs only, e.g. behind a reverse proxy (off when empty)")
 	c.AccessKeyID = getenv("HEARTH_ACCESS_KEY_ID")
 	c.SecretAccessKey = getenv("HEARTH_SECRET_ACCESS_KEY")
@@ -152,6 +156,9 @@ func (c Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		return errors.New("data dir must not be empty")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("set both --tls-cert and --tls-key, or neither")
 	}
 	if !accountRE.MatchString(c.AccountID) {
 		return fmt.Errorf("account id %q: must be twelve digits", c.AccountID)

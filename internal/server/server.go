@@ -183,9 +183,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
 	})
-	s.listener, err = net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
+	if s.listener, err = listen(cfg); err != nil {
+		return nil, err
 	}
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
 	if err := s.listenURLs(cfg, handler); err != nil {
@@ -225,7 +224,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
-		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "metrics", s.metricsURL())
+		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "api", s.scheme()+"://"+s.Addr(), "metrics", s.metricsURL())
 	var err error
 	select {
 	case err = <-errc:
