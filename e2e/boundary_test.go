@@ -128,3 +128,94 @@ func TestBoundaryNetwork(t *testing.T) {
 		t.Errorf("network none: GET %s: %s", target, r.Raw)
 	}
 }
+
+// TestBoundarySeccomp: the environment's seccomp filter denies user
+// namespaces, the keyring and mounting, while Go, Python and Node
+// functions run as before.
+func TestBoundarySeccomp(t *testing.T) {
+	requireRoot(t)
+	h := startHearth(t, "")
+	c := h.client()
+	createFunction(t, c, "sc-go", runtimeCases[0])
+	createFunction(t, c, "sc-py", runtimeCases[1])
+	createFunction(t, c, "sc-node", runtimeCases[2])
+	r := invoke(t, c, "sc-go", map[string]any{"action": "syscalls"})
+	got, _ := r.Payload["syscalls"].(map[string]any)
+	want := map[string]string{
+		"unshare": "operation not permitted", "add_key": "operation not permitted",
+		"keyctl": "operation not permitted", "mount": "operation not permitted",
+		"unshare -Urm mount": "Operation not permitted", "clone3": "function not implemented",
+		"seccompMode": "2",
+	}
+	for k, w := range want {
+		if g := fmt.Sprint(got[k]); !strings.Contains(g, w) {
+			t.Errorf("%s: got %q, want %q", k, g, w)
+		}
+	}
+	if r := invoke(t, c, "sc-py", map[string]any{"action": "unshare"}); r.Payload["unshareErr"] != float64(1) {
+		t.Errorf("python os.unshare(CLONE_NEWUSER): %s, want errno 1 (EPERM)", r.Raw)
+	}
+	if r := invoke(t, c, "sc-node", map[string]any{"action": "echo"}); r.FunctionError != "" {
+		t.Errorf("node under seccomp: %s", r.Raw)
+	}
+}
+
+// TestBoundaryUIDs: two environments running at once run as different
+// unprivileged uids.
+func TestBoundaryUIDs(t *testing.T) {
+	requireRoot(t)
+	h := startHearth(t, "")
+	c := h.client()
+	names := []string{"uid-a", "uid-b"}
+	for _, n := range names {
+		createFunction(t, c, n, runtimeCases[0])
+	}
+	uids := make([]any, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			payload, _ := json.Marshal(map[string]any{"action": "sleep", "sleepMs": 300})
+			out, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String(n), Payload: payload})
+			if err != nil {
+				t.Errorf("invoke %s: %v", n, err)
+				return
+			}
+			var p map[string]any
+			_ = json.Unmarshal(out.Payload, &p)
+			uids[i] = p["uid"]
+		}()
+	}
+	wg.Wait()
+	a, _ := uids[0].(float64)
+	b, _ := uids[1].(float64)
+	if a < 100000 || b < 100000 || a == b {
+		t.Errorf("uids %v and %v: want two different uids from 100000 up", uids[0], uids[1])
+	}
+}
+
+// TestBoundaryTmpOnDisk: /tmp is storage sized by EphemeralStorage, not
+// memory: a 128 MB function writes 300 MB to it; writing past 512 MB
+// fails inside the function only, and the next invocation works.
+func TestBoundaryTmpOnDisk(t *testing.T) {
+	requireRoot(t)
+	h := startHearth(t, "")
+	c := h.client()
+	createFunction(t, c, "tmpdisk", runtimeCases[0], func(in *lambda.CreateFunctionInput) {
+		in.MemorySize = aws.Int32(128)
+		in.Timeout = aws.Int32(60)
+	})
+	r := invoke(t, c, "tmpdisk", map[string]any{"action": "fill", "mb": 300})
+	if r.FunctionError != "" || r.Payload["fillErr"] != "<nil>" || r.Payload["written"] != float64(300<<20) {
+		t.Fatalf("a 128 MB function writing 300 MB to /tmp: %s", r.Raw)
+	}
+	r = invoke(t, c, "tmpdisk", map[string]any{"action": "fill", "mb": 600})
+	written, _ := r.Payload["written"].(float64)
+	if r.FunctionError != "" || !strings.Contains(fmt.Sprint(r.Payload["fillErr"]), "no space left") || written > 512<<20 || written < 400<<20 {
+		t.Errorf("writing past EphemeralStorage: %s", r.Raw)
+	}
+	if r := invoke(t, c, "tmpdisk", map[string]any{"action": "fill", "mb": 10}); r.FunctionError != "" || r.Payload["fillErr"] != "<nil>" {
+		t.Errorf("the invocation after a full /tmp: %s", r.Raw)
+	}
+}

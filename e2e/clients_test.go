@@ -7,13 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // TestAWSCLI drives Hearth with the installed AWS CLI, as a user would.
 func TestAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not installed: " + err.Error())
-	}
+	testenv.AWSCLI(t)
 	h := startHearth(t, "")
 	dir := t.TempDir()
 	zipPath := filepath.Join(dir, "fn.zip")
@@ -22,7 +22,7 @@ func TestAWSCLI(t *testing.T) {
 	}
 	aws := func(args ...string) []byte {
 		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", h.endpoint(), "--output", "json"}, args...)...)
+		cmd := awsCommand(t, h, args...)
 		cmd.Env = h.awsEnv()
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -85,13 +85,7 @@ print("boto3 ok")
 
 // TestBoto3 drives Hearth with boto3.
 func TestBoto3(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 is not installed")
-	}
-	if exec.Command(py, "-c", "import boto3").Run() != nil {
-		t.Skip("boto3 is not installed")
-	}
+	py := testenv.NeedPython(t, "boto3")
 	h := startHearth(t, "")
 	cmd := exec.Command(py, "-c", boto3Script)
 	cmd.Env = h.awsEnv()
@@ -103,14 +97,12 @@ func TestBoto3(t *testing.T) {
 
 // TestAWSCLIEvents manages a scheduled rule with `aws events`.
 func TestAWSCLIEvents(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not installed: " + err.Error())
-	}
+	testenv.AWSCLI(t)
 	h := startHearth(t, "")
 	arn := pyFunction(t, h.client(), "cli-target", recorderSrc)
 	run := func(wantErr bool, args ...string) string {
 		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", h.endpoint(), "--output", "json", "events"}, args...)...)
+		cmd := awsCommand(t, h, append([]string{"events"}, args...)...)
 		cmd.Env = h.awsEnv()
 		out, err := cmd.CombinedOutput()
 		if (err != nil) != wantErr {

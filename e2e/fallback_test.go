@@ -8,15 +8,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // TestUnprivilegedFallback runs Hearth as an unprivileged user: it cannot
 // isolate, says so once at startup, and still runs functions as plain
 // processes with Lambda's lifecycle.
 func TestUnprivilegedFallback(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to start Hearth as another, unprivileged user; CI runs as root")
-	}
+	testenv.NeedRoot(t, "starts Hearth as another, unprivileged user")
 	const nobody = 65534
 	dir := t.TempDir()
 	for _, d := range []string{dir, filepath.Dir(dir)} {

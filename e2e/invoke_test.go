@@ -14,11 +14,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // TestRuntimes runs the same behaviours on each runtime: data, errors,
 // logs, a timeout and a crash.
 func TestRuntimes(t *testing.T) {
+	// Managed runtimes run on the host's interpreters: say so plainly
+	// when one is missing rather than fail on an invocation.
+	testenv.NeedCommand(t, "python3")
+	testenv.NeedCommand(t, "node")
 	h := startHearth(t, "")
 	c := h.client()
 	for _, rc := range runtimeCases {

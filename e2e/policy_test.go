@@ -3,22 +3,21 @@ package e2e
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // awsCLI returns a runner of the AWS CLI against h; the runner returns the
 // output and whether the command succeeded.
 func awsCLI(t *testing.T, h *hearth) func(args ...string) ([]byte, bool) {
 	t.Helper()
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not installed: " + err.Error())
-	}
+	testenv.AWSCLI(t)
 	return func(args ...string) ([]byte, bool) {
 		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", h.endpoint(), "--output", "json"}, args...)...)
+		cmd := awsCommand(t, h, args...)
 		cmd.Env = h.awsEnv()
 		out, err := cmd.CombinedOutput()
 		return out, err == nil

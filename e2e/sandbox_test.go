@@ -12,15 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // requireRoot skips where isolation cannot exist: without root Hearth runs
 // environments as plain processes (and says so at startup). CI runs as root.
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("sandbox isolation needs root (namespaces, cgroups, mounts); CI runs as root")
-	}
+	testenv.NeedRoot(t, "sandbox isolation (namespaces, cgroups, mounts)")
 }
 
 func TestSandboxIsolation(t *testing.T) {

@@ -128,6 +128,8 @@ func TestFunctionURL(t *testing.T) {
 	if ev.Version != "2.0" || ev.RouteKey != "$default" || ev.RawPath != "/some/path" || ev.RawQueryString != "a=1&a=2&b=x" ||
 		ev.QueryStringParameters["a"] != "1,2" || ev.QueryStringParameters["b"] != "x" ||
 		strings.Join(ev.Cookies, "|") != "c1=v1|c2=v2" || ev.Headers["x-multi"] != "one,two" || ev.Headers["cookie"] != "" ||
+		ev.Headers["x-forwarded-for"] != "127.0.0.1" || ev.Headers["x-forwarded-proto"] != "http" ||
+		!strings.HasSuffix(h.addr, ":"+ev.Headers["x-forwarded-port"]) ||
 		ev.Headers["content-type"] != "application/octet-stream" || !ev.IsBase64Encoded ||
 		ev.Body != base64.StdEncoding.EncodeToString(binary) {
 		t.Fatalf("event: %s", body)
@@ -156,6 +158,18 @@ func TestFunctionURL(t *testing.T) {
 	resp, body = h.callURL(t, fnURL, urlCall{method: "GET", path: "/?mode=fail"})
 	if resp.StatusCode != http.StatusBadGateway {
 		t.Fatalf("function error: %d %s", resp.StatusCode, body)
+	}
+
+	// A throttled function is 429 on its URL.
+	if _, err := c.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("urlfn"),
+		ReservedConcurrentExecutions: aws.Int32(0)}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := h.callURL(t, fnURL, urlCall{method: "GET", path: "/?mode=plain"}); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("throttled: %d %s", resp.StatusCode, body)
+	}
+	if _, err := c.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String("urlfn")}); err != nil {
+		t.Fatal(err)
 	}
 
 	// CORS preflight is answered from the configuration.

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 func decodeB64(t *testing.T, s string) string {
@@ -136,4 +139,12 @@ func atoi(s string) int {
 	n := 0
 	fmt.Sscan(s, &n)
 	return n
+}
+
+// awsCommand is the AWS CLI against h with JSON output, alike under AWS CLI
+// v1 and v2 (testenv.AWSCLI). The caller sets Env (h.awsEnv()).
+func awsCommand(t testing.TB, h *hearth, args ...string) *exec.Cmd {
+	t.Helper()
+	base := append(testenv.AWSCLI(t), "--endpoint-url", h.endpoint(), "--output", "json")
+	return exec.Command("aws", append(base, args...)...)
 }

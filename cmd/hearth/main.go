@@ -6,6 +6,7 @@
 //	hearth logs FUNCTION [-f]                   print (and follow) a function's logs
 //	hearth ps [FUNCTION]                        list live execution environments
 //	hearth functions                            list functions
+//	hearth runtimes                             list what each runtime name runs on
 //	hearth delete FUNCTION                      delete a function
 //	hearth version                              print the version and commit
 //	hearth url create|get|delete FUNCTION       manage a function's URL
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return ps(ctx, args[1:], getenv, stdout, stderr)
 	case "functions":
 		return functions(ctx, args[1:], getenv, stdout, stderr)
+	case "runtimes":
+		return runtimesCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "delete":
 		return deleteFunction(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
@@ -74,6 +77,7 @@ commands:
   logs       print a function's logs; -f follows them
   ps         list live execution environments
   functions  list functions
+  runtimes   list the interpreter each runtime name resolves to on this host
   delete     delete a function (or one version)
   version    print the version, commit and build date
   url        create, show or delete a function URL (create|get|delete FUNCTION)

@@ -29,6 +29,11 @@ func (s *Server) accountSettings(w http.ResponseWriter, r *http.Request, _ []byt
 		}
 		marker = next
 	}
+	layers, err := s.layerCodeSize()
+	if err != nil {
+		return err
+	}
+	total += layers
 	writeJSON(w, http.StatusOK, map[string]any{
 		"AccountLimit": map[string]int64{
 			"TotalCodeSize":                  80530636800,

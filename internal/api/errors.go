@@ -66,19 +66,54 @@ func (s *Server) toAWS(err error) *awsError {
 	if m := s.mapExternal(err); m != nil {
 		return m
 	}
-	return errorf(http.StatusInternalServerError, typeService, "internal error: "+err.Error())
+	return errorf(http.StatusInternalServerError, typeService, "internal error")
 }
+
+// maxEcho is how much of a client's input an error message repeats.
+const maxEcho = 256
+
+// sanitize is a short, printable prefix of client input for an error
+// message: at most maxEcho bytes, control and non-ASCII bytes as '?', and
+// "..." when cut.
+func sanitize(s string) string {
+	cut := len(s) > maxEcho
+	if cut {
+		s = s[:maxEcho]
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c < 0x20 || c > 0x7e {
+			b[i] = '?'
+		}
+	}
+	if cut {
+		b = append(b, "..."...)
+	}
+	return string(b)
+}
+
+// maxMessage bounds any error message Hearth sends, whatever built it.
+const maxMessage = 1024
 
 // writeError sends err in Lambda's restJson1 error shape.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ae := s.toAWS(err)
+	msg := ae.Msg
 	if ae.Status >= 500 {
-		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		// The cause (which may name host paths) goes to the log only; the
+		// client gets the request id to find it there.
+		id := requestID(w)
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", sanitize(r.URL.Path),
+			"request_id", id, "err", err)
+		msg = ae.Msg + " (request id " + id + ")"
+	}
+	if len(msg) > maxMessage {
+		msg = msg[:maxMessage] + "..."
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Amzn-ErrorType", ae.Type)
-	body := map[string]string{"Type": "User", "message": ae.Msg}
+	body := map[string]string{"Type": "User", "message": msg}
 	if ae.Status >= 500 {
 		body["Type"] = "Service"
 	}

@@ -56,13 +56,13 @@ func (s *Server) eventsHandlers() map[string]func([]byte) (any, error) {
 // operation in X-Amz-Target, signed for service "events".
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	err := func() error {
-		body, err := readBody(r, maxSmallRequest)
-		if err != nil {
-			return eventsError("ValidationException", "request body too large or unreadable")
+		body, id, release, err := s.authenticateID(r, "events", maxSmallRequest, "X-Amz-Target")
+		defer release()
+		if errors.Is(err, errBodyTooLarge) {
+			return eventsError("ValidationException", "Request must be smaller than "+strconv.Itoa(maxSmallRequest)+" bytes")
 		}
-		id, err := s.opts.Verifier.Verify(r, body)
 		if err == nil {
-			err = id.CheckService("events")
+			err = s.authorize(r, id, "events:"+r.Header.Get("X-Amz-Target"))
 		}
 		if err != nil {
 			return err
@@ -100,7 +100,11 @@ func (s *Server) writeEventsError(w http.ResponseWriter, err error) {
 		ae = errorf(se.HTTPStatus(), se.Code, se.Message)
 	case errors.As(err, &ae):
 	default:
-		ae = errorf(http.StatusInternalServerError, "InternalException", err.Error())
+		s.log.Error("events request failed", "request_id", requestID(w), "err", err)
+		ae = errorf(http.StatusInternalServerError, "InternalException", "internal error (request id "+requestID(w)+")")
+	}
+	if len(ae.Msg) > maxMessage {
+		ae.Msg = ae.Msg[:maxMessage] + "..."
 	}
 	b, _ := json.Marshal(map[string]string{"__type": ae.Type, "message": ae.Msg})
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")

@@ -17,8 +17,10 @@ type createFunctionInput struct {
 	Publish       bool              `json:"Publish"`
 	Architectures []string          `json:"Architectures"`
 	Tags          map[string]string `json:"Tags"`
+	Layers        []string          `json:"Layers"`
 	configFields
-	PackageType string `json:"PackageType"`
+	PackageType string       `json:"PackageType"`
+	ImageConfig *imageConfig `json:"ImageConfig"`
 	Code        struct {
 		ZipFile  []byte `json:"ZipFile"`
 		S3Bucket string `json:"S3Bucket"`
@@ -35,14 +37,20 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 	if err != nil {
 		return err
 	}
-	if in.PackageType == "Image" || in.Code.ImageUri != "" {
-		return errorf(http.StatusBadRequest, typeInvalidParam, "Hearth runs Zip packages only; container images are not supported.")
+	if err := s.checkRefScope(in.FunctionName, "CreateFunction"); err != nil {
+		return err
+	}
+	if in.PackageType == function.PackageImage || in.Code.ImageUri != "" {
+		return s.createImageFunction(w, r, &in, ref.Name)
 	}
 	if in.Code.S3Bucket != "" {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Hearth has no S3: upload the package as Code.ZipFile.")
 	}
 	if len(in.Code.ZipFile) == 0 {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Please provide a source for function code.")
+	}
+	if err := checkZipArch(in.Code.ZipFile); err != nil {
+		return err
 	}
 	c := function.Config{
 		Name: ref.Name, Runtime: in.Runtime, Role: in.Role, Handler: in.Handler,
@@ -56,19 +64,28 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	s.layerMu.RLock() // before the function's lock, as in every path that takes both
+	defer s.layerMu.RUnlock()
 	unlock := s.lock(c.Name)
 	defer unlock()
+	if c.Layers, err = s.withLayers(in.Layers, in.Code.ZipFile); err != nil {
+		return err
+	}
 	if _, err := s.opts.Store.Function(c.Name); err == nil {
 		return errorf(http.StatusConflict, typeConflict, "Function already exist: "+c.Name)
 	}
+	release := s.holdCode(in.Code.ZipFile)
 	info, err := s.opts.Code.Put(in.Code.ZipFile)
 	if err != nil {
+		release()
 		return err
 	}
 	c.CodeSHA256, c.CodeSha256Base64, c.CodeSize = info.SHA256, info.CodeSha256, info.Size
 	c.Touch(time.Now())
 	fn := &function.Function{Latest: c, Tags: in.Tags}
-	if err := s.opts.Store.CreateFunction(fn); err != nil {
+	err = s.opts.Store.CreateFunction(fn)
+	release()
+	if err != nil {
 		s.dropCode(info.SHA256)
 		return err
 	}
@@ -85,15 +102,6 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 	return nil
 }
 
-// dropCode removes a code package that nothing refers to any more.
-func (s *Server) dropCode(sha string) {
-	if !s.opts.Store.CodeInUse(sha) {
-		_ = s.opts.Code.Delete(sha)
-	}
-}
-
-// lookup resolves the {name} path parameter and the Qualifier query
-// parameter to a stored function.
 func (s *Server) lookup(r *http.Request) (*function.Function, function.Ref, error) {
 	ref, err := function.ParseRef(r.PathValue("name"))
 	if err != nil {
@@ -152,6 +160,9 @@ func (s *Server) getFunction(w http.ResponseWriter, r *http.Request, _ []byte) e
 		"Configuration": s.configuration(c),
 		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.codeURL(r, c)},
 	}
+	if c.PackageType == function.PackageImage {
+		out["Code"] = imageCode(c)
+	}
 	if len(fn.Tags) > 0 {
 		out["Tags"] = fn.Tags
 	}
@@ -208,7 +219,7 @@ func (s *Server) listFunctions(w http.ResponseWriter, r *http.Request, _ []byte)
 }
 
 func (s *Server) deleteFunction(w http.ResponseWriter, r *http.Request, _ []byte) error {
-	fn, ref, err := s.lookup(r)
+	_, ref, err := s.lookup(r)
 	if err != nil {
 		return err
 	}
@@ -224,7 +235,9 @@ func (s *Server) deleteFunction(w http.ResponseWriter, r *http.Request, _ []byte
 		return s.notFound(ref)
 	}
 	s.opts.Invoker.FunctionChanged(ref.Name)
-	s.dropCode(fn.Latest.CodeSHA256)
+	// Its versions' packages and its layers' go too, unless other
+	// records refer to them.
+	s.collectCode()
 	s.log.InfoContext(r.Context(), "function deleted", "function", ref.Name)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -5,15 +5,12 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync"
 
 	"github.com/hearth-run/hearth/internal/api/sigv4"
@@ -29,7 +26,7 @@ type Store interface {
 	UpdateFunction(name string, change func(*function.Function) error) (*function.Function, error)
 	DeleteFunction(name string) error
 	ListFunctions(marker string, max int) ([]*function.Function, string, error)
-	CodeInUse(sha string) bool
+	CodeInUse(sha string) (bool, error)
 	PutEventInvokeConfig(name, qualifier string, change func(*function.EventInvokeConfig, bool) error) (*function.EventInvokeConfig, error)
 	EventInvokeConfig(name, qualifier string) (*function.EventInvokeConfig, error)
 	DeleteEventInvokeConfig(name, qualifier string) error
@@ -48,6 +45,7 @@ type Store interface {
 	Provisioned(name, qualifier string) (*function.Provisioned, error)
 	DeleteProvisioned(name, qualifier string) error
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
+	LayerStore
 }
 
 // CodeStore keeps code packages by content.
@@ -55,11 +53,38 @@ type CodeStore interface {
 	Put(zip []byte) (codestore.Info, error)
 	ZipPath(sha string) (string, error)
 	Delete(sha string) error
+	UnzippedSize(sha string) (int64, error)
+	// Hold serialises, per digest, storing code and recording a reference
+	// to it against removing it (see code.go).
+	Hold(sha string) (release func())
+	GC(keep func(sha string) bool) (int, error)
 }
 
-// Verifier authenticates a request signed with SigV4.
+// Verifier authenticates a request signed with SigV4 in two steps: its
+// head before any of its body is read, then (Pending.Finish) the signature
+// over the body's hash. SigV4 adapts a *sigv4.Verifier.
 type Verifier interface {
-	Verify(r *http.Request, body []byte) (sigv4.Identity, error)
+	Authenticate(r *http.Request) (Pending, error)
+}
+
+// Pending is a request whose head authenticated (see sigv4.Pending).
+type Pending interface {
+	Identity() sigv4.Identity
+	RequireSigned(header string) error
+	Finish(bodySum [sha256.Size]byte, bodyLen int64) (sigv4.Identity, error)
+}
+
+// SigV4 makes v a Verifier.
+func SigV4(v *sigv4.Verifier) Verifier { return sigv4Verifier{v} }
+
+type sigv4Verifier struct{ v *sigv4.Verifier }
+
+func (s sigv4Verifier) Authenticate(r *http.Request) (Pending, error) {
+	p, err := s.v.Authenticate(r)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Invoker runs invocations and learns about changes to functions.
@@ -103,6 +128,9 @@ type Options struct {
 	URLs URLStore
 	// URLPort is the port in the function URLs Hearth hands out.
 	URLPort string
+	// LogGroups, when set, serves the CloudWatch Logs API (requests
+	// with X-Amz-Target Logs_20140328.*).
+	LogGroups LogGroups
 	// Rules, when set, serves EventBridge's scheduled rules API;
 	// RulesChanged hears of every change.
 	Rules        RuleStore
@@ -117,7 +145,17 @@ type Options struct {
 	MinUnreserved int
 	// URLKey signs the code download URLs of GetFunction. Required.
 	URLKey []byte
-	Logger *slog.Logger
+	// MaxBodyBytesInFlight caps the request body bytes held by all requests
+	// at once; a request that would pass it is answered 429. Default
+	// DefaultMaxBodyBytesInFlight.
+	MaxBodyBytesInFlight int64
+	// Images pulls the images of PackageType Image functions; nil refuses
+	// them.
+	Images Images
+	// Sessions checks the session credentials of execution environments;
+	// nil refuses every session key.
+	Sessions Sessions
+	Logger   *slog.Logger
 }
 
 // Server is the HTTP handler of Hearth's API.
@@ -130,6 +168,12 @@ type Server struct {
 	// fnLocks serialises read-modify-write sequences per function name that
 	// span the code store and the metadata store.
 	fnLocks sync.Map // name -> *sync.Mutex
+	// budget bounds the request body bytes held at once.
+	budget bodyBudget
+	// layerMu orders layer publishes and deletes (exclusive) against
+	// functions taking up layer versions (shared), so that no code a
+	// function or layer is about to refer to is removed meanwhile.
+	layerMu sync.RWMutex
 }
 
 // New returns a Server ready to serve.
@@ -137,6 +181,10 @@ func New(opts Options) *Server {
 	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	s.budget.max = opts.MaxBodyBytesInFlight
+	if s.budget.max <= 0 {
+		s.budget.max = DefaultMaxBodyBytesInFlight
 	}
 	s.eventsOps = s.eventsHandlers()
 	s.routes()
@@ -163,6 +211,7 @@ func (s *Server) routes() {
 	s.handle("PUT "+fn+"/{name}/configuration", "UpdateFunctionConfiguration", maxSmallRequest, s.updateFunctionConfiguration)
 	s.handle("PUT "+fn+"/{name}/code", "UpdateFunctionCode", maxManageRequest, s.updateFunctionCode)
 	s.handle("POST "+fn+"/{name}/invocations", "InvokeFunction", maxInvokeRequest, s.invoke)
+	s.handle("POST /2021-11-15/functions/{name}/response-streaming-invocations", "InvokeWithResponseStream", maxInvokeRequest, s.invokeStream)
 	eic := "/2019-09-25/functions/{name}/event-invoke-config"
 	s.handle("PUT "+eic, "PutFunctionEventInvokeConfig", maxSmallRequest, s.putEventInvokeConfig(true))
 	s.handle("POST "+eic, "UpdateFunctionEventInvokeConfig", maxSmallRequest, s.putEventInvokeConfig(false))
@@ -170,6 +219,7 @@ func (s *Server) routes() {
 	s.handle("DELETE "+eic, "DeleteFunctionEventInvokeConfig", maxSmallRequest, s.deleteEventInvokeConfig)
 	s.handle("GET "+eic+"/list", "ListFunctionEventInvokeConfigs", maxSmallRequest, s.listEventInvokeConfigs)
 	s.versionRoutes()
+	s.layerRoutes()
 	s.policyRoutes()
 	s.urlRoutes()
 	s.handle("POST /2017-03-31/tags/{arn}", "TagResource", maxSmallRequest, s.tagResource)
@@ -193,25 +243,22 @@ func (s *Server) routes() {
 	})
 }
 
-// handle registers h behind body reading and SigV4 authentication.
+// handle registers h behind SigV4 authentication and body reading.
 func (s *Server) handle(pattern, op string, limit int64, h handler) {
-	tooLarge := errorf(http.StatusRequestEntityTooLarge, typeEntityTooLarge,
-		"Request must be smaller than "+strconv.FormatInt(limit, 10)+" bytes for the "+op+" operation")
-	if op == "InvokeFunction" {
-		tooLarge.Type = typeTooLarge
-	}
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		body, err := readBody(r, limit)
+		body, id, release, err := s.authenticateID(r, "lambda", limit)
+		defer release()
 		if errors.Is(err, errBodyTooLarge) {
-			err = tooLarge
+			err = tooLarge(op, limit)
 		}
 		if err == nil {
-			var id sigv4.Identity
-			if id, err = s.opts.Verifier.Verify(r, body); err == nil {
-				err = id.CheckService("lambda")
-			}
+			err = s.checkRefScope(r.PathValue("name")+r.PathValue("arn"), op)
 		}
 		if err == nil {
+			err = s.authorize(r, id, op)
+		}
+		if err == nil {
+			extendDeadlines(w, op)
 			err = h(w, r, body)
 		}
 		if err != nil {
@@ -220,31 +267,19 @@ func (s *Server) handle(pattern, op string, limit int64, h handler) {
 	})
 }
 
-// errBodyTooLarge marks a request body over the route's limit.
-var errBodyTooLarge = errors.New("request body too large")
-
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.ContentLength > limit {
-		return nil, errBodyTooLarge
-	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return nil, errorf(http.StatusBadRequest, typeInvalidContent, "could not read request body: "+err.Error())
-	}
-	if n > limit {
-		return nil, errBodyTooLarge
-	}
-	return buf.Bytes(), nil
-}
-
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Every answer carries a request id
+// (x-amzn-RequestId; Invoke replaces it with the invocation's), and a
+// handler that panics is answered 500 ServiceException while the server
+// stays up.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Amzn-Requestid", newRequestID())
+	defer s.recoverPanic(w, r)
 	if id := urlHostID(r.Host); id != "" && s.opts.URLs != nil {
 		s.serveURL(w, r, id)
+		return
+	}
+	if isLogsRequest(r) {
+		s.serveLogs(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

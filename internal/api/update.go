@@ -22,36 +22,59 @@ func (s *Server) updateFunctionCode(w http.ResponseWriter, r *http.Request, body
 	if err := decodeJSON(body, &in); err != nil {
 		return err
 	}
-	if in.S3Bucket != "" || in.ImageUri != "" {
+	if in.ImageUri != "" {
+		return s.updateImageCode(w, r, &in)
+	}
+	if in.S3Bucket != "" {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Hearth accepts code as ZipFile only.")
 	}
 	if len(in.ZipFile) == 0 {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Please provide a source for function code.")
 	}
-	return s.update(w, r, in.RevisionId, in.Publish, func(c *function.Config) (string, error) {
+	if err := checkZipArch(in.ZipFile); err != nil {
+		return err
+	}
+	// The package is unpacked and flushed before the write transaction,
+	// which would otherwise stall every other write (async 202s included)
+	// for as long. Its digest is held until the update commits or fails.
+	release := s.holdCode(in.ZipFile)
+	info, err := s.opts.Code.Put(in.ZipFile)
+	if err != nil {
+		release()
+		return err
+	}
+	err = s.update(w, r, in.RevisionId, in.Publish, release, func(c *function.Config) (string, error) {
+		if c.PackageType == function.PackageImage {
+			return "", errorf(http.StatusBadRequest, typeInvalidParam, "Please provide ImageUri when updating a function with packageType Image.")
+		}
 		if len(in.Architectures) > 0 {
 			c.Architectures = in.Architectures
 		}
 		if err := c.Validate(); err != nil {
 			return "", err
 		}
-		info, err := s.opts.Code.Put(in.ZipFile)
-		if err != nil {
+		if err := checkCodeWithLayers(in.ZipFile, c.Layers); err != nil {
 			return "", err
 		}
 		old := c.CodeSHA256
 		c.CodeSHA256, c.CodeSha256Base64, c.CodeSize = info.SHA256, info.CodeSha256, info.Size
 		return old, nil
 	})
+	if err != nil {
+		s.dropCode(info.SHA256) // unless something else refers to it
+	}
+	return err
 }
 
 type updateConfigInput struct {
-	Role        *string `json:"Role"`
-	Handler     *string `json:"Handler"`
-	Description *string `json:"Description"`
-	Runtime     *string `json:"Runtime"`
-	RevisionId  string  `json:"RevisionId"`
+	Role        *string      `json:"Role"`
+	Handler     *string      `json:"Handler"`
+	Description *string      `json:"Description"`
+	Runtime     *string      `json:"Runtime"`
+	RevisionId  string       `json:"RevisionId"`
+	ImageConfig *imageConfig `json:"ImageConfig"`
 	configFields
+	layersField
 }
 
 func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request, body []byte) error {
@@ -59,7 +82,15 @@ func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 	if err := decodeJSON(body, &in); err != nil {
 		return err
 	}
-	return s.update(w, r, in.RevisionId, false, func(c *function.Config) (string, error) {
+	layers, err := s.layersUpdate(in.Layers)
+	if err != nil {
+		return err
+	}
+	defer layers.done()
+	err = s.update(w, r, in.RevisionId, false, func() {}, func(c *function.Config) (string, error) {
+		if err := layers.apply(c); err != nil {
+			return "", err
+		}
 		set := func(dst *string, v *string) {
 			if v != nil {
 				*dst = *v
@@ -69,18 +100,27 @@ func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 		set(&c.Handler, in.Handler)
 		set(&c.Description, in.Description)
 		set(&c.Runtime, in.Runtime)
+		if in.ImageConfig != nil {
+			c.ImageConfig = in.ImageConfig.toFunction()
+		}
 		if err := s.applyConfig(c, &in.configFields); err != nil {
 			return "", err
 		}
 		return "", c.Validate()
 	})
+	if err == nil {
+		layers.committed()
+	}
+	return err
 }
 
 // update runs change on $LATEST under the function's lock, checks the
 // caller's RevisionId, stores the result with a new revision and answers
 // with the new configuration. change returns the code digest it replaced,
-// if any, so that an orphaned package can be removed.
-func (s *Server) update(w http.ResponseWriter, r *http.Request, revision string, publish bool, change func(*function.Config) (string, error)) error {
+// if any, so that an orphaned package can be removed. release is called
+// once the update has committed or failed, before any package is removed.
+func (s *Server) update(w http.ResponseWriter, r *http.Request, revision string, publish bool, release func(), change func(*function.Config) (string, error)) error {
+	defer release()
 	ref, err := function.ParseRef(r.PathValue("name"))
 	if err != nil {
 		return err
@@ -104,6 +144,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, revision string,
 		fn.Latest = c
 		return nil
 	})
+	release()
 	if err != nil {
 		if added != "" {
 			s.dropCode(added)

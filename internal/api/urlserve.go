@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/api/sigv4"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/invoke"
 )
@@ -53,18 +54,21 @@ func (s *Server) serveURL(w http.ResponseWriter, r *http.Request, id string) {
 		preflight(w, r, cfg.Cors)
 		return
 	}
-	body, err := readBody(r, maxInvokeRequest)
+	body, caller, release, err := s.urlBody(r, cfg)
+	defer release()
 	if errors.Is(err, errBodyTooLarge) {
 		writeURLError(w, http.StatusRequestEntityTooLarge, typeTooLarge, "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
 		return
 	}
 	if err != nil {
-		writeURLError(w, http.StatusBadRequest, typeInvalidContent, "could not read request body")
+		ae := s.toAWS(err)
+		writeURLError(w, ae.Status, ae.Type, ae.Msg)
 		return
 	}
+	extendDeadlines(w, "InvokeFunction")
 	requestID := function.NewUUID()
 	ev := newURLEvent(r, body, id, requestID, time.Now())
-	if !s.authorizeURL(r, body, cfg, ev) {
+	if !s.authorizeURL(caller, cfg, ev) {
 		writeURLError(w, http.StatusForbidden, "AccessDeniedException", "Forbidden")
 		return
 	}
@@ -73,7 +77,8 @@ func (s *Server) serveURL(w http.ResponseWriter, r *http.Request, id string) {
 	w.Header().Set("X-Amzn-Requestid", requestID)
 	req := &invoke.Request{Function: cfg.Function, Qualifier: cfg.PolicyQualifier(), Type: invoke.RequestResponse,
 		Payload: payload, TraceID: r.Header.Get("X-Amzn-Trace-Id")}
-	if cfg.InvokeMode == function.InvokeStreaming && s.streamURL(w, r, req) {
+	if cfg.InvokeMode == function.InvokeStreaming {
+		s.streamURL(w, r, req)
 		return
 	}
 	res, err := s.opts.Invoker.Invoke(r.Context(), req)
@@ -98,18 +103,35 @@ func (s *Server) writeURLResult(w http.ResponseWriter, r *http.Request, res *Inv
 	}
 }
 
+// urlBody reads a function URL request's body: for AuthType AWS_IAM after
+// authenticating its head (caller is who signed it), for NONE through the
+// server's body budget alone.
+func (s *Server) urlBody(r *http.Request, cfg *function.URLConfig) (body []byte, caller *sigv4.Identity, release func(), err error) {
+	if cfg.AuthType != function.AuthIAM {
+		if r.ContentLength > maxInvokeRequest {
+			return nil, nil, func() {}, errBodyTooLarge
+		}
+		body, _, release, err = s.readBody(r, maxInvokeRequest)
+		return body, nil, release, err
+	}
+	body, id, release, err := s.authenticateID(r, "lambda", maxInvokeRequest)
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		return nil, nil, release, nil // refused by authorizeURL, as AWS does
+	}
+	return body, &id, release, err
+}
+
 // authorizeURL applies the URL's AuthType: NONE needs a resource policy
 // that lets anyone invoke the URL; AWS_IAM needs a valid SigV4 signature
-// for service lambda, and puts the caller into the event.
-func (s *Server) authorizeURL(r *http.Request, body []byte, cfg *function.URLConfig, ev *urlEvent) bool {
+// for service lambda (caller, nil when there is none), and puts the caller
+// into the event.
+func (s *Server) authorizeURL(caller *sigv4.Identity, cfg *function.URLConfig, ev *urlEvent) bool {
 	if cfg.AuthType == function.AuthIAM {
-		id, err := s.opts.Verifier.Verify(r, body)
-		if err == nil {
-			err = id.CheckService("lambda")
-		}
-		if err != nil {
+		if caller == nil {
 			return false
 		}
+		id := *caller
 		acct := s.opts.Account
 		ev.RequestContext.AccountID = acct
 		ev.RequestContext.Authorizer = &urlAuthorizer{IAM: urlIAM{
@@ -189,11 +211,5 @@ func allowsMethod(c *function.Cors, method string) bool {
 			return true
 		}
 	}
-	return false
-}
-
-// streamURL serves a RESPONSE_STREAM URL; false when streaming is not
-// available, and the request is served buffered.
-func (s *Server) streamURL(w http.ResponseWriter, r *http.Request, req *invoke.Request) bool {
 	return false
 }

@@ -117,6 +117,7 @@ func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request, ref funct
 	}
 	s.opts.Invoker.FunctionChanged(ref.Name)
 	s.dropCode(c.CodeSHA256)
+	s.dropLayers(c.Layers, nil)
 	s.log.InfoContext(r.Context(), "version deleted", "function", ref.Name, "version", ref.Qualifier)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -8,6 +8,8 @@
 //
 //	zips/<hex>.zip   the uploaded zip, served back for GetFunction downloads
 //	trees/<hex>/     the unpacked tree, mounted read-only at /var/task
+//	opt/<key>/       trees of several packages merged in order (Lambda
+//	                 layers at /opt), hard links into trees/; emptied by Open
 //	tmp/             work in progress; emptied by Open
 //	LOCK             held (flock) by the one Store using the directory
 //
@@ -38,7 +40,9 @@
 // A Store is safe for concurrent use. Puts of the same content may run
 // concurrently; one of them publishes, the others find it published.
 // The caller decides which code is still referenced: GC removes every digest
-// for which keep returns false, including one a concurrent Put has just
-// published but the caller has not yet recorded, so callers serialize GC
-// with their own create/update paths.
+// for which keep returns false. Hold serialises that decision per digest:
+// a caller holds the digest from its Put until the record that refers to
+// the code is committed, and from its check for references through its
+// Delete; GC holds each digest while it asks keep and deletes. So code is
+// never removed between its Put and the commit that needs it.
 package codestore

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 func TestDeleteAndGC(t *testing.T) {
@@ -116,9 +118,7 @@ func TestOpen(t *testing.T) {
 // TestTreeReadableByUnprivilegedUser runs the unpacked code as nobody, the
 // way functions run.
 func TestTreeReadableByUnprivilegedUser(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root to run a process as an unprivileged uid")
-	}
+	testenv.NeedRoot(t, "runs a process as an unprivileged uid")
 	root := t.TempDir()
 	s := openStore(t, Options{Dir: filepath.Join(root, "code")})
 	info, err := s.Put(buildZip(t,

@@ -3,7 +3,6 @@ package codestore
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -67,6 +66,8 @@ type Store struct {
 	// Put, Delete and GC's removals do not interleave. Validation and
 	// extraction, the slow part of Put, run outside it.
 	mu sync.Mutex
+	// holds are the per-digest locks of Hold.
+	holds holds
 }
 
 // Open opens the store in opts.Dir, creating it if needed, takes its lock,
@@ -101,6 +102,10 @@ func Open(opts Options) (*Store, error) {
 	}
 	s.lockFile = f
 	if err := s.cleanTmp(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.resetMerged(); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -143,7 +148,7 @@ func (s *Store) Put(zip []byte) (Info, error) {
 	}
 	sum := sha256.Sum256(zip)
 	info := Info{
-		SHA256:     hex.EncodeToString(sum[:]),
+		SHA256:     Address(zip),
 		CodeSha256: base64.StdEncoding.EncodeToString(sum[:]),
 		Size:       int64(len(zip)),
 	}
@@ -325,7 +330,8 @@ func (s *Store) detachTree(sha string) (string, error) {
 
 // GC deletes every stored digest for which keep returns false, including
 // incomplete leftovers (a tree without its zip), and returns how many it
-// removed. keep is called without any lock held.
+// removed. keep is called with the digest held (Hold), so a caller that
+// records references under Hold never loses code to a concurrent GC.
 func (s *Store) GC(keep func(sha string) bool) (removed int, err error) {
 	seen := map[string]bool{}
 	for _, d := range []string{s.zips, s.trees} {
@@ -344,10 +350,14 @@ func (s *Store) GC(keep func(sha string) bool) (removed int, err error) {
 		}
 	}
 	for sha := range seen {
+		release := s.Hold(sha)
 		if keep(sha) {
+			release()
 			continue
 		}
-		switch err := s.Delete(sha); {
+		err := s.Delete(sha)
+		release()
+		switch {
 		case err == nil:
 			removed++
 		case !errors.Is(err, ErrNotFound):

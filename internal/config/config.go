@@ -34,10 +34,14 @@ type Config struct {
 	ScheduleSpeedup  float64       // runs schedule time this many times faster (1 = real time), for tests and demos
 	LogLevel         string        // debug, info, warn, error
 	MetricsListen    string        // address of an unauthenticated Prometheus /metrics endpoint; "" = none
+	RuntimeDir       string        // interpreters by runtime name, DIR/python3.12/bin/...; "" = none
+	RuntimeFallback  string        // "nearest" or "refuse": a runtime whose exact version is not installed
+	InsecureRegistry bool          // pull function images over plain HTTP or unverified TLS from any registry
 	URLListen        string        // extra address serving function URLs only; "" = none (the API listener serves them too)
 	LogRetentionDays int           // retention of log groups without their own policy; 0 = never expire
 	TLSCert          string        // PEM certificate (chain) file: the API speaks HTTPS; "" = plain HTTP
 	TLSKey           string        // PEM private key file of TLSCert
+	HTTP             HTTPLimits    // what one client can hold of the API server
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -56,6 +60,8 @@ func Default() Config {
 		RetryScale:       1,
 		ScheduleSpeedup:  1,
 		LogLevel:         "info",
+		RuntimeFallback:  "nearest",
+		HTTP:             DefaultHTTPLimits(),
 	}
 }
 
@@ -83,7 +89,12 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	str(&c.MetricsListen, "metrics-listen", "HEARTH_METRICS_LISTEN", "address for an unauthenticated Prometheus /metrics endpoint (off when empty)")
 	str(&c.TLSCert, "tls-cert", "HEARTH_TLS_CERT", "PEM certificate file: serve the API over HTTPS (with --tls-key)")
 	str(&c.TLSKey, "tls-key", "HEARTH_TLS_KEY", "PEM private key file of --tls-cert")
+	str(&c.RuntimeDir, "runtime-dir", "HEARTH_RUNTIME_DIR", "directory of interpreters by runtime name (DIR/python3.12/bin/python3.12)")
+	str(&c.RuntimeFallback, "runtime-fallback", "HEARTH_RUNTIME_FALLBACK", "nearest: run the nearest installed version with a WARNING; refuse: fail with Runtime.Unavailable")
 	str(&c.URLListen, "url-listen", "HEARTH_URL_LISTEN", "extra address that serves function URLs only, e.g. behind a reverse proxy (off when empty)")
+	c.InsecureRegistry = getenv("HEARTH_INSECURE_REGISTRY") == "true" || getenv("HEARTH_INSECURE_REGISTRY") == "1"
+	fs.BoolVar(&c.InsecureRegistry, "insecure-registry", c.InsecureRegistry,
+		"pull function images over plain HTTP or unverified TLS from any registry; loopback registries may always use HTTP (env HEARTH_INSECURE_REGISTRY)")
 	c.AccessKeyID = getenv("HEARTH_ACCESS_KEY_ID")
 	c.SecretAccessKey = getenv("HEARTH_SECRET_ACCESS_KEY")
 
@@ -121,6 +132,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 		c.RetryScale = f
 	}
 	fs.Float64Var(&c.RetryScale, "retry-scale", c.RetryScale, "scale of async retry waits, 1 = Lambda's (env HEARTH_RETRY_SCALE)")
+	c.HTTP.flags(fs, getenv, &errs)
 	fs.Float64Var(&c.ScheduleSpeedup, "schedule-speedup", c.ScheduleSpeedup, "run scheduled rules this many times faster than real time (tests and demos)")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
@@ -185,6 +197,11 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("network %q: must be nat, host or none", c.Network)
 	}
+	switch c.RuntimeFallback {
+	case "nearest", "refuse":
+	default:
+		return fmt.Errorf("runtime fallback %q: must be nearest or refuse", c.RuntimeFallback)
+	}
 	if c.ConcurrencyLimit < 1 {
 		return fmt.Errorf("concurrency limit %d: must be at least 1", c.ConcurrencyLimit)
 	}
@@ -197,5 +214,5 @@ func (c Config) Validate() error {
 	if c.RetryScale <= 0 {
 		return fmt.Errorf("retry scale %v: must be positive", c.RetryScale)
 	}
-	return nil
+	return c.HTTP.validate()
 }

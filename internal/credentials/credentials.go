@@ -1,6 +1,11 @@
 // Package credentials provides Hearth's root credentials: the access key
 // pair every API request must be signed with. They come from the
 // environment, or are generated on the first start and kept in the data dir.
+//
+// It also issues the session credentials of execution environments
+// ([Sessions]): an ASIA… key, its secret and a session token per
+// environment, which Hearth verifies like its own keys and the api package
+// limits to invoking functions and reading configuration.
 package credentials
 
 import (

@@ -41,6 +41,7 @@ type ending struct {
 // routed to a runtime that is about to exit. With tail, the caller waits
 // up to TailWait for that, so that its log tail is complete.
 func (iv *Invoker) afterResponse(e *ending, tail bool) {
+	iv.opts.Pool.Responded(e.env)
 	if tail {
 		wctx, cancel := context.WithTimeout(e.ctx, TailWait)
 		err := e.env.AwaitNext(wctx)

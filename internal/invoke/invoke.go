@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/runtimes"
 	"github.com/hearth-run/hearth/internal/sandbox"
+	"github.com/hearth-run/hearth/internal/store"
 )
 
 // Store is the metadata invoke reads.
@@ -34,14 +34,17 @@ type Store interface {
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
 }
 
-// CodeTrees finds the unpacked code of a package.
+// CodeTrees finds the unpacked code of a package, and of several merged
+// (a function's layers).
 type CodeTrees interface {
 	Tree(sha string) (string, error)
+	Merged(shas []string) (string, error)
 }
 
 // Sandbox tells which paths a bootstrap sees.
 type Sandbox interface {
 	View(codeDir, runtimeDir string) (taskRoot, runtimeRoot string)
+	OptView(optDir string) string
 }
 
 // Options configures an Invoker. All fields but Logger are required.
@@ -51,6 +54,17 @@ type Options struct {
 	Pool       *pool.Pool
 	Sandbox    Sandbox
 	RuntimeDir string // where runtimes.Install put the managed runtime bootstraps
+	// Runtimes resolves runtime names to interpreters; nil runs every
+	// runtime on the host's default interpreter of its family.
+	Runtimes Runtimes
+	// Credentials, when set, gives every new environment a session
+	// credential of its function; APIEndpoint is where environments reach
+	// the API (AWS_ENDPOINT_URL_LAMBDA).
+	Credentials Credentials
+	APIEndpoint string
+	// Images finds the images of PackageType Image functions; nil refuses
+	// them.
+	Images Images
 	// Queue accepts Event invocations; nil refuses them.
 	Queue   Enqueuer
 	Region  string
@@ -126,21 +140,41 @@ func (iv *Invoker) FunctionChanged(name string) {
 		}
 	}
 	iv.mu.Unlock()
-	current := map[string]string{}
-	fn, err := iv.opts.Store.Function(name)
-	if err == nil {
-		current[function.Latest] = fn.Latest.RevisionID
-		versions, _ := iv.opts.Store.Versions(name)
-		for _, v := range versions {
-			current[v.Version] = v.RevisionID
-		}
-		iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
-	} else {
-		iv.opts.Pool.SetReserved(name, nil)
-		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
+	current, err := iv.revisions(name)
+	if err != nil {
+		// Environments of outdated revisions still retire, one by one, as
+		// requests with the new revision arrive; none is retired on a
+		// guess.
+		iv.log.Error("function changed but cannot be read; environments kept", "function", name, "err", err)
+		return
 	}
 	iv.reconcile(name, nil)
 	iv.opts.Pool.FunctionChanged(name, current)
+}
+
+// revisions reads the current revision of each version of the function
+// (none when it was deleted) and tells the pool its reservation.
+func (iv *Invoker) revisions(name string) (map[string]string, error) {
+	current := map[string]string{}
+	fn, err := iv.opts.Store.Function(name)
+	if errors.Is(err, store.ErrNotFound) {
+		iv.opts.Pool.SetReserved(name, nil)
+		iv.opts.Events.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: name})
+		return current, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	current[function.Latest] = fn.Latest.RevisionID
+	versions, err := iv.opts.Store.Versions(name)
+	if err != nil {
+		return nil, fmt.Errorf("versions of %s: %w", name, err)
+	}
+	for _, v := range versions {
+		current[v.Version] = v.RevisionID
+	}
+	iv.opts.Pool.SetReserved(name, fn.ReservedConcurrency)
+	return current, nil
 }
 
 // resolve finds the version a request names — through its alias, if it
@@ -204,6 +238,9 @@ func (iv *Invoker) generation() uint64 {
 // buildSpec derives the environment spec of a version: its command, its
 // environment variables (Lambda's and the function's) and its limits.
 func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versionSpec, error) {
+	if c.PackageType == function.PackageImage {
+		return iv.buildImageSpec(fn, c)
+	}
 	rt, ok := runtimes.Lookup(c.Runtime)
 	if !ok {
 		return nil, fmt.Errorf("function %s: unknown runtime %q", c.Name, c.Runtime)
@@ -213,20 +250,30 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		return nil, fmt.Errorf("code of %s: %w", c.Name, err)
 	}
 	taskRoot, runtimeRoot := iv.opts.Sandbox.View(tree, iv.opts.RuntimeDir)
-	path, args, err := rt.Command(taskRoot, runtimeRoot)
+	optDir, optRoot, err := iv.optTree(c)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := iv.command(rt, taskRoot, runtimeRoot)
 	vs := &versionSpec{config: *c, arn: function.QualifiedARN(iv.opts.Region, iv.opts.Account, c.Name, c.Version)}
 	if err != nil {
 		vs.missing = err
 	}
 	if rt.Family == "provided" {
-		if st, err := os.Stat(filepath.Join(tree, "bootstrap")); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		switch {
+		case executable(filepath.Join(tree, "bootstrap")):
+		case executable(filepath.Join(optDir, "bootstrap")):
+			rc.path = optRoot + "/bootstrap" // a custom runtime shipped as a layer
+		case rc.ownBootstrap:
+			rc.path = runtimes.ImageBootstrap // the runtime image's
+		default:
 			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
 		}
 	}
 	env := []string{
-		"PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-		"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:" + runtimeRoot + ":" + taskRoot + ":" + taskRoot + "/lib:/opt/lib",
+		"PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:" + optRoot + "/bin",
+		"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:" + runtimeRoot + ":" + taskRoot + ":" + taskRoot + "/lib:" + optRoot + "/lib",
 		"LANG=en_US.UTF-8",
 		"TZ=:UTC",
 		"_HANDLER=" + c.Handler,
@@ -242,6 +289,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if rt.ExecutionEnv != "" {
 		env = append(env, "AWS_EXECUTION_ENV="+rt.ExecutionEnv)
 	}
+	env = append(env, layerEnv(rt, optRoot, runtimeRoot, taskRoot)...)
 	for k, v := range c.Environment {
 		env = append(env, k+"="+v)
 	}
@@ -254,9 +302,10 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.opts.RuntimeDir, Path: path, Args: args, Env: env,
-			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
+			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: rc.path, Args: rc.args, Env: env,
+			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
+		Starting: iv.starting(c.Name, rc.warning),
 	}
 	return vs, nil
 }
@@ -309,7 +358,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	out, err := env.Invoke(e.ctx, runtimeapi.Invocation{
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
 		Deadline: e.begin.Add(timeout),
-		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload,
+		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload, Stream: req.Stream,
 	})
 	if err != nil {
 		e.healthy = false
@@ -321,7 +370,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		}
 		return res, nil
 	}
-	res.Payload = out.Payload
+	res.Payload, res.Streamed = out.Payload, out.Streamed
 	if out.ErrorType != "" {
 		res.FunctionError = "Unhandled"
 		e.status = "error"

@@ -1,6 +1,10 @@
 package invoke
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/hearth-run/hearth/internal/runtimeapi"
+)
 
 // Invocation types of Lambda's Invoke API (X-Amz-Invocation-Type).
 const (
@@ -19,6 +23,10 @@ type Request struct {
 	LogTail       bool   // X-Amz-Log-Type: Tail
 	ClientContext string // decoded X-Amz-Client-Context JSON
 	TraceID       string // X-Amzn-Trace-Id, if the caller sent one
+
+	// Stream, when set, receives a response the function streams as it is
+	// written (InvokeWithResponseStream, RESPONSE_STREAM URLs).
+	Stream runtimeapi.Stream
 }
 
 // Result is the answer to a Request. A function that failed is a Result
@@ -30,6 +38,9 @@ type Result struct {
 	ExecutedVersion string
 	LogTail         []byte // the invocation's log, at most the last 4 KB, when requested
 	RequestID       string
+	// Streamed says the response went to Request.Stream; Payload then
+	// holds only an error body, if any.
+	Streamed bool
 }
 
 // Sentinels returned by Invoke, wrapped with the function involved. The api

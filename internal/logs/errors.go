@@ -17,3 +17,13 @@ var (
 	// ErrClosed is returned by writes to a closed Stream.
 	ErrClosed = errors.New("logs: stream closed")
 )
+
+var (
+	// ErrUnsupportedPattern is returned by ParsePattern for JSON and
+	// space-delimited filter patterns.
+	ErrUnsupportedPattern = errors.New("logs: only plain-term filter patterns are supported")
+
+	// ErrInvalidPattern is returned by ParsePattern for a pattern it cannot
+	// read.
+	ErrInvalidPattern = errors.New("logs: invalid filter pattern")
+)

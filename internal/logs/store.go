@@ -27,6 +27,14 @@ type Options struct {
 	// FlushInterval bounds how long written output may stay buffered when
 	// no REPORT line comes to flush it. Zero means DefaultFlushInterval.
 	FlushInterval time.Duration
+
+	// Now is the clock that stamps log events and decides their expiry;
+	// nil means time.Now.
+	Now func() time.Time
+
+	// RetentionDays is how long events are kept in a log group without a
+	// retention policy of its own; 0 keeps them forever.
+	RetentionDays int
 }
 
 // StreamInfo describes one stored stream.
@@ -42,8 +50,12 @@ type streamKey struct{ function, stream string }
 // Store holds the log streams of all functions. It is safe for concurrent
 // use.
 type Store struct {
-	dir      string
-	interval time.Duration
+	dir       string
+	interval  time.Duration
+	now       func() time.Time
+	retention int // default retention in days; 0 = forever
+	// expireMu serialises retention passes and group deletions.
+	expireMu sync.Mutex
 
 	// mu guards open.
 	mu   sync.Mutex
@@ -62,7 +74,11 @@ func Open(opts Options) (*Store, error) {
 	if interval <= 0 {
 		interval = DefaultFlushInterval
 	}
-	return &Store{dir: opts.Dir, interval: interval, open: make(map[streamKey]*Stream)}, nil
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{dir: opts.Dir, interval: interval, now: now, retention: opts.RetentionDays, open: make(map[streamKey]*Stream)}, nil
 }
 
 // Create opens the stream for writing, creating its file or appending to it
@@ -87,6 +103,7 @@ func (s *Store) Create(function, stream string) (*Stream, error) {
 		return nil, fmt.Errorf("create %s/%s: %w", function, stream, err)
 	}
 	st := newStream(s, key, f, s.interval)
+	s.openIndex(st, path)
 	s.open[key] = st
 	return st, nil
 }

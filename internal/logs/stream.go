@@ -45,10 +45,14 @@ type Stream struct {
 	flushErr error  // the first failed write, reported by Close
 
 	timer *time.Timer // flushes buffered output after interval
+
+	// ix keeps the times of the output for the index file (index.go).
+	ix index
 }
 
 func newStream(store *Store, key streamKey, file *os.File, interval time.Duration) *Stream {
 	st := &Stream{store: store, key: key, file: file, interval: interval}
+	st.ix.now = store.now
 	st.timer = time.AfterFunc(time.Hour, st.timerFlush)
 	st.timer.Stop()
 	return st
@@ -166,6 +170,9 @@ func (st *Stream) Close() error {
 	st.fmu.Lock()
 	defer st.fmu.Unlock()
 	err := st.file.Close()
+	if st.ix.file != nil {
+		st.ix.file.Close()
+	}
 	if st.flushErr != nil {
 		err = st.flushErr
 	}
@@ -199,6 +206,7 @@ func (st *Stream) appendTail(p []byte) {
 // afterWrite arms the flush timer and reports whether the buffer is due
 // for a flush now. Called with mu held.
 func (st *Stream) afterWrite() (full bool) {
+	st.ix.note(len(st.buf))
 	if !st.armed {
 		st.armed = true
 		st.timer.Reset(st.interval)
@@ -219,14 +227,17 @@ func (st *Stream) flush() {
 	st.fmu.Lock()
 	defer st.fmu.Unlock()
 	st.mu.Lock()
+	st.ix.note(len(st.buf))
 	out := st.buf
 	st.buf = st.spare[:0]
+	marks := st.ix.take()
 	st.mu.Unlock()
 	if len(out) > 0 {
 		if _, err := st.file.Write(out); err != nil && st.flushErr == nil {
 			st.flushErr = err
 		}
 	}
+	st.ix.written(marks, len(out))
 	if cap(out) > maxKeptBuffer {
 		out = nil
 	}

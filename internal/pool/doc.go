@@ -19,6 +19,22 @@
 // that steady traffic, even one request every few minutes, stays warm; short
 // enough that a burst's environments do not hold memory for long.
 //
+// # Retiring
+//
+// An environment leaves the pool — reaped, of an outdated revision, no
+// longer wanted by a provisioned target, failed — under the pool's lock,
+// and is then stopped in the background, at most Options.MaxParallelStops
+// at a time, so that no request or API call waits for a stop's grace
+// period. Close stops the rest and waits for every stop. A process that
+// arrives for an environment stopped during its start is stopped at once.
+//
+// # Testing
+//
+// The pool reaches processes only through Starter and Process, and time
+// through Options.Now. Its tests run it on pooltest's fake processes,
+// which speak the real Runtime API from goroutines, and a randomized
+// simulation checks its invariants after each of thousands of steps.
+//
 // # Provisioned concurrency
 //
 // SetProvisioned declares, per function, how many environments each

@@ -9,7 +9,6 @@ import (
 	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
-	"github.com/hearth-run/hearth/internal/sandbox"
 )
 
 // Environment is one execution environment: a bootstrap process tree, its
@@ -32,8 +31,16 @@ type Environment struct {
 	// the pool's unreservedActive, so that Release undoes exactly what the
 	// start or take did even if the reservation changed meanwhile.
 	countedUnreserved bool
+	// countedActive says the environment is counted in the pool's active;
+	// Starting and Busy on-demand environments are.
+	countedActive bool
+	// responded says the runtime has posted the outcome of the current
+	// invocation, which ends at its next request for an event.
+	responded bool
 
-	proc   *sandbox.Process
+	// proc, rapi, stream, ctx and cancel are set by start under mu, before
+	// the environment is handed out; afterwards they do not change.
+	proc   Process
 	rapi   *runtimeapi.Server
 	stream *logs.Stream
 	// ctx is cancelled when the bootstrap process exits, so that an
@@ -90,8 +97,16 @@ func (e *Environment) Frozen() bool {
 	return e.frozen
 }
 
-// Pid returns the process ID of the environment's bootstrap (or init).
-func (e *Environment) Pid() int { return e.proc.Pid() }
+// Pid returns the process ID of the environment's bootstrap (or init), or
+// 0 before it started.
+func (e *Environment) Pid() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.proc == nil {
+		return 0
+	}
+	return e.proc.Pid()
+}
 
 // Stream returns the environment's log stream.
 func (e *Environment) Stream() *logs.Stream { return e.stream }
@@ -130,6 +145,19 @@ func (e *Environment) Exited() (exited bool, oom bool, err error) {
 		return true, e.proc.OOMKilled(), e.proc.ExitError()
 	default:
 		return false, false, nil
+	}
+}
+
+// exited reports whether the bootstrap has exited; cheap, for Release.
+func (e *Environment) exited() bool {
+	if e.proc == nil {
+		return false
+	}
+	select {
+	case <-e.proc.Done():
+		return true
+	default:
+		return false
 	}
 }
 

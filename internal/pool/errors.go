@@ -3,8 +3,6 @@ package pool
 import (
 	"encoding/json"
 	"fmt"
-
-	"github.com/hearth-run/hearth/internal/sandbox"
 )
 
 // ThrottleError says that concurrency limits left no room for a new
@@ -39,7 +37,7 @@ func initErrorFromBody(body []byte) *InitError {
 	return &InitError{Type: v.Type, Message: v.Message, Body: body}
 }
 
-func exitInitError(proc *sandbox.Process) *InitError {
+func exitInitError(proc Process) *InitError {
 	if proc.OOMKilled() {
 		return &InitError{Type: "Runtime.OutOfMemory", Message: "Runtime exited with error: signal: killed"}
 	}

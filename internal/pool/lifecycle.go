@@ -19,31 +19,33 @@ func (p *Pool) reap() {
 			return
 		case <-t.C:
 		}
-		var old []*Environment
-		cutoff := time.Now().Add(-p.opts.IdleTimeout)
-		p.mu.Lock()
-		for _, vp := range p.versions {
-			keep := vp.idle[:0]
-			for _, env := range vp.idle {
-				env.mu.Lock()
-				expired := !env.Provisioned && env.lastUsed.Before(cutoff)
-				env.mu.Unlock()
-				if expired {
-					env.ending(activity.StopIdle)
-					old = append(old, env)
-					delete(vp.all, env.ID)
-					vp.lastLoss = ReasonEviction
-					continue
-				}
-				keep = append(keep, env)
+		p.reapIdle()
+	}
+}
+
+// reapIdle retires the on-demand environments idle for longer than
+// IdleTimeout by the pool's clock.
+func (p *Pool) reapIdle() {
+	cutoff := p.opts.Now().Add(-p.opts.IdleTimeout)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, vp := range p.versions {
+		keep := vp.idle[:0]
+		for _, env := range vp.idle {
+			env.mu.Lock()
+			expired := !env.Provisioned && env.lastUsed.Before(cutoff)
+			env.mu.Unlock()
+			if expired {
+				env.ending(activity.StopIdle)
+				p.log.Info("environment idle past keep-alive; shutting down", "function", env.Function, "env", env.ID)
+				delete(vp.all, env.ID)
+				vp.lastLoss = ReasonEviction
+				p.retireLocked([]*Environment{env})
+				continue
 			}
-			vp.idle = keep
+			keep = append(keep, env)
 		}
-		p.mu.Unlock()
-		for _, env := range old {
-			p.log.Info("environment idle past keep-alive; shutting down", "function", env.Function, "env", env.ID)
-			p.stop(env)
-		}
+		vp.idle = keep
 	}
 }
 
@@ -70,10 +72,10 @@ func (p *Pool) Environments() []Snapshot {
 			env.mu.Lock()
 			s := Snapshot{ID: env.ID, Function: env.Function, Version: env.Version, StreamName: env.StreamName,
 				State: env.state, Frozen: env.frozen, Provisioned: env.Provisioned, Invocations: env.invocations}
-			env.mu.Unlock()
 			if env.proc != nil {
 				s.Pid = env.proc.Pid()
 			}
+			env.mu.Unlock()
 			out = append(out, s)
 		}
 	}
@@ -105,6 +107,9 @@ func (p *Pool) Close() error {
 		go func() { defer wg.Done(); p.stop(env) }()
 	}
 	wg.Wait()
+	// The pool's goroutines may retire environments until they end (a
+	// provisioned start failing, say); after them nothing does.
 	p.wg.Wait()
+	p.stops.Wait()
 	return nil
 }

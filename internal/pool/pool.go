@@ -6,19 +6,22 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/logs"
-	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/sandbox"
 )
 
-// Options configures a Pool. Sandbox and Logs are required.
+// Options configures a Pool. Logs and one of Sandbox or Starter are
+// required.
 type Options struct {
 	Sandbox *sandbox.Manager
+	// Starter starts bootstraps; nil uses Sandbox. Tests set a fake.
+	Starter Starter
 	Logs    *logs.Store
 	// IdleTimeout is how long an idle environment is kept before it is
 	// shut down. Default 10 minutes.
@@ -32,6 +35,11 @@ type Options struct {
 	FreezeDelay time.Duration
 	// AccountLimit caps concurrent executions of all functions. Default 1000.
 	AccountLimit int
+	// MaxParallelStops bounds how many retired environments are stopped
+	// at once in the background. Default 4.
+	MaxParallelStops int
+	// Now is the pool's clock, for keep-alive. Default time.Now.
+	Now func() time.Time
 	// Events, when set, hears of every environment's Init, freezing and
 	// end.
 	Events *activity.Bus
@@ -49,6 +57,10 @@ type Spec struct {
 	// Sandbox is the process to start. The pool sets ID and Output and adds
 	// AWS_LAMBDA_LOG_STREAM_NAME and AWS_LAMBDA_INITIALIZATION_TYPE to Env.
 	Sandbox sandbox.Spec
+	// Starting, when set, is called at each start of an environment with
+	// its log stream, before the process starts; it may write lines into
+	// the log and returns variables added to Env (e.g. fresh credentials).
+	Starting func(log io.Writer) []string
 }
 
 // Key is the pool key of a function version.
@@ -77,8 +89,15 @@ type Pool struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	wg     sync.WaitGroup // the reaper and environment watchers
+	wg     sync.WaitGroup // the reaper, environment watchers and provisioned starts
 	stopCh chan struct{}
+	// stops counts background stops of retired environments. Once Close
+	// has waited for wg, only environments Close already stopped can be
+	// retired, which adds nothing; so Close can wait for it last.
+	stops sync.WaitGroup
+	// stopSlots bounds the background stops running at once.
+	stopSlots chan struct{}
+	starter   Starter
 }
 
 // versionPool is the environments of one function version.
@@ -91,6 +110,11 @@ type versionPool struct {
 	// revision is the newest configuration revision seen; environments of
 	// any other revision retire when they become idle.
 	revision string
+	// responding counts busy environments whose runtime has answered and
+	// is about to end its invocation (Responded).
+	responding int
+	// wake is closed when one of them ends; nil while nobody waits.
+	wake chan struct{}
 }
 
 // Cold start reasons.
@@ -116,6 +140,12 @@ func New(opts Options) *Pool {
 	if opts.AccountLimit <= 0 {
 		opts.AccountLimit = 1000
 	}
+	if opts.MaxParallelStops <= 0 {
+		opts.MaxParallelStops = 4
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -123,7 +153,11 @@ func New(opts Options) *Pool {
 		opts: opts, log: opts.Logger,
 		versions: map[string]*versionPool{}, active: map[string]int{}, reserved: map[string]int{},
 		targets: map[string]*target{}, provisioned: map[string]int{},
-		stopCh: make(chan struct{}),
+		stopCh: make(chan struct{}), stopSlots: make(chan struct{}, opts.MaxParallelStops),
+		starter: opts.Starter,
+	}
+	if p.starter == nil {
+		p.starter = managerStarter{opts.Sandbox}
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
@@ -144,9 +178,16 @@ type Acquisition struct {
 }
 
 // Acquire returns an environment for one request: the most recently used
-// idle one of the spec's revision, else a new one. It fails with a
-// *ThrottleError when concurrency limits leave no room.
+// idle one of the spec's revision, else one about to end its invocation
+// (see RespondedWait), else a new one. It fails with a *ThrottleError when
+// concurrency limits leave no room.
 func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
+	return p.acquire(ctx, spec, false)
+}
+
+// acquire is Acquire; waited says it has already waited once for an
+// environment that had answered its request.
+func (p *Pool) acquire(ctx context.Context, spec *Spec, waited bool) (Acquisition, error) {
 	key := Key(spec.Function, spec.Version)
 	p.mu.Lock()
 	if p.closed {
@@ -155,24 +196,24 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 	}
 	vp := p.version(key)
 	vp.revision = spec.Revision
-	stale := p.retireStaleLocked(vp, spec.Revision)
+	p.retireLocked(p.retireStaleLocked(vp, spec.Revision))
+	if !waited && len(vp.idle) == 0 && p.awaitRespondingLocked(ctx, vp) {
+		return p.acquire(ctx, spec, true)
+	}
 	if env := vp.popIdle(true); env != nil {
 		if err := p.takeLocked(env); err == nil {
 			p.mu.Unlock()
-			p.stopAll(stale)
 			return p.thawed(ctx, spec, Acquisition{Env: env, Provisioned: true})
 		}
 	}
 	spill := p.hasTargetLocked(key)
 	if err := p.admitLocked(spec); err != nil {
 		p.mu.Unlock()
-		p.stopAll(stale)
 		return Acquisition{}, err
 	}
 	if env := vp.popIdle(false); env != nil {
 		if err := p.takeLocked(env); err == nil {
 			p.mu.Unlock()
-			p.stopAll(stale)
 			return p.thawed(ctx, spec, Acquisition{Env: env, Spillover: spill})
 		}
 	}
@@ -186,11 +227,18 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 	env := p.newEnvLocked(spec, key, vp, false)
 	env.coldReason = reason
 	p.mu.Unlock()
-	p.stopAll(stale)
 
 	acq := Acquisition{Env: env, Cold: true, Reason: reason, Spillover: spill}
 	if err := p.start(ctx, env, spec, "on-demand"); err != nil {
 		return acq, err
+	}
+	env.mu.Lock()
+	err := env.setState(Busy)
+	env.mu.Unlock()
+	if err != nil {
+		// Stopped during Init: the pool closed or the environment died.
+		p.discard(env, ReasonFailure)
+		return acq, fmt.Errorf("%w: environment %s stopped during init", ErrClosed, env.ID)
 	}
 	p.log.Info("cold start", "function", spec.Function, "version", spec.Version, "env", env.ID,
 		"reason", reason, "init_ms", ms(env.initDuration), "sandbox_ms", ms(env.setup))
@@ -198,8 +246,13 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 }
 
 // takeLocked moves an idle environment to Busy; the caller thaws it
-// (thawed) after releasing p.mu.
+// (thawed) after releasing p.mu. One whose process has exited is
+// discarded instead.
 func (p *Pool) takeLocked(env *Environment) error {
+	if env.exited() {
+		p.discardLocked(env, ReasonFailure)
+		return fmt.Errorf("environment %s: process exited", env.ID)
+	}
 	env.mu.Lock()
 	defer env.mu.Unlock()
 	if err := env.setState(Busy); err != nil {
@@ -225,77 +278,11 @@ func (p *Pool) thawed(ctx context.Context, spec *Spec, acq Acquisition) (Acquisi
 	return acq, nil
 }
 
-// admitLocked applies reserved and account concurrency to one more
-// on-demand environment. Provisioned environments count against the
-// function's reservation, and those of unreserved functions against the
-// account's unreserved concurrency, as on Lambda.
-func (p *Pool) admitLocked(spec *Spec) error {
-	if spec.Reserved != nil {
-		p.reserved[spec.Function] = *spec.Reserved
-		if p.active[spec.Function]+p.provisioned[spec.Function] >= *spec.Reserved {
-			return &ThrottleError{Reason: ReasonReservedLimit}
-		}
-		return nil
-	}
-	delete(p.reserved, spec.Function)
-	taken := 0
-	for _, n := range p.reserved {
-		taken += n
-	}
-	for fn, n := range p.provisioned {
-		if _, ok := p.reserved[fn]; !ok {
-			taken += n
-		}
-	}
-	if p.unreservedActive >= p.opts.AccountLimit-taken {
-		return &ThrottleError{Reason: ReasonAccountLimit}
-	}
-	return nil
-}
-
-// Throttle reasons, as Lambda words them.
-const (
-	ReasonReservedLimit = "ReservedFunctionConcurrentInvocationLimitExceeded"
-	ReasonAccountLimit  = "ConcurrentInvocationLimitExceeded"
-)
-
-// SetReserved records a function's reserved concurrency (nil: none), so
-// that account-wide admission sees a change before the function's next
-// request.
-func (p *Pool) SetReserved(function string, reserved *int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if reserved == nil {
-		delete(p.reserved, function)
-		return
-	}
-	p.reserved[function] = *reserved
-}
-
-// countActiveLocked counts an on-demand environment as active.
-func (p *Pool) countActiveLocked(env *Environment) {
-	p.active[env.Function]++
-	_, reserved := p.reserved[env.Function]
-	env.countedUnreserved = !reserved
-	if !reserved {
-		p.unreservedActive++
-	}
-}
-
-// uncountActiveLocked undoes countActiveLocked.
-func (p *Pool) uncountActiveLocked(env *Environment) {
-	p.active[env.Function]--
-	if env.countedUnreserved {
-		p.unreservedActive--
-		env.countedUnreserved = false
-	}
-}
-
 func (p *Pool) newEnvLocked(spec *Spec, key string, vp *versionPool, provisioned bool) *Environment {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	id := hex.EncodeToString(b[:])
-	now := time.Now()
+	now := p.opts.Now()
 	env := &Environment{
 		ID: id, Key: key, Function: spec.Function, Version: spec.Version, Revision: spec.Revision,
 		StreamName:  now.UTC().Format("2006/01/02") + "/[" + spec.Version + "]" + id,
@@ -307,76 +294,6 @@ func (p *Pool) newEnvLocked(spec *Spec, key string, vp *versionPool, provisioned
 		p.countActiveLocked(env)
 	}
 	return env
-}
-
-// start runs a new environment's Init. On failure the environment is
-// stopped and the error says why; the result of an init failure that the
-// runtime reported is an *InitError.
-func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType string) error {
-	stream, err := p.opts.Logs.Create(env.Function, env.StreamName)
-	if err != nil {
-		p.discard(env, ReasonFailure)
-		return fmt.Errorf("log stream for %s: %w", env.ID, err)
-	}
-	env.stream = stream
-	sb := spec.Sandbox
-	sb.ID = env.ID
-	sb.Output = stream
-	sb.Env = append(append(make([]string, 0, len(sb.Env)+2), sb.Env...),
-		"AWS_LAMBDA_LOG_STREAM_NAME="+env.StreamName, "AWS_LAMBDA_INITIALIZATION_TYPE="+initType)
-	begin := time.Now()
-	proc, err := p.opts.Sandbox.Start(sb)
-	if err != nil {
-		p.discard(env, ReasonFailure)
-		return &InitError{Type: "Runtime.InvalidEntrypoint", Message: err.Error()}
-	}
-	env.setup = time.Since(begin)
-	env.proc = proc
-	ln, _ := proc.RuntimeAPI()
-	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log})
-	env.ctx, env.cancel = context.WithCancel(context.Background())
-	p.wg.Add(1)
-	go p.watch(env)
-
-	timer := time.NewTimer(p.opts.InitTimeout)
-	defer timer.Stop()
-	var ierr error
-	select {
-	case <-env.rapi.Ready():
-	case body := <-env.rapi.InitError():
-		ierr = initErrorFromBody(body)
-	case <-proc.Done():
-		ierr = exitInitError(proc)
-	case <-timer.C:
-		ierr = &InitError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Init timed out after %.2f seconds", p.opts.InitTimeout.Seconds())}
-	case <-ctx.Done():
-		ierr = ctx.Err()
-	}
-	env.initDuration = time.Since(begin)
-	env.publishInit(initType, ierr)
-	if ierr != nil {
-		p.discard(env, ReasonFailure)
-		return ierr
-	}
-	return nil
-}
-
-// watch cancels the environment's context when its process exits, and
-// removes an environment whose process died while idle.
-func (p *Pool) watch(env *Environment) {
-	defer p.wg.Done()
-	select {
-	case <-env.proc.Done():
-	case <-p.stopCh:
-		return
-	}
-	env.cancel()
-	env.mu.Lock()
-	idle := env.state == Idle
-	env.mu.Unlock()
-	if idle {
-		p.discard(env, ReasonFailure)
-	}
 }
 
 func splitKey(key string) (function, version string) {

@@ -3,7 +3,6 @@ package pool
 import (
 	"errors"
 	"sort"
-	"time"
 )
 
 // Target asks for Count provisioned environments of one function version,
@@ -48,10 +47,9 @@ func targetKey(owner, key string) string { return owner + "\x00" + key }
 // no target wants any more — idle ones at once, busy ones when their
 // request ends. Targets of the function not listed are dropped.
 func (p *Pool) SetProvisioned(function string, targets []Target) {
-	var stop []*Environment
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed {
-		p.mu.Unlock()
 		return
 	}
 	seen := map[string]bool{}
@@ -79,14 +77,12 @@ func (p *Pool) SetProvisioned(function string, targets []Target) {
 		if !seen[tk] {
 			t.want = 0
 		}
-		stop = append(stop, p.trimLocked(t)...)
+		p.retireLocked(p.trimLocked(t))
 		p.fillLocked(t)
 		if t.want == 0 && len(t.envs) == 0 {
 			delete(p.targets, tk)
 		}
 	}
-	p.mu.Unlock()
-	p.stopAll(stop)
 }
 
 // trimLocked removes idle environments a target has beyond its want and
@@ -124,25 +120,21 @@ func (p *Pool) fillLocked(t *target) {
 		env.target = targetKey(t.owner, t.key)
 		t.envs[env.ID] = env
 		p.provisioned[env.Function]++
-		p.wg.Add(1)
-		go p.startProvisioned(t, env)
+		spec := t.spec // SetProvisioned may replace t.spec meanwhile
+		p.spawnLocked(func() { p.startProvisioned(t, env, spec) })
 	}
 }
 
 // startProvisioned runs Init of a provisioned environment, off any request
 // path, and makes it available.
-func (p *Pool) startProvisioned(t *target, env *Environment) {
-	defer p.wg.Done()
-	err := p.start(p.ctx, env, t.spec, "provisioned-concurrency")
-	if surplus := p.readyProvisioned(t, env, err); surplus {
-		p.stop(env)
-	}
+func (p *Pool) startProvisioned(t *target, env *Environment, spec *Spec) {
+	err := p.start(p.ctx, env, spec, "provisioned-concurrency")
+	p.readyProvisioned(t, env, err)
 }
 
-// readyProvisioned records the outcome of a provisioned environment's Init.
-// It returns true when the environment is no longer wanted and must be
-// stopped.
-func (p *Pool) readyProvisioned(t *target, env *Environment, err error) bool {
+// readyProvisioned records the outcome of a provisioned environment's Init;
+// one no longer wanted is retired.
+func (p *Pool) readyProvisioned(t *target, env *Environment, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
@@ -153,33 +145,33 @@ func (p *Pool) readyProvisioned(t *target, env *Environment, err error) bool {
 			p.log.Warn("provisioned environment failed init", "function", env.Function,
 				"version", env.Version, "err", err)
 		}
-		return false
+		return
 	}
 	vp := p.versions[env.Key]
 	if p.closed || vp == nil || vp.all[env.ID] == nil {
-		return false
+		return
 	}
 	if len(t.envs) > t.want {
 		delete(vp.all, env.ID)
 		delete(t.envs, env.ID)
 		p.provisioned[env.Function]--
-		return true
+		p.retireLocked([]*Environment{env})
+		return
 	}
 	env.ready = true
 	env.mu.Lock()
 	err = env.setState(Idle)
-	env.lastUsed = time.Now()
+	env.lastUsed = p.opts.Now()
 	if err == nil {
 		env.scheduleFreeze(p.opts.FreezeDelay)
 	}
 	env.mu.Unlock()
 	if err != nil {
-		return false
+		return
 	}
 	vp.idle = append(vp.idle, env)
 	p.log.Info("provisioned environment ready", "function", env.Function, "version", env.Version,
 		"env", env.ID, "init_ms", ms(env.initDuration))
-	return false
 }
 
 // dropProvisionedLocked forgets a provisioned environment that is going

@@ -1,54 +1,46 @@
 package pool
 
-import (
-	"time"
-
-	"github.com/hearth-run/hearth/internal/activity"
-)
+import "github.com/hearth-run/hearth/internal/activity"
 
 // Release returns an environment after its request. A healthy one becomes
 // idle (and is frozen); an unhealthy one — timed out, crashed, out of
-// memory — is destroyed.
+// memory — is destroyed, in the background.
 func (p *Pool) Release(env *Environment, healthy bool) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	vp := p.versions[env.Key]
-	if !env.Provisioned {
-		p.uncountActiveLocked(env)
-	}
-	if !healthy || p.closed || vp == nil || vp.all[env.ID] == nil {
-		p.mu.Unlock()
-		p.discard(env, ReasonFailure)
+	p.unrespondLocked(env)
+	p.uncountActiveLocked(env)
+	if !healthy || p.closed || vp == nil || vp.all[env.ID] == nil || env.exited() {
+		p.discardLocked(env, ReasonFailure)
 		return
 	}
 	if env.Revision != vp.revision || env.Provisioned && p.surplusLocked(env) {
-		p.mu.Unlock()
-		p.discard(env, ReasonUpdate)
+		p.discardLocked(env, ReasonUpdate)
 		return
 	}
 	env.mu.Lock()
 	err := env.setState(Idle)
-	env.lastUsed = time.Now()
+	env.lastUsed = p.opts.Now()
 	env.invocations++
 	if err == nil {
 		env.scheduleFreeze(p.opts.FreezeDelay)
 	}
 	env.mu.Unlock()
 	if err != nil {
-		p.mu.Unlock()
-		p.discard(env, ReasonFailure)
+		p.discardLocked(env, ReasonFailure)
 		return
 	}
 	vp.idle = append(vp.idle, env)
-	p.mu.Unlock()
 }
 
 // FunctionChanged retires the idle environments of every version of the
 // function whose revision is outdated; busy ones finish their request first
 // (Acquire and Release see the new revision). Called after an update or a
-// delete.
+// delete. The retired environments stop in the background.
 func (p *Pool) FunctionChanged(function string, current map[string]string) {
-	var stop []*Environment
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	for key, vp := range p.versions {
 		fn, version := splitKey(key)
 		if fn != function {
@@ -59,10 +51,11 @@ func (p *Pool) FunctionChanged(function string, current map[string]string) {
 			rev = "\x00deleted"
 		}
 		vp.revision = rev
-		stop = append(stop, p.retireStaleLocked(vp, rev)...)
+		p.retireLocked(p.retireStaleLocked(vp, rev))
+		if !ok && len(vp.all) == 0 {
+			delete(p.versions, key)
+		}
 	}
-	p.mu.Unlock()
-	p.stopAll(stop)
 }
 
 // retireStaleLocked removes idle environments of other revisions from vp
@@ -107,12 +100,19 @@ func (vp *versionPool) popIdle(provisioned bool) *Environment {
 	return nil
 }
 
-// discard removes env from the pool and stops it. A provisioned
-// environment that had finished Init is replaced while its target still
-// wants it.
+// discard removes env from the pool and stops it in the background. A
+// provisioned environment that had finished Init is replaced while its
+// target still wants it.
 func (p *Pool) discard(env *Environment, reason string) {
-	env.ending(stopReason(reason))
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.discardLocked(env, reason)
+}
+
+// discardLocked is discard with p.mu held.
+func (p *Pool) discardLocked(env *Environment, reason string) {
+	env.ending(stopReason(reason))
+	p.unrespondLocked(env)
 	if vp := p.versions[env.Key]; vp != nil && vp.all[env.ID] != nil {
 		delete(vp.all, env.ID)
 		for i, e := range vp.idle {
@@ -125,48 +125,80 @@ func (p *Pool) discard(env *Environment, reason string) {
 			vp.lastLoss = reason
 		}
 	}
+	p.uncountActiveLocked(env)
 	if env.Provisioned {
 		p.dropProvisionedLocked(env)
 	}
-	p.mu.Unlock()
-	p.stop(env)
+	p.retireLocked([]*Environment{env})
 }
 
-func (p *Pool) stopAll(envs []*Environment) {
+// retireLocked stops environments already removed from the pool, in the
+// background and at most MaxParallelStops at a time, so that no request
+// or API call waits for a stop's grace period. Close waits for them.
+func (p *Pool) retireLocked(envs []*Environment) {
 	for _, env := range envs {
-		p.stop(env)
+		if !env.markStopping() {
+			continue
+		}
+		p.stops.Add(1)
+		go func() {
+			defer p.stops.Done()
+			p.stopSlots <- struct{}{}
+			defer func() { <-p.stopSlots }()
+			p.finishStop(env)
+		}()
 	}
 }
 
-// stop shuts an environment down: SIGTERM, SIGKILL after the grace period.
+// stop shuts an environment down now: SIGTERM, SIGKILL after the grace
+// period. A second stop of the same environment returns at once.
 func (p *Pool) stop(env *Environment) {
+	if env.markStopping() {
+		p.finishStop(env)
+	}
+}
+
+// markStopping moves the environment to Stopping, unless it is already
+// stopping, and reports whether it did. A Starting environment without a
+// process yet is stopped by attach when its process arrives. The stop is
+// published here, when the environment leaves service, so that it is
+// told in order with the invocation that ended it.
+func (env *Environment) markStopping() bool {
 	env.mu.Lock()
 	if env.state == Stopping || env.state == Stopped {
 		env.mu.Unlock()
-		return
+		return false
 	}
 	_ = env.setState(Stopping)
-	reason := env.endReason
 	if env.freezeTimer != nil {
 		env.freezeTimer.Stop()
 	}
+	reason := env.endReason
+	env.mu.Unlock()
+	env.publishStop(reason)
+	return true
+}
+
+// finishStop releases a Stopping environment's resources.
+func (p *Pool) finishStop(env *Environment) {
+	env.mu.Lock()
+	proc, rapi, cancel, stream := env.proc, env.rapi, env.cancel, env.stream
 	env.frozen = false
 	env.mu.Unlock()
-	if env.rapi != nil {
-		_ = env.rapi.Close()
+	if rapi != nil {
+		_ = rapi.Close()
 	}
-	if env.proc != nil {
-		env.proc.Stop(p.opts.StopGrace) // thaws a frozen tree before signalling
+	if proc != nil {
+		proc.Stop(p.opts.StopGrace) // thaws a frozen tree before signalling
 	}
-	if env.cancel != nil {
-		env.cancel()
+	if cancel != nil {
+		cancel()
 	}
-	if env.stream != nil {
-		_ = env.stream.Close()
+	if stream != nil {
+		_ = stream.Close()
 	}
 	env.mu.Lock()
 	_ = env.setState(Stopped)
 	env.mu.Unlock()
-	env.publishStop(reason)
 	p.log.Debug("environment stopped", "function", env.Function, "version", env.Version, "env", env.ID)
 }

@@ -166,3 +166,47 @@ func enqueueForever(path string) {
 	}
 	wg.Wait()
 }
+
+// TestShutdownRecordsCompletedOutcomes stops the queue while invocations
+// are running; they complete after the stop (as invocations already handed
+// to a runtime do). Their outcomes are recorded, so a new queue on the same
+// database runs none of them again; the events never started still run.
+func TestShutdownRecordsCompletedOutcomes(t *testing.T) {
+	db, _ := tempDB(t)
+	started := make(chan string, 100)
+	finishing := &fakeInvoker{respond: func(ctx context.Context, ev *Event, n int) (Outcome, error) {
+		started <- ev.ID
+		<-ctx.Done()
+		return Outcome{Payload: []byte(`"done"`)}, nil
+	}}
+	opts := fastOptions(db, finishing, nil)
+	opts.MaxInFlight = 2
+	q, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := q.Enqueue(context.Background(), Event{Function: "f", Payload: fmt.Appendf(nil, "%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := start(t, q)
+	completed := map[string]bool{<-started: true, <-started: true}
+	stop()
+
+	inv := &fakeInvoker{}
+	q2, err := New(fastOptions(db, inv, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := q2.Stats().Depth; got != 3 {
+		t.Fatalf("depth after shutdown = %d, want 3 (5 accepted, 2 completed)", got)
+	}
+	start(t, q2)
+	waitFor(t, "the rest delivered", func() bool { return q2.Stats().Depth == 0 })
+	for _, c := range inv.callsOf("f") {
+		if completed[c.ID] {
+			t.Errorf("event %s completed before shutdown and ran again", c.ID)
+		}
+	}
+}

@@ -29,9 +29,11 @@ func (q *Queue) deliver(ctx context.Context, wg *sync.WaitGroup, it *item, cfg E
 	ev := rec.event()
 	out, err := q.opts.Invoker.InvokeAsync(ctx, &ev)
 	switch {
-	case ctx.Err() != nil:
-		// Shutting down: the outcome is not recorded, so the event stays
-		// stored and runs again (at least once).
+	case ctx.Err() != nil && (err != nil || out.Throttled):
+		// Shutting down cut the invocation short: no outcome is recorded,
+		// so the event stays stored and runs again (at least once). One
+		// that completed is recorded below like any other, so that it does
+		// not run again after a restart.
 		q.done(it, true, doneRequeue)
 	case errors.Is(err, ErrFunctionGone):
 		q.log.Warn("function gone, dropping event", "function", rec.Function, "qualifier", rec.Qualifier,

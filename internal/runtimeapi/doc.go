@@ -46,7 +46,13 @@
 //
 // # Not implemented
 //
-// Response streaming (Lambda-Runtime-Function-Response-Mode: streaming) is
-// accepted but the body is buffered like any response; the extensions,
-// telemetry and restore (SnapStart) APIs are not served.
+// The extensions, telemetry and restore (SnapStart) APIs are not served.
+//
+// # Response streaming
+//
+// A /response posted with Lambda-Runtime-Function-Response-Mode: streaming
+// (chunked, errors in the trailers Lambda-Runtime-Function-Error-Type and
+// Lambda-Runtime-Function-Error-Body) is forwarded read by read to the
+// Invocation's Stream, up to MaxStreamedBytes (20 MiB, Lambda's limit).
+// Without a Stream it is buffered like any response.
 package runtimeapi

@@ -21,6 +21,10 @@ type Invocation struct {
 	Deadline time.Time
 
 	Payload []byte // the event, sent as the /next response body
+
+	// Stream, when set, receives a response the runtime streams, as it
+	// arrives (see Stream); the Result then has Streamed set.
+	Stream Stream
 }
 
 // Result is the runtime's answer to an invocation. A failing function is a
@@ -37,6 +41,10 @@ type Result struct {
 	// errorType, else the header as sent, else "Runtime.Unknown"), or
 	// "Function.ResponseSizeTooLarge" for an oversized response.
 	ErrorType string
+
+	// Streamed says the response body went to Invocation.Stream; Payload
+	// then holds only an error body, if any.
+	Streamed bool
 }
 
 // maxTimeout stands in for a missing deadline.
@@ -70,12 +78,13 @@ type call struct {
 	next     chan struct{}
 	nextSeen bool // next is closed; guarded by Server.mu
 	n        int
+	stream   Stream // Invocation.Stream
 	keys     [maxHeaders]string
 	vals     [maxHeaders]string
 }
 
 func newCall(inv Invocation) *call {
-	c := &call{id: inv.RequestID, payload: inv.Payload, next: make(chan struct{})}
+	c := &call{id: inv.RequestID, payload: inv.Payload, next: make(chan struct{}), stream: inv.Stream}
 	deadline := inv.Deadline
 	if deadline.IsZero() {
 		deadline = time.Now().Add(maxTimeout)

@@ -48,6 +48,10 @@ func (s *Server) handleOutcome(w http.ResponseWriter, r *http.Request, id string
 		return
 	}
 
+	if isStreamed(r, c, isError) {
+		s.handleStream(w, r, c)
+		return
+	}
 	body, tooLarge, err := readBody(r, s.maxBytes)
 	if err != nil {
 		// The runtime hung up mid-body; the invocation stays current.

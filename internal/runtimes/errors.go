@@ -9,4 +9,9 @@ var (
 	// ErrNoInterpreterFamily is returned when a family runs without an
 	// interpreter (provided.*) or is unknown.
 	ErrNoInterpreterFamily = errors.New("runtimes: family has no interpreter")
+	// ErrUnknownRuntime is returned for a runtime name Hearth does not know.
+	ErrUnknownRuntime = errors.New("runtimes: unknown runtime")
+	// ErrBadFallback is returned for a fallback policy other than nearest
+	// or refuse.
+	ErrBadFallback = errors.New("runtimes: invalid fallback policy")
 )

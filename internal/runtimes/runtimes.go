@@ -60,21 +60,26 @@ func Names() []string {
 // runtimeRoot/python/bootstrap.py; nodejs runs node on
 // runtimeRoot/node/bootstrap.js with Lambda's flags.
 func (r Runtime) Command(taskRoot, runtimeRoot string) (string, []string, error) {
+	if r.Family != FamilyPython && r.Family != FamilyNode {
+		return r.CommandWith("", taskRoot, runtimeRoot)
+	}
+	interp, err := Interpreter(r.Family)
+	if err != nil {
+		return "", nil, err
+	}
+	return r.CommandWith(interp, taskRoot, runtimeRoot)
+}
+
+// CommandWith is Command with the interpreter given, e.g. the one a
+// Catalogue resolved.
+func (r Runtime) CommandWith(interp, taskRoot, runtimeRoot string) (string, []string, error) {
 	switch r.Family {
 	case FamilyProvided:
 		return filepath.Join(taskRoot, "bootstrap"), nil, nil
 	case FamilyPython:
-		py, err := Interpreter(FamilyPython)
-		if err != nil {
-			return "", nil, err
-		}
-		return py, []string{"-u", "-B", filepath.Join(runtimeRoot, pythonBootstrap)}, nil
+		return interp, []string{"-u", "-B", filepath.Join(runtimeRoot, pythonBootstrap)}, nil
 	case FamilyNode:
-		node, err := Interpreter(FamilyNode)
-		if err != nil {
-			return "", nil, err
-		}
-		return node, []string{
+		return interp, []string{
 			"--expose-gc", "--max-http-header-size=81920",
 			filepath.Join(runtimeRoot, nodeBootstrap),
 		}, nil

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 func TestLookup(t *testing.T) {
@@ -139,7 +141,7 @@ func TestInterpreter(t *testing.T) {
 func TestResolveInterpreterShim(t *testing.T) {
 	real, err := Interpreter(FamilyPython)
 	if err != nil {
-		t.Skipf("no python interpreter: %v", err)
+		testenv.Missing(t, "no python interpreter: "+err.Error())
 	}
 	bin := t.TempDir()
 	shim := "#!/bin/sh\nexec " + real + " \"$@\"\n"

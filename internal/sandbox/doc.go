@@ -8,15 +8,27 @@
 // A [Manager] works in one of two modes, chosen once by [New]:
 //
 //   - Isolated (root, Options.Isolation "auto", kernel support present): every
-//     environment gets new mount, PID, IPC and UTS namespaces (and a network
-//     namespace for Network "none"), a private root filesystem built from
-//     read-only binds of the host's /usr, /bin, /lib, /lib64, /etc and /sbin,
-//     a fresh /proc, a minimal /dev, and its own cgroup (memory with swap off,
-//     pids, cpu, freezer). The bootstrap runs as Options.UID/GID with no
-//     capabilities, no_new_privs and RLIMIT_NOFILE 1024.
+//     environment gets new mount, PID, IPC, UTS and network namespaces, a
+//     private root filesystem built from read-only binds of the host's /usr,
+//     /bin, /lib, /lib64, /etc and /sbin, its own /etc/hosts, a fresh /proc,
+//     a minimal /dev, and its own cgroup (memory with swap off, pids, cpu,
+//     freezer). The bootstrap runs as a uid and gid of its own (leased from
+//     Options.FirstUID up, see uidPool), with no capabilities, no_new_privs,
+//     RLIMIT_NOFILE 1024 and a seccomp filter (seccompPolicy).
 //   - Plain (not root, Isolation "off", or no kernel support): the bootstrap is
 //     an ordinary child in its own process group; freezing uses SIGSTOP and
 //     SIGCONT; nothing is enforced. New logs one warning that says so.
+//
+// # Network
+//
+// The Runtime API of an isolated environment listens at 127.0.0.1:9001
+// inside the environment's network namespace: Hearth opens the socket
+// from a thread that has joined the namespace (setns) and serves it from
+// its own process, so nothing outside the namespace can connect to it.
+// Network "nat" (the default) adds a veth pair, a /30 from
+// Options.NetworkCIDR, a default route to the host side and an nftables
+// masquerade rule; host.hearth.internal names the host side. Network
+// "none" leaves loopback only.
 //
 // # The init re-exec contract
 //
@@ -43,9 +55,9 @@
 //
 // # Kept inits
 //
-// To keep namespace creation, cgroup creation and the init's own start off
-// the cold-start path, the Manager keeps Options.Prestart inits ready
-// (host network only), each waiting in a placeholder cgroup that Start
+// To keep namespace creation, network setup, cgroup creation and the
+// init's own start off the cold-start path, the Manager keeps
+// Options.Prestart inits ready (default network only), each waiting in a placeholder cgroup that Start
 // renames to the environment's ID before applying its limits. The CPU
 // weight and quota are applied once the bootstrap runs, so Hearth's setup
 // work is not slowed by a small function's CPU share on a busy machine.
@@ -62,9 +74,10 @@
 //
 // # Cleanup
 //
-// No cgroup, mount or process outlives an environment: mounts exist only in
-// the environment's mount namespace, the namespace dies with its PID 1, and
-// [Process.Stop] removes the cgroup. After a kill -9 of Hearth, [New] kills
+// No cgroup, mount, link or process outlives an environment: mounts exist
+// only in the environment's mount namespace, the namespace dies with its
+// PID 1, and [Process.Stop] removes the cgroup and the veth pair and frees
+// the uid. Close removes the nftables table. After a kill -9 of Hearth, [New] kills
 // what is left in the cgroups below Options.CgroupParent and in the process
 // groups recorded under Options.StateDir, and removes them.
 package sandbox

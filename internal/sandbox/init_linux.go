@@ -53,6 +53,15 @@ func runInit(raw string) error {
 	if err := prepareRoot(prep.Root); err != nil {
 		return err
 	}
+	if prep.TmpDev != "" {
+		if err := mountScratch(prep.TmpDev, prep.Root+"/tmp"); err != nil {
+			return fmt.Errorf("mount /tmp: %w", err)
+		}
+	}
+	filter, err := assembleSeccomp()
+	if err != nil {
+		return err
+	}
 	if _, err := unix.Write(initStatusFd, []byte{initReady}); err != nil {
 		return fmt.Errorf("report ready: %w", err)
 	}
@@ -61,7 +70,7 @@ func runInit(raw string) error {
 		return fmt.Errorf("read config: %w", err)
 	}
 	unix.Close(initConfigFd)
-	if err := finishRoot(prep.Root, &cfg); err != nil {
+	if err := finishRoot(prep.Root, prep.TmpDev != "", &cfg); err != nil {
 		return err
 	}
 	if err := unix.Sethostname([]byte("localhost")); err != nil {
@@ -75,6 +84,9 @@ func runInit(raw string) error {
 		return err
 	}
 	unix.Umask(0o022)
+	if err := loadSeccomp(filter); err != nil {
+		return err
+	}
 	return fmt.Errorf("exec %s: %w", cfg.Path, syscall.Exec(path, cfg.Args, cfg.Env))
 }
 
@@ -110,39 +122,67 @@ func prepareRoot(r string) error {
 }
 
 // finishRoot adds the environment's own mounts and pivots into the root.
-func finishRoot(r string, cfg *initConfig) error {
+// New mounts go into this list, before pivot_root; tmpOnDisk says /tmp is
+// already mounted (a scratch disk, at prepare time).
+func finishRoot(r string, tmpOnDisk bool, cfg *initConfig) error {
+	remountRoot := uintptr(unix.MS_REMOUNT | roFlags)
+	if cfg.RootFS != "" {
+		img, err := mountImageRoot(r, cfg.RootFS, tmpOnDisk)
+		if err != nil {
+			return fmt.Errorf("image root: %w", err)
+		}
+		// The root is now a bind of a host directory: only the mount, not
+		// its filesystem, may be made read-only.
+		r, remountRoot = img, remountRoot|unix.MS_BIND
+	}
 	return runSteps([]step{
-		{"mount /var/task", func() error { return bindRO(cfg.CodeDir, r+"/var/task", roFlags) }},
+		{"mount /var/task", func() error {
+			if cfg.CodeDir == "" {
+				return nil // an image function's own /var/task
+			}
+			return bindRO(cfg.CodeDir, r+"/var/task", roFlags)
+		}},
 		{"mount /var/runtime", func() error {
 			if cfg.RuntimeDir == "" {
 				return nil
 			}
 			return bindRO(cfg.RuntimeDir, r+"/var/runtime", roFlags)
 		}},
-		// The hosts file is written into the root's own tmpfs at /tmp and
-		// bound over /etc/hosts; the /tmp mount then hides the original.
+		{"mount /opt", func() error { return mountOpt(r, cfg.OptDir) }},
 		{"mount /etc/hosts", func() error { return bindHosts(r, cfg.Hosts) }},
+		{"mount binds", func() error {
+			for _, b := range cfg.Binds {
+				if err := bindRO(b, filepath.Join(r, b), roFlags); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		{"mount /tmp", func() error {
+			if tmpOnDisk {
+				return nil
+			}
 			return mountAt(r+"/tmp", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("mode=1777,size=%dm", cfg.TmpMB))
 		}},
 		{"pivot_root", func() error { return pivot(r) }},
-		{"read-only root", func() error { return unix.Mount("", "/", "", unix.MS_REMOUNT|roFlags, "") }},
-		{"chdir /var/task", func() error { return unix.Chdir("/var/task") }},
+		{"read-only root", func() error { return unix.Mount("", "/", "", remountRoot, "") }},
+		{"chdir", func() error { return unix.Chdir(workDir(cfg.WorkDir)) }},
 	})
 }
 
-// bindHosts makes content the environment's read-only /etc/hosts.
+// bindHosts makes content the environment's read-only /etc/hosts. The
+// file is written into the environment's /dev tmpfs, bound over the
+// host's, and unlinked: the bind mount keeps it. (Not the root's tmpfs:
+// an unlinked file in use there would stop its read-only remount.)
 func bindHosts(r, content string) error {
 	if _, err := os.Stat(r + "/etc/hosts"); err != nil {
 		return nil // the host has none to cover
 	}
-	src := r + "/tmp/hosts"
-	if err := os.MkdirAll(r+"/tmp", 0o755); err != nil {
-		return err
-	}
+	src := r + "/dev/.hosts"
 	if err := os.WriteFile(src, []byte(content), 0o644); err != nil {
 		return err
 	}
+	defer os.Remove(src)
 	if err := unix.Mount(src, r+"/etc/hosts", "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("bind hosts: %w", err)
 	}
@@ -294,4 +334,14 @@ func resolvePath(path string, env []string) (string, error) {
 		return "", fmt.Errorf("find %s: %w", path, err)
 	}
 	return p, nil
+}
+
+// mountOpt binds the function's merged layers read-only at /opt, or leaves
+// an empty /opt when it has none, so that /opt (and the absence of
+// /opt/extensions) looks as on Lambda.
+func mountOpt(root, optDir string) error {
+	if optDir == "" {
+		return os.MkdirAll(root+"/opt", 0o755)
+	}
+	return bindRO(optDir, root+"/opt", roFlags)
 }

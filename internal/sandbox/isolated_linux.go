@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // initEnv names the environment variable that marks a process as the
@@ -17,6 +18,7 @@ const initEnv = "HEARTH_SANDBOX_INIT"
 // prepConfig is what the init needs before its environment is known.
 type prepConfig struct {
 	Root      string // host directory the new root is mounted over
+	TmpDev    string // block device to mount at /tmp; "" = a tmpfs
 	CgroupFds []int  // v1: open cgroup.procs files to write "0" to
 }
 
@@ -25,12 +27,16 @@ type prepConfig struct {
 type initConfig struct {
 	CodeDir    string   // -> /var/task
 	RuntimeDir string   // -> /var/runtime, optional
+	OptDir     string   // -> /opt, optional
 	Path       string   // program to exec, in the new root
 	Args       []string // full argv
 	Env        []string
 	TmpMB      int
 	UID, GID   int
-	Hosts      string // content of /etc/hosts
+	Hosts      string   // content of /etc/hosts
+	Binds      []string // host dirs -> same path, read-only
+	RootFS     string   // unpacked image as the root instead of the host's dirs
+	WorkDir    string   // working directory of the bootstrap; "" = /var/task
 }
 
 // The init's file descriptors: the config pipe and the status pipe
@@ -50,6 +56,7 @@ type pending struct {
 	statusR *os.File // status pipe from the init
 	outR    *os.File // stdout and stderr of the tree
 	net     *envNet  // the namespace's Runtime API listener and link
+	scratch *scratch // the disk of /tmp; nil when /tmp is a tmpfs
 	ready   bool     // the init reported its shared root mounted
 }
 
@@ -84,18 +91,27 @@ func (pd *pending) close() {
 	if pd.net != nil {
 		pd.net.close()
 	}
+	pd.scratch.release()
 	_ = pd.cg.remove()
 }
 
 // spawnInit clones a new init into fresh namespaces (network included)
 // and a placeholder cgroup, and prepares its network. It runs ahead of
 // Start for kept inits (the default network), or inside Start otherwise.
-func (m *Manager) spawnInit(network string) (pd *pending, err error) {
+func (m *Manager) spawnInit(network string, tmpMB int) (pd *pending, err error) {
 	cg, err := m.cg.create("init-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(m.seq.Add(1), 10))
 	if err != nil {
 		return nil, err
 	}
 	pd = &pending{cg: cg, network: network}
+	prep := prepConfig{Root: m.rootDir}
+	if m.mke2fs != "" {
+		if pd.scratch, err = m.newScratch(tmpMB); err != nil {
+			_ = cg.remove()
+			return nil, err
+		}
+		prep.TmpDev = pd.scratch.dev
+	}
 	var childEnds []*os.File // closed in any case once the child has them
 	defer func() {
 		for _, f := range childEnds {
@@ -111,6 +127,7 @@ func (m *Manager) spawnInit(network string) (pd *pending, err error) {
 					_ = f.Close()
 				}
 			}
+			pd.scratch.release()
 			_ = cg.remove()
 		}
 	}()
@@ -126,7 +143,6 @@ func (m *Manager) spawnInit(network string) (pd *pending, err error) {
 		Pdeathsig:  syscall.SIGKILL,
 	}
 	extra := []*os.File{cfgR, statusW}
-	prep := prepConfig{Root: m.rootDir}
 	if m.cg.v2 {
 		dir, err := os.Open(cg.dirs[""])
 		if err != nil {
@@ -191,11 +207,20 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		return nil, err
 	}
 	p.ln, p.addr = pd.net.ln, runtimeAPIAddr
+	if p.uid, err = m.uids.acquire(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			p.uid.release()
+		}
+	}()
 	cfg := initConfig{
-		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir,
+		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
-		TmpMB: spec.EphemeralMB, UID: m.opts.UID, GID: m.opts.GID, Hosts: pd.net.hosts(),
+		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, Hosts: pd.net.hosts(),
+		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir,
 	}
 	js, err := json.Marshal(cfg)
 	if err != nil {
@@ -216,6 +241,7 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		return nil, fmt.Errorf("%w: send config: %w", ErrInit, werr)
 	}
 	p.net = pd.net
+	pd.scratch.release() // mounted: the mount holds the device now
 	pd.cg.resetPeak()
 	if err := pd.cg.applyCPU(lim); err != nil {
 		return nil, err
@@ -229,14 +255,14 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 // startIsolated starts spec in a kept init when one is ready, else in a
 // new one.
 func (m *Manager) startIsolated(spec Spec) (*Process, error) {
-	if spec.Network == m.opts.Network {
+	if spec.Network == m.opts.Network && (m.mke2fs == "" || spec.EphemeralMB == defaultEphemeral) {
 		select {
 		case pd := <-m.kept:
 			return m.launch(pd, spec)
 		default:
 		}
 	}
-	pd, err := m.spawnInit(spec.Network)
+	pd, err := m.spawnInit(spec.Network, spec.EphemeralMB)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +274,7 @@ func (m *Manager) startIsolated(spec Spec) (*Process, error) {
 func (m *Manager) keepInits() {
 	defer close(m.keeperDone)
 	for {
-		pd, err := m.spawnInit(m.opts.Network)
+		pd, err := m.spawnInit(m.opts.Network, defaultEphemeral)
 		if err == nil {
 			if err = pd.waitReady(); err != nil {
 				pd.close()
@@ -264,8 +290,22 @@ func (m *Manager) keepInits() {
 			pd.close()
 			return
 		}
+		// Preparing the next init is milliseconds of CPU and of the
+		// kernel's network locks; leave them to the environment just
+		// started while its bootstrap initializes.
+		t := time.NewTimer(refillDelay)
+		select {
+		case <-t.C:
+		case <-m.closing:
+			t.Stop()
+			return
+		}
 	}
 }
+
+// refillDelay is how long the keeper waits after handing out an init
+// before preparing the next: about a Go bootstrap's Init.
+const refillDelay = 10 * time.Millisecond
 
 // drainKept releases the inits kept ready; keepInits must have stopped.
 func (m *Manager) drainKept() {

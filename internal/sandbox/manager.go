@@ -21,7 +21,8 @@ type Options struct {
 	// kernel allows it, else plain processes) or "off".
 	Isolation string
 	// CgroupParent is the cgroup below which every environment's cgroup is
-	// created. Default "hearth".
+	// created. It also names the nftables table and tags the network links
+	// of this Manager, so two Managers must not share one. Default "hearth".
 	CgroupParent string
 	// Network is the default network of isolated environments. Every one
 	// has its own network namespace with the Runtime API at
@@ -31,9 +32,11 @@ type Options struct {
 	// NetworkCIDR is the IPv4 range of the "nat" links, one /30 per
 	// environment. Default DefaultNetworkCIDR.
 	NetworkCIDR string
-	// UID and GID are the unprivileged identity of isolated bootstraps.
-	// Default 993 and 990 (Lambda's sbx_user1051).
-	UID, GID int
+	// FirstUID and UIDs are the range of unprivileged uids of isolated
+	// bootstraps: each live environment runs as a uid (and gid) of its
+	// own, never shared with another environment of any Hearth on the
+	// host. Default 100000 and 65536.
+	FirstUID, UIDs int
 	// HardCPU also sets a CFS quota proportional to memory, not only a weight.
 	HardCPU bool
 	// InitPath is the binary re-executed as the sandbox init; it must call
@@ -49,8 +52,8 @@ type Options struct {
 }
 
 const (
-	defaultUID        = 993
-	defaultGID        = 990
+	defaultFirstUID   = 100000
+	defaultUIDs       = 65536
 	pidsLimit         = 1024
 	nofileLimit       = 1024
 	mbPerVCPU         = 1769
@@ -61,13 +64,18 @@ const (
 
 // Manager starts environments. It is safe for concurrent use.
 type Manager struct {
-	opts     Options
-	log      *slog.Logger
-	isolated bool
-	cg       *cgroupFS // nil when plain
-	nat      *natNet   // links and NAT rules; nil when plain
-	rootDir  string    // mount point of the isolated roots (inside each mount namespace)
-	procsDir string    // records of running environments, for cleanup after a crash
+	opts       Options
+	log        *slog.Logger
+	isolated   bool
+	cg         *cgroupFS    // nil when plain
+	nat        *natNet      // links and NAT rules; nil when plain
+	uids       *uidPool     // nil when plain
+	mke2fs     string       // formats /tmp disks; "" = /tmp is a tmpfs
+	scratchDir string       // where /tmp images are created (and at once unlinked)
+	tmplMu     sync.Mutex   // guards templates
+	templates  map[int]bool // sizes (MB) whose formatted template exists in scratchDir
+	rootDir    string       // mount point of the isolated roots (inside each mount namespace)
+	procsDir   string       // records of running environments, for cleanup after a crash
 
 	seq        atomic.Uint64 // names placeholder cgroups
 	kept       chan *pending // inits ready for Start (isolated, Prestart >= 1)
@@ -99,11 +107,11 @@ func New(opts Options) (*Manager, error) {
 	if opts.NetworkCIDR == "" {
 		opts.NetworkCIDR = DefaultNetworkCIDR
 	}
-	if opts.UID == 0 {
-		opts.UID = defaultUID
+	if opts.FirstUID <= 0 {
+		opts.FirstUID = defaultFirstUID
 	}
-	if opts.GID == 0 {
-		opts.GID = defaultGID
+	if opts.UIDs <= 0 {
+		opts.UIDs = defaultUIDs
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -120,11 +128,12 @@ func New(opts Options) (*Manager, error) {
 	}
 	opts.StateDir = abs
 	m := &Manager{
-		opts:     opts,
-		log:      opts.Logger,
-		rootDir:  filepath.Join(abs, "root"),
-		procsDir: filepath.Join(abs, "procs"),
-		running:  map[*Process]struct{}{},
+		opts:       opts,
+		log:        opts.Logger,
+		rootDir:    filepath.Join(abs, "root"),
+		scratchDir: filepath.Join(abs, "scratch"),
+		procsDir:   filepath.Join(abs, "procs"),
+		running:    map[*Process]struct{}{},
 	}
 	for _, d := range []string{m.rootDir, m.procsDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -141,6 +150,17 @@ func New(opts Options) (*Manager, error) {
 	if m.isolated {
 		if m.nat, err = newNatNet(opts.NetworkCIDR, opts.CgroupParent); err != nil {
 			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		if m.uids, err = newUIDPool(opts.FirstUID, opts.UIDs); err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		m.templates = map[int]bool{}
+		if err := os.MkdirAll(m.scratchDir, 0o700); err != nil {
+			return nil, fmt.Errorf("sandbox: create state dir: %w", err)
+		}
+		var why string
+		if m.mke2fs, why = scratchSupported(); why != "" {
+			m.log.Warn("sandbox: NOT enforced: /tmp on disk; /tmp is a tmpfs charged to the memory limit", "reason", why)
 		}
 	}
 	m.closing, m.keeperDone = make(chan struct{}), make(chan struct{})
@@ -198,6 +218,16 @@ func (m *Manager) View(codeDir, runtimeDir string) (taskRoot, runtimeRoot string
 	return codeDir, runtimeDir
 }
 
+// OptView returns the path under which the bootstrap sees optDir, the
+// merged layers of its function: /opt when isolated, optDir itself
+// otherwise.
+func (m *Manager) OptView(optDir string) string {
+	if m.isolated {
+		return "/opt"
+	}
+	return optDir
+}
+
 // Close stops every environment still running (without grace) and waits.
 // Start fails with ErrClosed afterwards.
 func (m *Manager) Close() error {
@@ -221,6 +251,12 @@ func (m *Manager) Close() error {
 	wg.Wait()
 	if err := m.nat.close(); err != nil {
 		m.log.Warn("sandbox: NAT rules not removed", "err", err)
+	}
+	if m.cg != nil {
+		if err := m.cg.removeParents(); err != nil {
+			m.log.Warn("sandbox: parent cgroups not removed", "err", err)
+		}
+		_ = os.RemoveAll(m.scratchDir) // the /tmp templates
 	}
 	return nil
 }
@@ -250,6 +286,12 @@ func (m *Manager) Start(spec Spec) (*Process, error) {
 		return nil, fmt.Errorf("start environment %s: %w", spec.ID, err)
 	}
 	m.mu.Lock()
+	if m.closed {
+		// Close ran while this one started and did not see it.
+		m.mu.Unlock()
+		p.Stop(0)
+		return nil, ErrClosed
+	}
 	m.running[p] = struct{}{}
 	m.mu.Unlock()
 	return p, nil
@@ -268,8 +310,16 @@ func (m *Manager) check(spec *Spec) error {
 	if spec.Path == "" {
 		return fmt.Errorf("%w: %s: empty path", ErrInvalidSpec, spec.ID)
 	}
-	if spec.CodeDir == "" {
+	if spec.CodeDir == "" && spec.RootFS == "" {
 		return fmt.Errorf("%w: %s: empty code dir", ErrInvalidSpec, spec.ID)
+	}
+	if spec.RootFS != "" && !m.isolated {
+		return fmt.Errorf("%w: %s: an image root filesystem needs isolation", ErrUnsupported, spec.ID)
+	}
+	for _, b := range spec.Binds {
+		if !filepath.IsAbs(b) || filepath.Clean(b) != b || b == "/" {
+			return fmt.Errorf("%w: %s: bind %q must be a clean absolute path below /", ErrInvalidSpec, spec.ID, b)
+		}
 	}
 	if spec.MemoryMB <= 0 {
 		spec.MemoryMB = defaultMemoryMB

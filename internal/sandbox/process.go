@@ -20,11 +20,18 @@ type Spec struct {
 	// ID is the environment's unique id; it names its cgroup.
 	ID string
 	// CodeDir is the host directory with the unpacked code, read-only at
-	// /var/task when isolated.
+	// /var/task when isolated. With a RootFS it may be empty: the image's
+	// own /var/task stays.
 	CodeDir string
 	// RuntimeDir optionally holds Hearth's managed-runtime bootstraps,
 	// read-only at /var/runtime when isolated.
 	RuntimeDir string
+	// OptDir optionally holds the function's layers merged into one tree,
+	// read-only at /opt when isolated; "" means no layers: /opt is an empty
+	// directory (so there is no /opt/extensions either). Plain environments
+	// see the host directory itself (see Manager.OptView): its extensions/
+	// is what an isolated environment sees as /opt/extensions.
+	OptDir string
 	// Path is the program to execute, as the bootstrap sees it (see
 	// Manager.View), e.g. /var/task/bootstrap or /usr/bin/python3.
 	Path string
@@ -40,6 +47,18 @@ type Spec struct {
 	// Network is "nat" ("host" is a synonym) or "none"; "" means the
 	// Manager's default.
 	Network string
+	// Binds are absolute host directories made visible read-only at the
+	// same path when isolated (interpreters installed outside the system
+	// directories). Plain environments see the host anyway.
+	Binds []string
+	// RootFS, when set, is an unpacked image (a runtime image) that is the
+	// environment's root filesystem, read-only, instead of the host's
+	// system directories. It must hold the mount points proc, dev, tmp,
+	// var/task, var/runtime and opt. Isolated environments only.
+	RootFS string
+	// WorkDir is the bootstrap's working directory when isolated. Default
+	// /var/task.
+	WorkDir string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer
@@ -54,6 +73,7 @@ type Process struct {
 	ln   net.Listener
 	addr string
 	net  *envNet // isolated: owns ln and the environment's link
+	uid  *uidLease
 	cg   *cgroup // nil in plain mode
 	// record is the plain-mode file naming the process group, for cleanup
 	// after a crash of Hearth.
@@ -86,6 +106,14 @@ func (p *Process) Pid() int { return p.pid }
 // Runtime API and the address the bootstrap finds in AWS_LAMBDA_RUNTIME_API.
 // Stop closes the listener.
 func (p *Process) RuntimeAPI() (ln net.Listener, addr string) { return p.ln, p.addr }
+
+// UID is the uid the bootstrap runs as; -1 in plain mode.
+func (p *Process) UID() int {
+	if p.uid == nil {
+		return -1
+	}
+	return p.uid.uid
+}
 
 // Done is closed when the bootstrap process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
@@ -166,7 +194,7 @@ func (p *Process) stopAlone() bool {
 	if pids := p.cg.pids(); len(pids) != 1 || pids[0] != p.pid {
 		return false
 	}
-	if syscall.Kill(p.pid, syscall.SIGSTOP) != nil {
+	if p.signal(syscall.SIGSTOP) != nil {
 		return false
 	}
 	p.stopped = true
@@ -205,7 +233,7 @@ func (p *Process) thawLocked() error {
 			err = p.cg.freeze(false)
 		}
 		if p.stopped && err == nil {
-			err = syscall.Kill(p.pid, syscall.SIGCONT)
+			err = p.signal(syscall.SIGCONT)
 		}
 	}
 	if err == syscall.ESRCH {
@@ -256,15 +284,15 @@ func (p *Process) terminate() {
 	}
 	for _, pid := range p.cg.pids() {
 		if pid != p.pid {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
+			_ = signalMember(p.cg, pid, syscall.SIGTERM)
 		}
 	}
 	// The kernel drops signals a namespace's PID 1 does not handle; an
 	// ordinary process would have died of SIGTERM, so do that instead.
 	if handlesSignal(p.pid, syscall.SIGTERM) {
-		_ = syscall.Kill(p.pid, syscall.SIGTERM)
+		_ = p.signal(syscall.SIGTERM)
 	} else {
-		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		_ = p.signal(syscall.SIGKILL)
 	}
 }
 
@@ -275,7 +303,7 @@ func (p *Process) kill() {
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 		return
 	}
-	_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	_ = p.signal(syscall.SIGKILL)
 	p.mu.Lock()
 	if p.frozen {
 		_ = p.thawLocked() // frozen tasks do not die until thawed
@@ -314,6 +342,7 @@ func (p *Process) cleanup() {
 		if err := p.cg.remove(); err != nil {
 			p.m.log.Warn("sandbox: cgroup not removed", "env", p.id, "err", err)
 		}
+		p.uid.release() // no process of the environment is left
 	}
 	if p.record != "" {
 		_ = os.Remove(p.record)
@@ -349,7 +378,7 @@ func (p *Process) emptyCgroup() {
 			_ = p.cg.freeze(false)
 		}
 		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_ = signalMember(p.cg, pid, syscall.SIGKILL)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // testCgroupParent keeps the tests' cgroups apart from a Hearth running on
@@ -83,7 +85,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 func newManager(t testing.TB, isolation string) *Manager {
 	t.Helper()
 	if isolation == "auto" && os.Geteuid() != 0 {
-		t.Skip("isolated mode needs root (namespaces, mounts, cgroups)")
+		testenv.NeedRoot(t, "isolated mode (namespaces, mounts, cgroups)")
 	}
 	m, err := New(Options{
 		StateDir:     t.TempDir(),

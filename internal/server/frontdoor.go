@@ -1,13 +1,13 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net"
-	"net/http"
-	"time"
 
 	"github.com/hearth-run/hearth/internal/api"
 	"github.com/hearth-run/hearth/internal/config"
+	"github.com/hearth-run/hearth/internal/logs"
 )
 
 // urlPort is the port in the function URLs Hearth hands out: the API's.
@@ -29,7 +29,14 @@ func (s *Server) listenURLs(cfg config.Config, handler *api.Server) error {
 	if err != nil {
 		return fmt.Errorf("url listen: %w", err)
 	}
-	s.urlListener = l
-	s.urlHTTP = &http.Server{Handler: handler.URLHandler(), ReadHeaderTimeout: 30 * time.Second}
+	s.urlListener = newLimitListener(l, cfg.HTTP.MaxConnsPerClient)
+	s.urlHTTP = apiHTTPServer(handler.URLHandler(), cfg.HTTP)
 	return nil
+}
+
+// runLogRetention removes expired log events until ctx ends.
+func (s *Server) runLogRetention(ctx context.Context) {
+	s.logStore.RunRetention(ctx, logs.DefaultExpireInterval, func(err error) {
+		s.log.Warn("log retention pass failed", "err", err)
+	})
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/hearth-run/hearth/internal/config"
 	"github.com/hearth-run/hearth/internal/credentials"
 	"github.com/hearth-run/hearth/internal/function"
+	"github.com/hearth-run/hearth/internal/images"
 	"github.com/hearth-run/hearth/internal/invoke"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/metrics"
@@ -40,13 +41,15 @@ import (
 // The concrete types wired here satisfy the interfaces their consumers
 // declare.
 var (
-	_ api.Store           = (*store.Store)(nil)
-	_ api.RuleStore       = (*store.Store)(nil)
+	_ api.Store           = store.Metadata(nil)
+	_ api.RuleStore       = store.Metadata(nil)
+	_ api.Policies        = store.Metadata(nil)
+	_ api.URLStore        = store.Metadata(nil)
 	_ api.CodeStore       = (*codestore.Store)(nil)
 	_ api.Invoker         = (*invoke.Invoker)(nil)
 	_ api.Environments    = (*pool.Pool)(nil)
 	_ api.RulesChanged    = (*schedule.Scheduler)(nil)
-	_ invoke.Store        = (*store.Store)(nil)
+	_ invoke.Store        = store.Metadata(nil)
 	_ invoke.CodeTrees    = (*codestore.Store)(nil)
 	_ invoke.Sandbox      = (*sandbox.Manager)(nil)
 	_ invoke.Enqueuer     = (*queue.Queue)(nil)
@@ -69,17 +72,23 @@ type Server struct {
 
 	log      *slog.Logger
 	listener net.Listener
-	http     *http.Server
-	store    *store.Store
-	sandbox  *sandbox.Manager
-	pool     *pool.Pool
-	invoker  *invoke.Invoker
-	code     *codestore.Store
-	queue    *queue.Queue
+	// envListener serves the API to isolated environments; nil when they
+	// share the host's network.
+	envListener net.Listener
+	http        *http.Server
+	store       store.Metadata // bbolt, or JetStream in a cluster
+	bolt        *store.Store   // the data dir's bbolt database; the queue's buckets are there
+	sandbox     *sandbox.Manager
+	pool        *pool.Pool
+	invoker     *invoke.Invoker
+	code        *codestore.Store
+	queue       *queue.Queue
 	// metricsListener and metricsHTTP serve --metrics-listen, when set.
 	metricsListener net.Listener
 	metricsHTTP     *http.Server
 	sched           *schedule.Scheduler
+	// logStore holds the log groups; its retention runs in Serve.
+	logStore *logs.Store
 	// urlListener and urlHTTP serve --url-listen, when set.
 	urlListener net.Listener
 	urlHTTP     *http.Server
@@ -100,13 +109,14 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	s.store, err = store.Open(filepath.Join(dir, "hearth.db"), nil)
+	s.bolt, err = store.Open(filepath.Join(dir, "hearth.db"), nil)
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("data dir %s is locked by another running Hearth; stop it or choose another --data-dir", dir)
 	}
 	if err != nil {
 		return nil, err
 	}
+	s.store = s.bolt
 	s.Credentials, s.GeneratedCredentials, err = credentials.Ensure(dir, cfg.AccessKeyID, cfg.SecretAccessKey)
 	if err != nil {
 		return nil, err
@@ -116,14 +126,28 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, err
 	}
 	s.code = code
+	if n, err := api.CollectCode(code, s.store); err != nil || n > 0 {
+		log.Info("unused code packages collected", "count", n, "err", err)
+	}
 	runtimeDir := filepath.Join(dir, "runtime")
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
 	}
-	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs")})
+	imageStore, err := images.Open(ImageDir(dir))
 	if err != nil {
 		return nil, err
 	}
+	catalogue, err := Catalogue(CatalogueOptions{
+		DataDir: dir, RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays})
+	if err != nil {
+		return nil, err
+	}
+	s.logStore = logStore
 	s.sandbox, err = sandbox.New(sandbox.Options{
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
 		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
@@ -135,15 +159,30 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Sandbox: s.sandbox, Logs: logStore, IdleTimeout: cfg.IdleTimeout, FreezeDelay: cfg.FreezeDelay,
 		AccountLimit: cfg.ConcurrencyLimit, Events: s.Events, Logger: log,
 	})
+	s.listener, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
+	if s.listener, err = withTLS(cfg, s.listener); err != nil {
+		return nil, err
+	}
+	// Environments get a session credential and the API's address.
+	sessions := credentials.NewSessions(credentials.SessionOptions{})
+	endpoint := ""
+	if s.envListener, endpoint, err = s.listenForEnvironments(cfg); err != nil {
+		return nil, err
+	}
 	s.invoker = invoke.New(invoke.Options{
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
+		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
 		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
 	})
 	if err := s.invoker.Restore(); err != nil {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
 	}
 	s.queue, err = queue.New(queue.Options{
-		DB: s.store.DB(), Invoker: s.invoker, Configs: invoke.AsyncConfigs{Store: s.store},
+		DB: s.bolt.DB(), Invoker: s.invoker, Configs: invoke.AsyncConfigs{Store: s.store},
 		FunctionARN: func(name, qualifier string) string {
 			if qualifier == "" {
 				qualifier = function.Latest
@@ -172,21 +211,20 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		if id == creds.AccessKeyID {
 			return creds.SecretAccessKey, true
 		}
-		return "", false
+		return sessions.Secret(id)
 	}})
 	urlKey := make([]byte, 32)
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
-		Store: s.store, Code: code, Verifier: verifier, Invoker: s.invoker, Environments: s.pool,
+		Store: s.store, Code: code, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
-		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg),
+		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
-		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Logger: log,
+		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions,
+		Images: imageFetcher{store: imageStore, insecure: cfg.InsecureRegistry}, Logger: log,
+		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
 	})
-	if s.listener, err = listen(cfg); err != nil {
-		return nil, err
-	}
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second}
+	s.http = apiHTTPServer(handler, cfg.HTTP)
 	if err := s.listenURLs(cfg, handler); err != nil {
 		return nil, err
 	}
@@ -210,6 +248,9 @@ func (s *Server) Addr() string { return s.listener.Addr().String() }
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.listener) }()
+	if s.envListener != nil {
+		go func() { _ = s.http.Serve(s.envListener) }() // ends with Shutdown below
+	}
 	bgCtx, stopBackground := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
 	if s.metricsHTTP != nil {
@@ -220,6 +261,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		bg.Add(1)
 		go func() { defer bg.Done(); _ = s.urlHTTP.Serve(s.urlListener) }()
 	}
+	bg.Add(1)
+	go func() { defer bg.Done(); s.runLogRetention(bgCtx) }()
 	bg.Add(2)
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
@@ -257,6 +300,10 @@ func (s *Server) close() {
 	if s.urlListener != nil && s.urlHTTP == nil {
 		s.urlListener.Close()
 	}
+	if s.envListener != nil && s.http == nil {
+		// Not served yet; Shutdown closes it otherwise.
+		s.envListener.Close()
+	}
 	if s.listener != nil && s.http == nil {
 		s.listener.Close()
 	}
@@ -279,8 +326,8 @@ func (s *Server) close() {
 	if s.code != nil {
 		s.code.Close()
 	}
-	if s.store != nil {
-		s.store.Close()
+	if s.bolt != nil {
+		s.bolt.Close()
 	}
 }
 

@@ -60,7 +60,7 @@ func Open(path string, opts *Options) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		return initCodeRefs(tx)
 	})
 	if err != nil {
 		db.Close()
@@ -84,6 +84,9 @@ func (s *Store) CreateFunction(fn *function.Function) error {
 		key := []byte(fn.Latest.Name)
 		if b.Get(key) != nil {
 			return fmt.Errorf("%w: %s", ErrExists, fn.Latest.Name)
+		}
+		if err := moveRefs(tx, nil, configCode(&fn.Latest)); err != nil {
+			return err
 		}
 		return putJSON(b, key, fn)
 	})
@@ -109,7 +112,11 @@ func (s *Store) UpdateFunction(name string, change func(*function.Function) erro
 		if err := getFunction(tx, name, &fn); err != nil {
 			return err
 		}
+		before := configCode(&fn.Latest)
 		if err := change(&fn); err != nil {
+			return err
+		}
+		if err := moveRefs(tx, before, configCode(&fn.Latest)); err != nil {
 			return err
 		}
 		return putJSON(tx.Bucket(bucketFunctions), []byte(name), &fn)
@@ -124,8 +131,8 @@ func (s *Store) UpdateFunction(name string, change func(*function.Function) erro
 func (s *Store) DeleteFunction(name string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketFunctions)
-		if b.Get([]byte(name)) == nil {
-			return fmt.Errorf("%w: %s", ErrNotFound, name)
+		if err := dropFunctionRefs(tx, name); err != nil {
+			return err
 		}
 		if err := b.Delete([]byte(name)); err != nil {
 			return err
@@ -174,23 +181,6 @@ func (s *Store) ListFunctions(marker string, max int) ([]*function.Function, str
 	return out, next, err
 }
 
-// CodeInUse reports whether any function or version refers to the code
-// package with the given hex digest.
-func (s *Store) CodeInUse(sha string) bool {
-	used := false
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		check := func(_, v []byte) error {
-			if bytes.Contains(v, []byte(`"codeSHA256":"`+sha+`"`)) {
-				used = true
-			}
-			return nil
-		}
-		_ = tx.Bucket(bucketFunctions).ForEach(check)
-		return tx.Bucket(bucketVersions).ForEach(check)
-	})
-	return used
-}
-
 func getFunction(tx *bolt.Tx, name string, fn *function.Function) error {
 	v := tx.Bucket(bucketFunctions).Get([]byte(name))
 	if v == nil {
@@ -225,4 +215,26 @@ func deletePrefix(b *bolt.Bucket, prefix []byte) error {
 		}
 	}
 	return nil
+}
+
+// dropFunctionRefs drops the code references of a function and of all its
+// versions, which are about to be deleted.
+func dropFunctionRefs(tx *bolt.Tx, name string) error {
+	var fn function.Function
+	if err := getFunction(tx, name, &fn); err != nil {
+		return err
+	}
+	drop := configCode(&fn.Latest)
+	err := eachChild(tx.Bucket(bucketVersions), name, func(v []byte) error {
+		var c function.Config
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode version of %s: %w", name, err)
+		}
+		drop = append(drop, configCode(&c)...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return moveRefs(tx, drop, nil)
 }

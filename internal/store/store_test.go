@@ -51,7 +51,7 @@ func TestFunctionLifecycle(t *testing.T) {
 	if got, _ := s.Function("a"); got.Latest.MemoryMB != 512 {
 		t.Fatalf("failed update was written: memory %d", got.Latest.MemoryMB)
 	}
-	if !s.CodeInUse("abca") || s.CodeInUse("nothing") {
+	if !inUse(t, s, "abca") || inUse(t, s, "nothing") {
 		t.Fatal("CodeInUse is wrong")
 	}
 	// Data survives reopening, and a second open of the same file is refused.

@@ -57,6 +57,9 @@ func (s *Store) PublishVersion(name, description string, check func(*function.Fu
 		}
 		out.Touch(time.Now())
 		created = true
+		if err := moveRefs(tx, nil, configCode(&out)); err != nil {
+			return err
+		}
 		if err := putJSON(vb, versionKey(name, out.Version), &out); err != nil {
 			return err
 		}
@@ -133,6 +136,13 @@ func (s *Store) DeleteVersion(name, version string) error {
 		if len(users) > 0 {
 			sort.Strings(users)
 			return &InUseError{Aliases: users}
+		}
+		var c function.Config
+		if err := json.Unmarshal(vb.Get(key), &c); err != nil {
+			return fmt.Errorf("decode version %s:%s: %w", name, version, err)
+		}
+		if err := moveRefs(tx, configCode(&c), nil); err != nil {
+			return err
 		}
 		if err := vb.Delete(key); err != nil {
 			return err

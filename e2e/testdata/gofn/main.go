@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"golang.org/x/sys/unix"
 )
 
 type event struct {
@@ -82,6 +83,9 @@ func handle(ctx context.Context, ev event) (map[string]any, error) {
 		b, err := os.ReadFile(ev.Path)
 		out["readErr"] = fmt.Sprint(err)
 		out["readLen"] = len(b)
+		if len(b) <= 4096 {
+			out["readText"] = string(b)
+		}
 	case "write":
 		err := os.WriteFile(ev.Path, []byte("x"), 0o644)
 		out["writeErr"] = fmt.Sprint(err)
@@ -129,6 +133,8 @@ func handle(ctx context.Context, ev event) (map[string]any, error) {
 		out["status"], out["body"], out["getErr"] = httpGet(ev.Addr)
 	case "scan":
 		out["scanned"], out["stolen"] = scanRuntimeAPIs(time.Duration(ev.Sleep) * time.Millisecond)
+	case "syscalls":
+		out["syscalls"] = forbiddenSyscalls()
 	case "procs":
 		entries, _ := os.ReadDir("/proc")
 		n := 0
@@ -200,4 +206,31 @@ func scanRuntimeAPIs(wait time.Duration) ([]int, []string) {
 	}
 	wg.Wait()
 	return ports, stolen
+}
+
+// forbiddenSyscalls tries what the environment's seccomp filter denies and
+// reports each outcome ("<nil>" for success).
+func forbiddenSyscalls() map[string]string {
+	res := map[string]string{}
+	res["unshare"] = fmt.Sprint(unix.Unshare(unix.CLONE_NEWUSER))
+	_, err := unix.AddKey("user", "hearth-test", []byte("secret"), unix.KEY_SPEC_PROCESS_KEYRING)
+	res["add_key"] = fmt.Sprint(err)
+	_, err = unix.KeyctlInt(unix.KEYCTL_GET_KEYRING_ID, unix.KEY_SPEC_SESSION_KEYRING, 1, 0, 0)
+	res["keyctl"] = fmt.Sprint(err)
+	res["mount"] = fmt.Sprint(unix.Mount("none", "/tmp", "tmpfs", 0, ""))
+	_, _, errno := unix.Syscall(unix.SYS_CLONE3, 0, 0, 0)
+	res["clone3"] = fmt.Sprint(errno)
+	// The attack of the report: a user namespace with a mount in it.
+	b, err := exec.Command("unshare", "-Urm", "mount", "-t", "tmpfs", "none", "/tmp").CombinedOutput()
+	res["unshare -Urm mount"] = strings.TrimSpace(fmt.Sprint(err, " ", string(b)))
+	if err == nil {
+		res["unshare -Urm mount"] = "<nil>"
+	}
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "Seccomp:"); ok {
+			res["seccompMode"] = strings.TrimSpace(v)
+		}
+	}
+	return res
 }

@@ -32,6 +32,13 @@ def handler(event, context):
         time.sleep(event.get("sleepMs", 0) / 1000)
     if action == "exit":
         os._exit(4)
+    if action == "unshare":
+        # os.unshare exists from Python 3.12 on; libc's works everywhere.
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        clone_newuser = 0x10000000
+        out["unshareErr"] = ctypes.get_errno() if libc.unshare(clone_newuser) != 0 else None
     if action == "echo":
         out["event"] = event
     return out

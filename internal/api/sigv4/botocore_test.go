@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // botocoreScript signs requests with the real botocore, the way boto3 and the
@@ -95,13 +97,7 @@ type botoRequest struct {
 
 // TestVerifyBotocore replays requests signed by botocore (boto3, AWS CLI).
 func TestVerifyBotocore(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 is not installed: cannot check requests signed by botocore")
-	}
-	if err := exec.Command(python, "-c", "import boto3, botocore").Run(); err != nil {
-		t.Skip("python3 has no boto3/botocore: cannot check requests signed by botocore")
-	}
+	python := testenv.NeedPython(t, "boto3", "botocore")
 	out, err := exec.Command(python, "-c", botocoreScript, testAKID, testSecret, "http://"+testHost).Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {

@@ -49,7 +49,7 @@ func parseAuthorization(h string) (authorization, *Error) {
 		}
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
-			return a, incomplete("'%s' not a valid key=value pair (missing equal-sign) in Authorization header: '%s'", part, h)
+			return a, incomplete("'%s' not a valid key=value pair (missing equal-sign) in Authorization header: '%s'", quote(part), quote(h))
 		}
 		switch k {
 		case "Credential":
@@ -108,7 +108,7 @@ func requestTime(h http.Header) (t time.Time, raw string, fromDate bool, err *Er
 }
 
 func badDate(raw string) *Error {
-	return incomplete("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", raw)
+	return incomplete("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", quote(raw))
 }
 
 // headerValue is h.Get for a key already in canonical form, without the
@@ -127,16 +127,16 @@ func parseScope(credential string, t time.Time) (scope, *Error) {
 	trimmed := strings.TrimRight(credential, "/")
 	parts := strings.Split(trimmed, "/")
 	if len(parts) != 5 {
-		return scope{}, incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", trimmed)
+		return scope{}, incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", quote(trimmed))
 	}
 	s := scope{accessKeyID: parts[0], date: parts[1], region: parts[2], service: parts[3]}
 	var problems []string
 	if parts[4] != terminator {
-		problems = append(problems, "Credential should be scoped with a valid terminator: 'aws4_request', not '"+parts[4]+"'.")
+		problems = append(problems, "Credential should be scoped with a valid terminator: 'aws4_request', not '"+quote(parts[4])+"'.")
 	}
 	if want := t.Format(scopeDateLayout); s.date != want {
 		problems = append(problems, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '"+
-			s.date+"' != '"+want+"', from '"+t.Format(amzDateLayout)+"'.")
+			quote(s.date)+"' != '"+want+"', from '"+t.Format(amzDateLayout)+"'.")
 	}
 	if s.region == "" {
 		problems = append(problems, "Credential should be scoped to a valid region, not ''.")
@@ -157,4 +157,58 @@ func signsHeader(list, header string) bool {
 		}
 	}
 	return false
+}
+
+// Limits on SignedHeaders. Real clients sign a handful of headers; the caps
+// keep a hostile list from costing more than a normal request.
+const (
+	maxSignedHeaders      = 128
+	maxSignedHeadersBytes = 8 << 10
+)
+
+// checkSignedHeaders refuses a SignedHeaders list over the limits. It costs
+// one pass over the list.
+func checkSignedHeaders(list string) *Error {
+	if len(list) > maxSignedHeadersBytes {
+		return invalid("SignedHeaders is %d bytes long; at most %d are accepted.", len(list), maxSignedHeadersBytes)
+	}
+	if n := strings.Count(list, ";") + 1; n > maxSignedHeaders {
+		return invalid("SignedHeaders names %d headers; at most %d are accepted.", n, maxSignedHeaders)
+	}
+	return nil
+}
+
+// maxQuoted is how much of a client's input an error message repeats.
+const maxQuoted = 256
+
+// quote is a short, printable prefix of client input for an error message:
+// at most maxQuoted bytes, control and non-ASCII bytes replaced by '?', and
+// "..." when cut.
+func quote(s string) string {
+	cut := len(s) > maxQuoted
+	if cut {
+		s = s[:maxQuoted]
+	}
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			clean = false
+			break
+		}
+	}
+	if clean && !cut {
+		return s
+	}
+	b := make([]byte, 0, len(s)+3)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e {
+			c = '?'
+		}
+		b = append(b, c)
+	}
+	if cut {
+		b = append(b, "..."...)
+	}
+	return string(b)
 }

@@ -14,10 +14,10 @@ const maxExpires = 7 * 24 * time.Hour
 const msgQueryParams = "AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', " +
 	"'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', and 'X-Amz-Expires'. Re-examine the query-string parameters."
 
-// verifyPresigned checks query-string authentication (a presigned URL). The
-// request is valid from X-Amz-Date (less the allowed skew, for clocks that
-// run behind) until X-Amz-Date plus X-Amz-Expires.
-func (v *Verifier) verifyPresigned(r *http.Request, body []byte, rawQuery string) (Identity, error) {
+// authenticatePresigned checks query-string authentication (a presigned
+// URL). The request is valid from X-Amz-Date (less the allowed skew, for
+// clocks that run behind) until X-Amz-Date plus X-Amz-Expires.
+func (v *Verifier) authenticatePresigned(r *http.Request, rawQuery string) (*Pending, error) {
 	q, _ := url.ParseQuery(rawQuery)
 	get := func(k string) string {
 		if vs := q[k]; len(vs) > 0 {
@@ -34,25 +34,25 @@ func (v *Verifier) verifyPresigned(r *http.Request, body []byte, rawQuery string
 	}
 	rawDate, rawExpires := get("X-Amz-Date"), get("X-Amz-Expires")
 	if a.algorithm == "" || a.credential == "" || a.signature == "" || a.signedHeaders == "" || rawDate == "" || rawExpires == "" {
-		return Identity{}, incomplete("%s", msgQueryParams)
+		return nil, incomplete("%s", msgQueryParams)
 	}
 	t, err := time.Parse(amzDateLayout, rawDate)
 	if err != nil {
-		return Identity{}, badDate(rawDate)
+		return nil, badDate(rawDate)
 	}
 	secs, err := strconv.ParseInt(rawExpires, 10, 64)
 	if err != nil || secs < 1 || time.Duration(secs)*time.Second > maxExpires {
-		return Identity{}, incomplete("X-Amz-Expires must be an integer number of seconds from 1 to 604800, got '%s'.", rawExpires)
+		return nil, incomplete("X-Amz-Expires must be an integer number of seconds from 1 to 604800, got '%s'.", quote(rawExpires))
 	}
 	now := v.now().UTC()
 	if t.After(now.Add(v.maxSkew)) {
-		return Identity{}, skewError(t, now, v.maxSkew)
+		return nil, skewError(t, now, v.maxSkew)
 	}
 	if valid := time.Duration(secs) * time.Second; now.After(t.Add(valid)) {
-		return Identity{}, skewError(t, now, valid)
+		return nil, skewError(t, now, valid)
 	}
 	req := signedRequest{auth: a, time: t, query: withoutSignature(rawQuery), presign: true}
-	return v.check(r, body, &req)
+	return v.check(r, &req)
 }
 
 // withoutSignature drops X-Amz-Signature from a raw query, leaving every

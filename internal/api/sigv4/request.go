@@ -2,7 +2,6 @@ package sigv4
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 )
 
@@ -73,43 +72,4 @@ func normalizePath(p string) string {
 		b.WriteByte('/')
 	}
 	return b.String()
-}
-
-// lookupHeader returns the values of a header named in SignedHeaders. The
-// server canonicalises header keys, so the common case is a direct hit;
-// a case-insensitive scan covers keys set by hand. Transfer-Encoding is moved
-// out of the header map by net/http and is rebuilt from the request.
-func lookupHeader(r *http.Request, lowerName string) []string {
-	for k, v := range r.Header {
-		if len(k) == len(lowerName) && strings.EqualFold(k, lowerName) {
-			return v
-		}
-	}
-	if lowerName == "transfer-encoding" && len(r.TransferEncoding) > 0 {
-		return []string{strings.Join(r.TransferEncoding, ",")}
-	}
-	return nil
-}
-
-// contentLength is the value of the Content-Length header as sent, or the
-// one net/http derived when the header is not in the map.
-func contentLength(r *http.Request, body []byte) string {
-	if v := headerValue(r.Header, "Content-Length"); v != "" {
-		return v
-	}
-	if r.ContentLength >= 0 {
-		return strconv.FormatInt(r.ContentLength, 10)
-	}
-	return strconv.Itoa(len(body))
-}
-
-// sdkLength reports whether the SDK signer can reproduce a signed
-// Content-Length value: it only signs content-length for a positive length,
-// formatting it itself, so "0" or a padded value cannot be expressed.
-func sdkLength(v string) (int64, bool) {
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != v {
-		return 0, false
-	}
-	return n, true
 }

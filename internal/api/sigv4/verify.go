@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // Options configure a Verifier. The zero value of every field but Lookup is
@@ -18,10 +16,8 @@ type Options struct {
 	// Lookup returns the secret access key of an access key ID. A nil Lookup
 	// knows no keys, so every signed request is refused.
 	Lookup func(accessKeyID string) (secret string, ok bool)
-
 	// Now is the clock requests are checked against. Default time.Now.
 	Now func() time.Time
-
 	// MaxSkew is how far X-Amz-Date may lie from Now, either way.
 	// Default 15 minutes, as on AWS.
 	MaxSkew time.Duration
@@ -44,29 +40,38 @@ func (id Identity) CheckService(service string) error {
 	return invalid("Credential should be scoped to correct service: '%s'.", service)
 }
 
+// CheckRegion returns AWS's error for a credential scoped to another region
+// than the server's, or nil when the scope is right.
+func (id Identity) CheckRegion(region string) error {
+	if id.Region == region {
+		return nil
+	}
+	return invalid("Credential should be scoped to a valid region, not '%s'.", quote(id.Region))
+}
+
 // Verifier checks SigV4 signatures. It is safe for concurrent use.
 type Verifier struct {
 	lookup  func(string) (string, bool)
 	now     func() time.Time
 	maxSkew time.Duration
 
-	mu sync.RWMutex // guards signers
-	// signers holds one SDK signer per access key ID. The SDK signer caches
-	// derived keys by region and service only, so sharing one signer would
-	// make keys evict each other; and a cached key survives a new secret for
-	// the rest of the day, so an entry is replaced when the secret changes.
-	// Entries are only made for keys Lookup knows, which bounds the map.
-	signers map[string]*keySigner
+	mu sync.RWMutex // guards keys
+	// keys holds the last derived signing key per access key ID, with the
+	// secret and scope it was derived for: a new day, scope or secret
+	// replaces it, so a rotated secret takes effect at once. Entries are only
+	// made for keys Lookup knows, which bounds the map.
+	keys map[string]derivedKey
 }
 
-type keySigner struct {
+type derivedKey struct {
 	secret string
-	signer *v4.Signer
+	scope  scope
+	key    []byte
 }
 
 // New returns a Verifier with opts, defaults filled in.
 func New(opts Options) *Verifier {
-	v := &Verifier{lookup: opts.Lookup, now: opts.Now, maxSkew: opts.MaxSkew, signers: map[string]*keySigner{}}
+	v := &Verifier{lookup: opts.Lookup, now: opts.Now, maxSkew: opts.MaxSkew, keys: map[string]derivedKey{}}
 	if v.lookup == nil {
 		v.lookup = func(string) (string, bool) { return "", false }
 	}
@@ -80,37 +85,66 @@ func New(opts Options) *Verifier {
 }
 
 // Verify checks the signature of r, whose body the caller has already read
-// into body. It returns who signed the request, or an *Error with the code and
-// message AWS would send. Checks run in AWS's order: header syntax, date,
-// skew, signed host, algorithm, credential scope, access key, signature.
+// into body: Authenticate, then Finish with the body's hash.
 func (v *Verifier) Verify(r *http.Request, body []byte) (Identity, error) {
+	p, err := v.Authenticate(r)
+	if err != nil {
+		return Identity{}, err
+	}
+	return p.Finish(sha256.Sum256(body), int64(len(body)))
+}
+
+// Pending is a request whose head authenticates: its Authorization header
+// (or presigned query), date, credential scope and access key are good.
+// What remains is the signature, which covers the body: Finish checks it
+// once the body has been read and hashed.
+type Pending struct {
+	v      *Verifier
+	r      *http.Request
+	req    signedRequest
+	sc     scope
+	secret string
+}
+
+// Identity is who the request claims to be signed by; it is proven only
+// when Finish succeeds.
+func (p *Pending) Identity() Identity {
+	return Identity{AccessKeyID: p.sc.accessKeyID, Region: p.sc.region, Service: p.sc.service}
+}
+
+// Authenticate checks everything about r that does not need its body, in
+// AWS's order: header syntax, date, skew, signed host, algorithm, credential
+// scope, access key. It reads only r's head, so a caller can refuse a
+// request before receiving a byte of its body. Errors are *Error with the
+// code and message AWS would send.
+func (v *Verifier) Authenticate(r *http.Request) (*Pending, error) {
 	authz := headerValue(r.Header, "Authorization")
 	if authz == "" {
 		if q := wireQuery(r); strings.Contains(q, "X-Amz-Signature=") || strings.Contains(q, "X-Amz-Credential=") {
-			return v.verifyPresigned(r, body, q)
+			return v.authenticatePresigned(r, q)
 		}
-		return Identity{}, missingToken()
+		return nil, missingToken()
 	}
 	a, err := parseAuthorization(authz)
 	if err != nil {
-		return Identity{}, err
+		return nil, err
 	}
 	t, rawDate, fromDate, err := requestTime(r.Header)
 	if miss := a.missing(); miss != "" || rawDate == "" {
 		if rawDate == "" {
 			miss += missingDate
 		}
-		return Identity{}, &Error{CodeIncompleteSignature, miss + "Authorization=" + authz}
+		return nil, &Error{CodeIncompleteSignature, miss + "Authorization=" + quote(authz)}
 	}
 	if err != nil {
-		return Identity{}, err
+		return nil, err
 	}
 	now := v.now().UTC()
 	if t.Before(now.Add(-v.maxSkew)) || t.After(now.Add(v.maxSkew)) {
-		return Identity{}, skewError(t, now, v.maxSkew)
+		return nil, skewError(t, now, v.maxSkew)
 	}
 	req := signedRequest{auth: a, time: t, query: wireQuery(r), fromDate: fromDate}
-	return v.check(r, body, &req)
+	return v.check(r, &req)
 }
 
 // signedRequest is what the two ways of signing (header, query) share.
@@ -122,66 +156,85 @@ type signedRequest struct {
 	presign  bool
 }
 
-// check runs the checks after the date: signed host, algorithm, scope,
-// access key and finally the signature itself.
-func (v *Verifier) check(r *http.Request, body []byte, req *signedRequest) (Identity, error) {
+// check runs the checks after the date: signed headers, algorithm, scope
+// and access key.
+func (v *Verifier) check(r *http.Request, req *signedRequest) (*Pending, error) {
 	a := req.auth
+	if err := checkSignedHeaders(a.signedHeaders); err != nil {
+		return nil, err
+	}
 	if !signsHeader(a.signedHeaders, "host") {
-		return Identity{}, invalid(msgHostNotSigned)
+		return nil, invalid(msgHostNotSigned)
 	}
 	if a.algorithm != algorithm {
-		return Identity{}, incomplete("Unsupported AWS 'algorithm': '%s' (only AWS4-HMAC-SHA256 for now). ", a.algorithm)
+		return nil, incomplete("Unsupported AWS 'algorithm': '%s' (only AWS4-HMAC-SHA256 for now). ", quote(a.algorithm))
 	}
 	sc, err := parseScope(a.credential, req.time)
 	if err != nil {
-		return Identity{}, err
+		return nil, err
 	}
 	secret, ok := v.lookup(sc.accessKeyID)
 	if !ok {
-		return Identity{}, unknownKey()
+		return nil, unknownKey()
 	}
-	id := Identity{AccessKeyID: sc.accessKeyID, Region: sc.region, Service: sc.service}
+	return &Pending{v: v, r: r, req: *req, sc: sc, secret: secret}, nil
+}
 
+// Finish checks the signature of the request, given the SHA-256 of its body
+// and the body's length, and returns who signed it.
+func (p *Pending) Finish(bodySum [sha256.Size]byte, bodyLen int64) (Identity, error) {
 	var bodyHex [sha256.Size * 2]byte
-	sum := sha256.Sum256(body)
-	hex.Encode(bodyHex[:], sum[:])
+	hex.Encode(bodyHex[:], bodySum[:])
 	hashes := [2]string{string(bodyHex[:])}
-	if declared := headerValue(r.Header, "X-Amz-Content-Sha256"); declared != "" {
+	if declared := headerValue(p.r.Header, "X-Amz-Content-Sha256"); declared != "" {
 		// The client's hash is what it signed; it must also be the body's,
 		// or a tampered body would pass under an intact signature.
 		if !strings.EqualFold(declared, hashes[0]) {
 			return Identity{}, mismatch()
 		}
 		hashes[0] = declared
-	} else if req.presign && len(body) == 0 {
+	} else if p.req.presign && bodyLen == 0 {
 		// botocore presigns with UNSIGNED-PAYLOAD, aws-sdk-go-v2 with the hash
 		// of the empty body; with no body there is nothing to protect.
 		hashes[1] = "UNSIGNED-PAYLOAD"
 	}
+	key := p.v.signingKey(p.sc, p.secret)
+	path := normalizePath(wirePath(p.r))
 	for _, h := range hashes {
 		if h == "" {
 			continue
 		}
-		want, ok := v.signature(r, body, req, sc, secret, h)
-		if ok && subtle.ConstantTimeCompare([]byte(want), []byte(a.signature)) == 1 {
-			return id, nil
+		want := signWithKey(key, p.r, bodyLen, &p.req, p.sc, path, h)
+		if subtle.ConstantTimeCompare([]byte(want), []byte(p.req.auth.signature)) == 1 {
+			return p.Identity(), nil
 		}
 	}
 	return Identity{}, mismatch()
 }
 
-// signer returns the SDK signer of an access key, making a new one when the
-// key is new or its secret changed.
-func (v *Verifier) signer(accessKeyID, secret string) *v4.Signer {
+// signingKey returns the derived key of a scope, from the cache when the
+// secret and scope are those it was derived for.
+func (v *Verifier) signingKey(sc scope, secret string) []byte {
 	v.mu.RLock()
-	ks := v.signers[accessKeyID]
+	dk, ok := v.keys[sc.accessKeyID]
 	v.mu.RUnlock()
-	if ks != nil && ks.secret == secret {
-		return ks.signer
+	if ok && dk.secret == secret && dk.scope == sc {
+		return dk.key
 	}
-	ks = &keySigner{secret: secret, signer: v4.NewSigner()}
+	dk = derivedKey{secret: secret, scope: sc, key: signingKey(secret, sc)}
 	v.mu.Lock()
-	v.signers[accessKeyID] = ks
+	v.keys[sc.accessKeyID] = dk
 	v.mu.Unlock()
-	return ks.signer
+	return dk.key
+}
+
+// RequireSigned returns AWS's error for a request whose signature does not
+// cover header (given in canonical form, e.g. "X-Amz-Target"), which the
+// service needs signed: otherwise a captured request could be replayed with
+// the header swapped.
+func (p *Pending) RequireSigned(header string) error {
+	if signsHeader(p.req.auth.signedHeaders, strings.ToLower(header)) {
+		return nil
+	}
+	return invalid("'%s' must be a 'SignedHeader' in the AWS Authorization.", header)
 }

@@ -13,6 +13,7 @@ const http = require('http');
 const fs = require('fs');
 const path = require('path');
 const util = require('util');
+const streaming = require('./streaming.js');
 
 const API_PREFIX = '/2018-06-01/runtime';
 const [apiHost, apiPort] = (() => {
@@ -301,6 +302,7 @@ function invoke(handler, headers, body) {
   } catch (e) {
     return postError(e);
   }
+  if (streaming.isStreaming(handler)) return invokeStreaming(handler, event, ctx, base);
   const isAsync = handler.constructor && handler.constructor.name === 'AsyncFunction';
   onBeforeExit = () => {
     finished = true;
@@ -322,6 +324,38 @@ function invoke(handler, headers, body) {
   }
 }
 
+// invokeStreaming runs a handler wrapped by awslambda.streamifyResponse:
+// what it writes is streamed to the Runtime API; a rejected promise or a
+// throw becomes an error in the trailers.
+function invokeStreaming(handler, event, ctx, base) {
+  let after = () => scheduleNext(handler);
+  const target = { host: apiHost, port: apiPort, agent, path: API_PREFIX + base + 'response' };
+  const rs = streaming.responseStream(target, handler, (err, status, text) => {
+    if (err) return fatal(base + 'response', err);
+    if (status >= 300) process.stderr.write(`hearth: ${base}response answered ${status}: ${text}\n`);
+    after();
+  });
+  const fail = (err, then, quiet) => {
+    if (then) after = then;
+    if (!quiet) console.error('Invoke Error', formatted(err));
+    rs.fail(toRapid(err));
+  };
+  current = { postError: fail };
+  onBeforeExit = () => {
+    if (!rs.writableEnded) rs.end();
+  };
+  try {
+    const result = handler(event, rs, ctx);
+    if (result && typeof result.then === 'function') {
+      result.then(() => {
+        if (!rs.writableEnded) rs.end();
+      }, fail);
+    }
+  } catch (err) {
+    fail(err);
+  }
+}
+
 function reportFatal(kind, error, code) {
   console.error(kind, formatted(error));
   if (current) return current.postError(error, () => process.exit(code), true);
@@ -331,6 +365,7 @@ function reportFatal(kind, error, code) {
 
 async function main() {
   patchConsole();
+  streaming.install();
   process.on('uncaughtException', (err) => reportFatal('Uncaught Exception', err, 129));
   process.on('unhandledRejection', (reason) => {
     const e = runtimeError('UnhandledPromiseRejection', String(reason));
