@@ -179,7 +179,7 @@ type Acquisition struct {
 
 // Acquire returns an environment for one request: the most recently used
 // idle one of the spec's revision, else one about to end its invocation
-// (see RespondedWait), else a new one. It fails with a *ThrottleError when
+// (see RespondedWait), else a new one. It fails with an *errdefs.ThrottleError when
 // concurrency limits leave no room.
 func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 	return p.acquire(ctx, spec, false)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 )
@@ -31,7 +32,7 @@ func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType
 	if err != nil {
 		_ = stream.Close()
 		p.discard(env, ReasonFailure)
-		return &InitError{Type: "Runtime.InvalidEntrypoint", Message: err.Error()}
+		return &InitError{Type: errdefs.RuntimeInvalidEntrypoint, Message: err.Error()}
 	}
 	if !p.attach(env, proc, stream) {
 		p.discard(env, ReasonFailure)
@@ -82,7 +83,7 @@ func (p *Pool) awaitInit(ctx context.Context, env *Environment, proc Process) er
 	case <-proc.Done():
 		return exitInitError(proc)
 	case <-timer.C:
-		return &InitError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Init timed out after %.2f seconds", p.opts.InitTimeout.Seconds())}
+		return &InitError{Type: errdefs.SandboxTimedout, Message: fmt.Sprintf("Init timed out after %.2f seconds", p.opts.InitTimeout.Seconds())}
 	case <-ctx.Done():
 		return ctx.Err()
 	}
