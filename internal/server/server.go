@@ -89,7 +89,7 @@ type Server struct {
 	metricsHTTP     *http.Server
 	// console serves the web console at /console/ on the API listener.
 	console *console.Console
-	sched           *schedule.Scheduler
+	sched   *schedule.Scheduler
 	// logStore holds the log groups; its retention runs in Serve.
 	logStore *logs.Store
 	// urlListener and urlHTTP serve --url-listen, when set.
