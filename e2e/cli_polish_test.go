@@ -34,7 +34,7 @@ func TestCLIVersion(t *testing.T) {
 func TestCLIPolish(t *testing.T) {
 	h := startHearth(t, "")
 	env := cliEnv(t, h)
-	if !strings.Contains(h.logs(), "metrics=") {
+	if !strings.Contains(h.logs(), "metrics=") || !strings.Contains(h.logs(), "console=\"http://"+h.addr+"/console/") {
 		t.Errorf("serve does not log where the metrics are:\n%s", h.logs())
 	}
 	root := t.TempDir()

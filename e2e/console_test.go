@@ -143,6 +143,12 @@ func TestConsoleTimeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", out)
+	// Hearth stops promptly while the page still holds its event stream.
+	begin := time.Now()
+	h.stop()
+	if d := time.Since(begin); d > 10*time.Second {
+		t.Errorf("stopping with the console open took %v", d)
+	}
 }
 
 // waitTimeline polls the page until cond holds (at most 20 s).
