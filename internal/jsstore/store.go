@@ -237,4 +237,3 @@ func all[T any](b bucket) ([]*T, error) {
 		}
 	}
 }
-
