@@ -74,15 +74,44 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 		name string
 		dst  *bucket
 	}{{"functions", &s.functions}, {"layers", &s.layers}, {"rules", &s.rules}, {"urlids", &s.urlIDs}} {
-		kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket: opts.Prefix + "-" + b.name, History: 1, Storage: jetstream.FileStorage, Replicas: opts.Replicas,
-		})
+		kv, err := openBucket(ctx, js, opts.Prefix+"-"+b.name, opts.Replicas)
 		if err != nil {
 			return nil, fmt.Errorf("key-value bucket %s-%s: %w", opts.Prefix, b.name, err)
 		}
 		*b.dst = bucket{kv: kv, timeout: opts.Timeout}
 	}
 	return s, nil
+}
+
+// openBucket binds to a bucket, creating it when missing. Reads go to the
+// stream's leader (direct gets, which any replica may answer from a state
+// behind the last write, are turned off), so a node reads its own writes
+// and a compare-and-set starts from the latest revision.
+func openBucket(ctx context.Context, js jetstream.JetStream, name string, replicas int) (jetstream.KeyValue, error) {
+	_, err := js.KeyValue(ctx, name)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		_, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: name, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			err = nil // another node created it meanwhile
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	stream, err := js.Stream(ctx, "KV_"+name)
+	if err != nil {
+		return nil, err
+	}
+	if cfg := stream.CachedInfo().Config; cfg.AllowDirect || cfg.Replicas < replicas {
+		cfg.AllowDirect = false
+		cfg.Replicas = max(cfg.Replicas, replicas)
+		if _, err := js.UpdateStream(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("leader reads: %w", err)
+		}
+	}
+	return js.KeyValue(ctx, name)
 }
 
 // Close does nothing: the JetStream connection belongs to the caller.
@@ -211,29 +240,72 @@ func conflict(err error) bool {
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
-// all returns every document of the bucket.
+// all returns every document of the bucket, as of the last write the
+// stream's leader knows: the listing's consumer may sit on a replica that
+// is behind, so it reads on until it has seen that write.
 func all[T any](b bucket) ([]*T, error) {
 	ctx, cancel := b.ctx()
 	defer cancel()
-	w, err := b.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	st, err := b.kv.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list: %w", err)
+	}
+	last := st.(*jetstream.KeyValueBucketStatus).StreamInfo().State.LastSeq
+	if last == 0 {
+		return nil, nil
+	}
+	w, err := b.kv.WatchAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list: %w", err)
 	}
 	defer w.Stop()
-	var out []*T
+	latest := map[string]jetstream.KeyValueEntry{}
 	for {
 		select {
 		case e := <-w.Updates():
 			if e == nil {
-				return out, nil
+				continue // the consumer's idea of "up to date"; not trusted
 			}
-			var v T
-			if err := json.Unmarshal(e.Value(), &v); err != nil {
-				return nil, fmt.Errorf("decode %s: %w", e.Key(), err)
+			latest[e.Key()] = e
+			if e.Revision() >= last {
+				return decodeAll[T](latest)
 			}
-			out = append(out, &v)
 		case <-ctx.Done():
 			return nil, fmt.Errorf("list: %w", ctx.Err())
+		}
+	}
+}
+
+// decodeAll decodes the entries that are values (not deletes).
+func decodeAll[T any](entries map[string]jetstream.KeyValueEntry) ([]*T, error) {
+	var out []*T
+	for k, e := range entries {
+		if e.Operation() != jetstream.KeyValuePut {
+			continue
+		}
+		var v T
+		if err := json.Unmarshal(e.Value(), &v); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", k, err)
+		}
+		out = append(out, &v)
+	}
+	return out, nil
+}
+
+// OpenWhenReady is Open, retried until ctx ends while JetStream is not yet
+// available (a cluster still electing its leader).
+func OpenWhenReady(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, error) {
+	for {
+		attempt, cancel := context.WithTimeout(ctx, 2*time.Second)
+		s, err := Open(attempt, js, opts)
+		cancel()
+		if err == nil {
+			return s, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }
