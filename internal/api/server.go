@@ -149,6 +149,9 @@ type Options struct {
 	// at once; a request that would pass it is answered 429. Default
 	// DefaultMaxBodyBytesInFlight.
 	MaxBodyBytesInFlight int64
+	// Images pulls the images of PackageType Image functions; nil refuses
+	// them.
+	Images Images
 	// Sessions checks the session credentials of execution environments;
 	// nil refuses every session key.
 	Sessions Sessions

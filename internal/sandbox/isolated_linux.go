@@ -36,6 +36,7 @@ type initConfig struct {
 	Hosts      string   // content of /etc/hosts
 	Binds      []string // host dirs -> same path, read-only
 	RootFS     string   // unpacked image as the root instead of the host's dirs
+	WorkDir    string   // working directory of the bootstrap; "" = /var/task
 }
 
 // The init's file descriptors: the config pipe and the status pipe
@@ -222,7 +223,7 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
 		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, Hosts: pd.net.hosts(),
-		Binds: spec.Binds, RootFS: spec.RootFS,
+		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir,
 	}
 	js, err := json.Marshal(cfg)
 	if err != nil {

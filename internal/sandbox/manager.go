@@ -310,7 +310,7 @@ func (m *Manager) check(spec *Spec) error {
 	if spec.Path == "" {
 		return fmt.Errorf("%w: %s: empty path", ErrInvalidSpec, spec.ID)
 	}
-	if spec.CodeDir == "" {
+	if spec.CodeDir == "" && spec.RootFS == "" {
 		return fmt.Errorf("%w: %s: empty code dir", ErrInvalidSpec, spec.ID)
 	}
 	if spec.RootFS != "" && !m.isolated {

@@ -20,7 +20,8 @@ type Spec struct {
 	// ID is the environment's unique id; it names its cgroup.
 	ID string
 	// CodeDir is the host directory with the unpacked code, read-only at
-	// /var/task when isolated.
+	// /var/task when isolated. With a RootFS it may be empty: the image's
+	// own /var/task stays.
 	CodeDir string
 	// RuntimeDir optionally holds Hearth's managed-runtime bootstraps,
 	// read-only at /var/runtime when isolated.
@@ -55,6 +56,9 @@ type Spec struct {
 	// system directories. It must hold the mount points proc, dev, tmp,
 	// var/task, var/runtime and opt. Isolated environments only.
 	RootFS string
+	// WorkDir is the bootstrap's working directory when isolated. Default
+	// /var/task.
+	WorkDir string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer

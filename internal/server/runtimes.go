@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"path/filepath"
 
@@ -37,4 +38,20 @@ func Catalogue(opts CatalogueOptions) (*runtimes.Catalogue, error) {
 			return runtimes.ImageSource{RootFS: rec.RootFS, Digest: rec.Digest, Has: rec.Has}, true
 		},
 	})
+}
+
+// imageFetcher pulls the images of PackageType Image functions into the
+// image store.
+type imageFetcher struct {
+	store    *images.Store
+	insecure bool
+}
+
+// Fetch pulls uri and unpacks it, once per digest.
+func (f imageFetcher) Fetch(ctx context.Context, uri string) (images.Image, error) {
+	img, err := images.Pull(ctx, uri, images.PullOptions{Insecure: f.insecure})
+	if err != nil {
+		return images.Image{}, err
+	}
+	return f.store.Unpack(img)
 }

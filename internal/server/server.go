@@ -26,6 +26,7 @@ import (
 	"github.com/hearth-run/hearth/internal/config"
 	"github.com/hearth-run/hearth/internal/credentials"
 	"github.com/hearth-run/hearth/internal/function"
+	"github.com/hearth-run/hearth/internal/images"
 	"github.com/hearth-run/hearth/internal/invoke"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/metrics"
@@ -132,6 +133,10 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
 	}
+	imageStore, err := images.Open(ImageDir(dir))
+	if err != nil {
+		return nil, err
+	}
 	catalogue, err := Catalogue(CatalogueOptions{
 		DataDir: dir, RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
 	})
@@ -159,6 +164,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
+	if s.listener, err = withTLS(cfg, s.listener); err != nil {
+		return nil, err
+	}
 	// Environments get a session credential and the API's address.
 	sessions := credentials.NewSessions(credentials.SessionOptions{})
 	endpoint := ""
@@ -167,7 +175,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	}
 	s.invoker = invoke.New(invoke.Options{
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint,
+		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
 		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
 	})
 	if err := s.invoker.Restore(); err != nil {
@@ -212,7 +220,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
 		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
-		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions, Logger: log,
+		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions,
+		Images: imageFetcher{store: imageStore, insecure: cfg.InsecureRegistry}, Logger: log,
 		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
 	})
 	s.http = apiHTTPServer(handler, cfg.HTTP)
@@ -258,7 +267,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
-		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "metrics", s.metricsURL())
+		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "api", s.scheme()+"://"+s.Addr(), "metrics", s.metricsURL())
 	var err error
 	select {
 	case err = <-errc:
