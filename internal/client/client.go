@@ -42,8 +42,12 @@ type Options struct {
 	// means 30 s. Lambda API calls are bounded by their context only, as an
 	// invocation may run for up to 15 minutes.
 	RequestTimeout time.Duration
-	// HTTPClient sends the requests. Nil means a new http.Client.
+	// HTTPClient sends the requests. Nil means a new http.Client, which
+	// trusts CABundle when it is set.
 	HTTPClient *http.Client
+	// CABundle is a PEM file of certificate authorities to trust for an
+	// https:// endpoint (as the SDKs' AWS_CA_BUNDLE), beside the system's.
+	CABundle string
 }
 
 // Client talks to one Hearth.
@@ -73,7 +77,11 @@ func New(opts Options) (*Client, error) {
 		opts.RequestTimeout = 30 * time.Second
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{}
+		hc, err := httpClient(opts.CABundle)
+		if err != nil {
+			return nil, err
+		}
+		opts.HTTPClient = hc
 	}
 	opts.HTTPClient = withReach(opts.HTTPClient, opts.Endpoint)
 	provider := credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, "")

@@ -167,6 +167,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
+	if s.listener, err = withTLS(cfg, s.listener); err != nil {
+		return nil, err
+	}
 	// Environments get a session credential and the API's address.
 	sessions := credentials.NewSessions(credentials.SessionOptions{})
 	endpoint := ""
@@ -267,7 +270,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
-		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "metrics", s.metricsURL())
+		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "api", s.scheme()+"://"+s.Addr(), "metrics", s.metricsURL())
 	var err error
 	select {
 	case err = <-errc:
