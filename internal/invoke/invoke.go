@@ -259,6 +259,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if err != nil {
 		vs.missing = err
 	}
+	var noBootstrap *pool.InitError
 	if rt.Family == "provided" {
 		switch {
 		case executable(filepath.Join(tree, "bootstrap")):
@@ -267,7 +268,8 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		case rc.ownBootstrap:
 			rc.path = runtimes.ImageBootstrap // the runtime image's
 		default:
-			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
+			// Init fails in the pool, which writes Lambda's trail for it.
+			noBootstrap = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
 		}
 	}
@@ -306,6 +308,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
 		Starting: iv.starting(c.Name, rc.warning),
+		Missing:  noBootstrap,
 	}
 	return vs, nil
 }
@@ -343,11 +346,8 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	}
 	ev := iv.started(req, vs, acq, requestID)
 	if err != nil {
-		if acq.Env != nil && acq.Env.Stream() != nil {
-			iv.reportInitFailure(acq.Env, requestID, vs)
-		}
 		iv.publishEnd(ev, 0, activity.OutcomeError, initErrorType(err))
-		return iv.initFailed(res, err)
+		return iv.acquireFailed(req, res, acq, vs, err)
 	}
 	env := acq.Env
 	env.Stream().Start(requestID, vs.config.Version)

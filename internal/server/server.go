@@ -140,6 +140,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := collectImages(s.store, imageStore, log); err != nil {
+		log.Warn("unused images not removed", "err", err)
+	}
 	catalogue, err := Catalogue(CatalogueOptions{
 		DataDir: dir, RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
 	})
