@@ -18,14 +18,14 @@ func (s *Server) withConsole(api http.Handler) http.Handler {
 	return mux
 }
 
-// functionLister is what the console's catalog reads from the store.
-type functionLister interface {
+// catalogStore is what the console's catalog reads from the store.
+type catalogStore interface {
 	ListFunctions(marker string, max int) ([]*function.Function, string, error)
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
 }
 
 // catalog lists the functions for the console's functions view.
-type catalog struct{ store functionLister }
+type catalog struct{ store catalogStore }
 
 func (c catalog) Functions() ([]console.Function, error) {
 	var out []console.Function
