@@ -108,7 +108,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"broken json", "POST", "/2015-03-31/functions", `{"FunctionName": `, 400, "InvalidRequestContentException"},
 		{"wrong field type", "POST", "/2015-03-31/functions", `{"FunctionName": "x", "MemorySize": "big"}`, 400, "InvalidRequestContentException"},
 		{"array body", "POST", "/2015-03-31/functions", `[1,2]`, 400, "InvalidRequestContentException"},
-		{"no code", "POST", "/2015-03-31/functions", `{"FunctionName":"x","Runtime":"python3.12","Handler":"a.b","Role":"r"}`, 400, "InvalidParameterValueException"},
+		{"no code", "POST", "/2015-03-31/functions", `{"FunctionName":"x","Runtime":"python3.12","Handler":"a.b","Role":"arn:aws:iam::000000000000:role/r"}`, 400, "InvalidParameterValueException"},
 		{"invoke unknown", "POST", "/2015-03-31/functions/ghost/invocations", `{}`, 404, "ResourceNotFoundException"},
 		{"unknown route", "GET", "/2015-03-31/nothing-here", ``, 404, "UnknownOperationException"},
 	}

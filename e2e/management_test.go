@@ -55,7 +55,7 @@ func TestManagementWithGoSDK(t *testing.T) {
 
 	// Duplicate name.
 	_, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("mgmt-one"), Runtime: types.RuntimePython312,
-		Handler: aws.String("app.handler"), Role: aws.String("r"), Code: &types.FunctionCode{ZipFile: zip}})
+		Handler: aws.String("app.handler"), Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: zip}})
 	if apiCode(err) != "ResourceConflictException" {
 		t.Errorf("duplicate create: %v", err)
 	}
@@ -182,7 +182,7 @@ func TestBadInput(t *testing.T) {
 	good := pythonZip(t)
 	base := func() *lambda.CreateFunctionInput {
 		return &lambda.CreateFunctionInput{FunctionName: aws.String("bad-input"), Runtime: types.RuntimePython312,
-			Handler: aws.String("app.handler"), Role: aws.String("r"), Code: &types.FunctionCode{ZipFile: good}}
+			Handler: aws.String("app.handler"), Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: good}}
 	}
 	tests := []struct {
 		name   string

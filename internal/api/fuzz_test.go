@@ -94,7 +94,7 @@ func do(s *Server, method, path string, body []byte) *httptest.ResponseRecorder 
 func FuzzRequests(f *testing.F) {
 	zip64 := base64.StdEncoding.EncodeToString(smallZip(f))
 	seeds := []struct{ method, path, body string }{
-		{"POST", "/2015-03-31/functions", `{"FunctionName":"f","Runtime":"python3.12","Handler":"app.handler","Role":"r","Code":{"ZipFile":"` + zip64 + `"}}`},
+		{"POST", "/2015-03-31/functions", `{"FunctionName":"f","Runtime":"python3.12","Handler":"app.handler","Role":"arn:aws:iam::000000000000:role/r","Code":{"ZipFile":"` + zip64 + `"}}`},
 		{"POST", "/2015-03-31/functions", `{"FunctionName":"f","MemorySize":"x"}`},
 		{"PUT", "/2015-03-31/functions/f/configuration", `{"MemorySize":256,"Environment":{"Variables":{"AB":"c"}}}`},
 		{"PUT", "/2015-03-31/functions/f/code", `{"ZipFile":"AAAA"}`},
@@ -143,7 +143,7 @@ func FuzzRequests(f *testing.F) {
 func TestCreateLeavesNothingOnFailure(t *testing.T) {
 	s := newTestServer(t)
 	zip64 := base64.StdEncoding.EncodeToString(smallZip(t))
-	bad := `{"FunctionName":"f","Runtime":"python3.12","Handler":"app.handler","Role":"r","MemorySize":64,"Code":{"ZipFile":"` + zip64 + `"}}`
+	bad := `{"FunctionName":"f","Runtime":"python3.12","Handler":"app.handler","Role":"arn:aws:iam::000000000000:role/r","MemorySize":64,"Code":{"ZipFile":"` + zip64 + `"}}`
 	if rec := do(s, "POST", "/2015-03-31/functions", []byte(bad)); rec.Code != 400 {
 		t.Fatalf("invalid create: %d %s", rec.Code, rec.Body.String())
 	}
@@ -166,7 +166,7 @@ func TestCreateLeavesNothingOnFailure(t *testing.T) {
 func BenchmarkInvokeRouting(b *testing.B) {
 	s := newTestServer(b)
 	zip64 := base64.StdEncoding.EncodeToString(smallZip(b))
-	create := `{"FunctionName":"f","Runtime":"python3.12","Handler":"app.handler","Role":"r","Code":{"ZipFile":"` + zip64 + `"}}`
+	create := `{"FunctionName":"f","Runtime":"python3.12","Handler":"app.handler","Role":"arn:aws:iam::000000000000:role/r","Code":{"ZipFile":"` + zip64 + `"}}`
 	if rec := do(s, "POST", "/2015-03-31/functions", []byte(create)); rec.Code != 201 {
 		b.Fatalf("create: %d %s", rec.Code, rec.Body.String())
 	}

@@ -27,7 +27,7 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request, body []byte) err
 	switch req.Type {
 	case invoke.RequestResponse, invoke.Event, invoke.DryRun:
 	default:
-		return errorf(http.StatusBadRequest, typeInvalidParam, "1 validation error detected: Value '"+req.Type+"' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
+		return errorf(http.StatusBadRequest, typeInvalidParam, "1 validation error detected: Value '"+sanitize(req.Type)+"' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
 	}
 	res, err := s.opts.Invoker.Invoke(r.Context(), req)
 	if err != nil {
@@ -60,6 +60,12 @@ func (s *Server) invokeRequest(r *http.Request, body []byte) (*invoke.Request, e
 	ref, err := function.ParseRef(r.PathValue("name"))
 	if err != nil {
 		return nil, err
+	}
+	switch lt := r.Header.Get("X-Amz-Log-Type"); lt {
+	case "", "None", "Tail":
+	default:
+		return nil, errorf(http.StatusBadRequest, typeValidation, "1 validation error detected: Value '"+sanitize(lt)+
+			"' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]")
 	}
 	qualifier := r.URL.Query().Get("Qualifier")
 	if qualifier != "" {

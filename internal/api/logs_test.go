@@ -12,7 +12,7 @@ import (
 func TestReadLogs(t *testing.T) {
 	s := newTestServer(t)
 	store := s.opts.Logs.(*logs.Store)
-	create := `{"FunctionName":"f","Runtime":"python3.12","Handler":"app.handler","Role":"r","Code":{"ZipFile":"` +
+	create := `{"FunctionName":"f","Runtime":"python3.12","Handler":"app.handler","Role":"arn:aws:iam::000000000000:role/r","Code":{"ZipFile":"` +
 		base64.StdEncoding.EncodeToString(smallZip(t)) + `"}}`
 	if rec := do(s, "POST", "/2015-03-31/functions", []byte(create)); rec.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)

@@ -149,6 +149,9 @@ type Options struct {
 	// at once; a request that would pass it is answered 429. Default
 	// DefaultMaxBodyBytesInFlight.
 	MaxBodyBytesInFlight int64
+	// Images pulls the images of PackageType Image functions; nil refuses
+	// them.
+	Images Images
 	// Sessions checks the session credentials of execution environments;
 	// nil refuses every session key.
 	Sessions Sessions
@@ -247,6 +250,9 @@ func (s *Server) handle(pattern, op string, limit int64, h handler) {
 		defer release()
 		if errors.Is(err, errBodyTooLarge) {
 			err = tooLarge(op, limit)
+		}
+		if err == nil {
+			err = s.checkRefScope(r.PathValue("name")+r.PathValue("arn"), op)
 		}
 		if err == nil {
 			err = s.authorize(r, id, op)

@@ -22,10 +22,32 @@ func (e *Error) Error() string { return e.Msg }
 func (e *Error) Unwrap() error { return e.Kind }
 
 func validationf(field, value, constraint string) error {
-	return &Error{Kind: ErrValidation, Msg: "1 validation error detected: Value '" + value +
+	return &Error{Kind: ErrValidation, Msg: "1 validation error detected: Value '" + quote(value) +
 		"' at '" + field + "' failed to satisfy constraint: " + constraint}
 }
 
 func invalidParam(msg string) error {
 	return &Error{Kind: ErrInvalidParameter, Msg: msg}
+}
+
+// maxQuoted is how much of a value an error message repeats.
+const maxQuoted = 256
+
+// quote is a short, printable prefix of a client's value for an error
+// message: control bytes as '?', cut at maxQuoted bytes with "...".
+func quote(s string) string {
+	cut := len(s) > maxQuoted
+	if cut {
+		s = s[:maxQuoted]
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c < 0x20 || c == 0x7f {
+			b[i] = '?'
+		}
+	}
+	if cut {
+		b = append(b, "..."...)
+	}
+	return string(b)
 }

@@ -40,7 +40,7 @@ func TestParseRef(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	base := func() Config {
-		c := Config{Name: "fn", Runtime: "python3.12", Handler: "app.handler"}
+		c := Config{Name: "fn", Runtime: "python3.12", Handler: "app.handler", Role: "arn:aws:iam::123456789012:role/r"}
 		c.ApplyDefaults()
 		return c
 	}
@@ -65,6 +65,16 @@ func TestValidate(t *testing.T) {
 		{"env single letter", func(c *Config) { c.Environment = map[string]string{"K": "v"} }, ErrValidation, "Map keys"},
 		{"env reserved", func(c *Config) { c.Environment = map[string]string{"AWS_REGION": "x", "AWS_LAMBDA_FUNCTION_NAME": "y"} }, ErrInvalidParameter, "AWS_LAMBDA_FUNCTION_NAME, AWS_REGION"},
 		{"env 4 KB", func(c *Config) { c.Environment = map[string]string{"BIG": strings.Repeat("x", 4090)} }, ErrInvalidParameter, "4KB"},
+		{"handler with a space", func(c *Config) { c.Handler = "app.handler x" }, ErrValidation, "handler"},
+		{"handler with a newline", func(c *Config) { c.Handler = "app.handler\n" }, ErrValidation, "handler"},
+		{"handler too long", func(c *Config) { c.Handler = strings.Repeat("h", 129) }, ErrValidation, "less than or equal to 128"},
+		{"role not an IAM role", func(c *Config) { c.Role = "arn:aws:iam::123456789012:user/u" }, ErrValidation, "role"},
+		{"role missing", func(c *Config) { c.Role = "" }, ErrValidation, "role"},
+		{"role of a partition", func(c *Config) { c.Role = "arn:aws-cn:iam::123456789012:role/path/r" }, nil, ""},
+		{"other architecture", func(c *Config) {
+			c.Architectures = []string{map[string]string{"x86_64": "arm64", "arm64": "x86_64"}[HostArchitecture()]}
+		}, ErrInvalidParameter, "architecture"},
+		{"host architecture", func(c *Config) { c.Architectures = []string{HostArchitecture()} }, nil, ""},
 		{"env just under 4 KB", func(c *Config) { c.Environment = map[string]string{"BIG": strings.Repeat("x", 4080)} }, nil, ""},
 	}
 	for _, tt := range tests {

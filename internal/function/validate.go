@@ -3,6 +3,7 @@ package function
 import (
 	"encoding/json"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -26,6 +27,27 @@ var deprecated = map[string]string{
 }
 
 var envKeyRE = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9_])+$`)
+
+// Patterns of Lambda's API model (botocore's lambda service-2.json) for
+// members Hearth checks; the model's patterns match the whole value.
+const (
+	HandlerPattern = `[^\s]+`
+	RolePattern    = `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`
+)
+
+var (
+	handlerRE = regexp.MustCompile(`^(?:` + HandlerPattern + `)$`)
+	roleRE    = regexp.MustCompile(`^(?:` + RolePattern + `)$`)
+)
+
+// HostArchitecture is Lambda's name for the architecture Hearth runs
+// functions on: this host's.
+func HostArchitecture() string {
+	if runtime.GOARCH == "arm64" {
+		return "arm64"
+	}
+	return "x86_64"
+}
 
 // reservedEnv are the variables Lambda sets itself and refuses to let a
 // function override.
@@ -55,14 +77,26 @@ func (c *Config) Validate() error {
 	if err := ValidateName(c.Name); err != nil {
 		return err
 	}
-	if err := ValidateRuntime(c.Runtime); err != nil {
+	if err := c.validateCode(); err != nil {
 		return err
 	}
-	if !strings.HasPrefix(c.Runtime, "provided") && c.Handler == "" {
+	if err := c.validateRuntime(); err != nil {
+		return err
+	}
+	if c.PackageType != PackageImage && !strings.HasPrefix(c.Runtime, "provided") && c.Handler == "" {
 		return invalidParam("The Handler parameter is required for the " + c.Runtime + " runtime.")
 	}
 	if len(c.Handler) > 128 {
 		return validationf("handler", c.Handler, "Member must have length less than or equal to 128")
+	}
+	if c.Handler != "" && !handlerRE.MatchString(c.Handler) {
+		return validationf("handler", c.Handler, "Member must satisfy regular expression pattern: "+HandlerPattern)
+	}
+	if c.Role == "" {
+		return &Error{Kind: ErrValidation, Msg: "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null"}
+	}
+	if !roleRE.MatchString(c.Role) {
+		return validationf("role", c.Role, "Member must satisfy regular expression pattern: "+RolePattern)
 	}
 	if len(c.Description) > MaxDescriptionLen {
 		return validationf("description", c.Description, "Member must have length less than or equal to 256")
@@ -83,6 +117,12 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Architectures) > 1 {
 		return validationf("architectures", "["+strings.Join(c.Architectures, ", ")+"]", "Member must have length less than or equal to 1")
+	}
+	for _, a := range c.Architectures {
+		if a != HostArchitecture() {
+			return invalidParam("Hearth runs functions on this host's architecture, " + HostArchitecture() +
+				"; Architectures [" + a + "] cannot run here.")
+		}
 	}
 	return ValidateEnvironment(c.Environment)
 }

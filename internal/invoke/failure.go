@@ -84,12 +84,29 @@ func (iv *Invoker) initFailed(res *Result, err error) (*Result, error) {
 	return res, nil
 }
 
-// reportInitFailure writes the log lines of a request whose environment
-// failed Init.
-func (iv *Invoker) reportInitFailure(env *pool.Environment, requestID string, vs *versionSpec) {
-	stream := env.Stream()
+// acquireFailed answers a request whose environment failed Init, after
+// writing the request's lines below the Init's trail: START, Lambda's
+// error line, END and REPORT with the error type.
+func (iv *Invoker) acquireFailed(req *Request, res *Result, acq pool.Acquisition, vs *versionSpec, err error) (*Result, error) {
+	stream := acq.InitLog
+	var ie *pool.InitError
+	if stream == nil || !errors.As(err, &ie) {
+		if stream != nil {
+			_ = stream.Close()
+		}
+		return iv.initFailed(res, err)
+	}
+	defer stream.Close()
+	env, requestID := acq.Env, res.RequestID
 	stream.Start(requestID, vs.config.Version)
+	if ie.Type == errdefs.RuntimeExitError || ie.Type == errdefs.RuntimeOutOfMemory {
+		fmt.Fprintf(stream, "RequestId: %s Error: %s\n%s\n", requestID, ie.Message, ie.Type)
+	}
 	stream.End(requestID)
 	stream.Report(logs.Report{RequestID: requestID, Duration: env.InitDuration(), MemorySizeMB: vs.config.MemoryMB,
-		MaxMemoryUsedMB: int(env.MaxMemoryBytes() >> 20), InitDuration: env.InitDuration(), Status: "error"})
+		MaxMemoryUsedMB: int((env.MaxMemoryBytes() + (1<<20 - 1)) >> 20), Status: "error", ErrorType: ie.Type})
+	if req.LogTail {
+		res.LogTail = stream.Tail()
+	}
+	return iv.initFailed(res, err)
 }

@@ -63,6 +63,9 @@ type Options struct {
 	// the API (AWS_ENDPOINT_URL_LAMBDA).
 	Credentials Credentials
 	APIEndpoint string
+	// Images finds the images of PackageType Image functions; nil refuses
+	// them.
+	Images Images
 	// Queue accepts Event invocations; nil refuses them.
 	Queue   Enqueuer
 	Region  string
@@ -236,6 +239,9 @@ func (iv *Invoker) generation() uint64 {
 // buildSpec derives the environment spec of a version: its command, its
 // environment variables (Lambda's and the function's) and its limits.
 func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versionSpec, error) {
+	if c.PackageType == function.PackageImage {
+		return iv.buildImageSpec(fn, c)
+	}
 	rt, ok := runtimes.Lookup(c.Runtime)
 	if !ok {
 		return nil, fmt.Errorf("function %s: unknown runtime %q", c.Name, c.Runtime)
@@ -254,6 +260,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if err != nil {
 		vs.missing = err
 	}
+	var noBootstrap *pool.InitError
 	if rt.Family == "provided" {
 		switch {
 		case executable(filepath.Join(tree, "bootstrap")):
@@ -262,7 +269,8 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		case rc.ownBootstrap:
 			rc.path = runtimes.ImageBootstrap // the runtime image's
 		default:
-			vs.missing = &pool.InitError{Type: errdefs.RuntimeInvalidEntrypoint,
+			// Init fails in the pool, which writes Lambda's trail for it.
+			noBootstrap = &pool.InitError{Type: errdefs.RuntimeInvalidEntrypoint,
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
 		}
 	}
@@ -301,6 +309,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
 		Starting: iv.starting(c.Name, rc.warning),
+		Missing:  noBootstrap,
 	}
 	return vs, nil
 }
@@ -338,11 +347,8 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	}
 	ev := iv.started(req, vs, acq, requestID)
 	if err != nil {
-		if acq.Env != nil && acq.Env.Stream() != nil {
-			iv.reportInitFailure(acq.Env, requestID, vs)
-		}
 		iv.publishEnd(ev, 0, activity.OutcomeError, initErrorType(err))
-		return iv.initFailed(res, err)
+		return iv.acquireFailed(req, res, acq, vs, err)
 	}
 	env := acq.Env
 	env.Stream().Start(requestID, vs.config.Version)

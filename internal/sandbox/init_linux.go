@@ -136,7 +136,12 @@ func finishRoot(r string, tmpOnDisk bool, cfg *initConfig) error {
 		r, remountRoot = img, remountRoot|unix.MS_BIND
 	}
 	return runSteps([]step{
-		{"mount /var/task", func() error { return bindRO(cfg.CodeDir, r+"/var/task", roFlags) }},
+		{"mount /var/task", func() error {
+			if cfg.CodeDir == "" {
+				return nil // an image function's own /var/task
+			}
+			return bindRO(cfg.CodeDir, r+"/var/task", roFlags)
+		}},
 		{"mount /var/runtime", func() error {
 			if cfg.RuntimeDir == "" {
 				return nil
@@ -161,7 +166,7 @@ func finishRoot(r string, tmpOnDisk bool, cfg *initConfig) error {
 		}},
 		{"pivot_root", func() error { return pivot(r) }},
 		{"read-only root", func() error { return unix.Mount("", "/", "", remountRoot, "") }},
-		{"chdir /var/task", func() error { return unix.Chdir("/var/task") }},
+		{"chdir", func() error { return unix.Chdir(workDir(cfg.WorkDir)) }},
 	})
 }
 

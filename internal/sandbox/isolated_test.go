@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -258,5 +259,31 @@ func TestIsolatedUIDPerEnvironment(t *testing.T) {
 	defer f.Close()
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		t.Errorf("uid %d still held after Stop: %v", uid, err)
+	}
+}
+
+// TestSignalOnlyMembers: a PID that is not (or no longer) a process of the
+// environment's cgroup gets no signal, as a recycled PID would not.
+func TestSignalOnlyMembers(t *testing.T) {
+	m := newManager(t, "auto")
+	p := start(t, m, spec(m, nil, "sleep"))
+	outsider := exec.Command("/bin/sleep", "60")
+	if err := outsider.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer outsider.Process.Kill()
+	if err := signalMember(p.cg, outsider.Process.Pid, syscall.SIGKILL); err != syscall.ESRCH {
+		t.Errorf("signalMember(outsider) = %v, want ESRCH", err)
+	}
+	if procState(outsider.Process.Pid) == 0 || procState(outsider.Process.Pid) == 'Z' {
+		t.Fatal("the outsider was killed")
+	}
+	if err := signalMember(p.cg, p.Pid(), syscall.SIGKILL); err != nil {
+		t.Errorf("signalMember(bootstrap) = %v", err)
+	}
+	waitDone(t, p)
+	p.Stop(0)
+	if err := p.signal(syscall.SIGKILL); err != syscall.ESRCH {
+		t.Errorf("signal after the bootstrap was reaped = %v, want ESRCH", err)
 	}
 }

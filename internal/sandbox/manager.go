@@ -21,7 +21,8 @@ type Options struct {
 	// kernel allows it, else plain processes) or "off".
 	Isolation string
 	// CgroupParent is the cgroup below which every environment's cgroup is
-	// created. Default "hearth".
+	// created. It also names the nftables table and tags the network links
+	// of this Manager, so two Managers must not share one. Default "hearth".
 	CgroupParent string
 	// Network is the default network of isolated environments. Every one
 	// has its own network namespace with the Runtime API at
@@ -127,11 +128,12 @@ func New(opts Options) (*Manager, error) {
 	}
 	opts.StateDir = abs
 	m := &Manager{
-		opts:     opts,
-		log:      opts.Logger,
-		rootDir:  filepath.Join(abs, "root"),
-		procsDir: filepath.Join(abs, "procs"),
-		running:  map[*Process]struct{}{},
+		opts:       opts,
+		log:        opts.Logger,
+		rootDir:    filepath.Join(abs, "root"),
+		scratchDir: filepath.Join(abs, "scratch"),
+		procsDir:   filepath.Join(abs, "procs"),
+		running:    map[*Process]struct{}{},
 	}
 	for _, d := range []string{m.rootDir, m.procsDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -152,7 +154,7 @@ func New(opts Options) (*Manager, error) {
 		if m.uids, err = newUIDPool(opts.FirstUID, opts.UIDs); err != nil {
 			return nil, fmt.Errorf("sandbox: %w", err)
 		}
-		m.scratchDir, m.templates = filepath.Join(abs, "scratch"), map[int]bool{}
+		m.templates = map[int]bool{}
 		if err := os.MkdirAll(m.scratchDir, 0o700); err != nil {
 			return nil, fmt.Errorf("sandbox: create state dir: %w", err)
 		}
@@ -250,6 +252,12 @@ func (m *Manager) Close() error {
 	if err := m.nat.close(); err != nil {
 		m.log.Warn("sandbox: NAT rules not removed", "err", err)
 	}
+	if m.cg != nil {
+		if err := m.cg.removeParents(); err != nil {
+			m.log.Warn("sandbox: parent cgroups not removed", "err", err)
+		}
+		_ = os.RemoveAll(m.scratchDir) // the /tmp templates
+	}
 	return nil
 }
 
@@ -302,7 +310,7 @@ func (m *Manager) check(spec *Spec) error {
 	if spec.Path == "" {
 		return fmt.Errorf("%w: %s: empty path", ErrInvalidSpec, spec.ID)
 	}
-	if spec.CodeDir == "" {
+	if spec.CodeDir == "" && spec.RootFS == "" {
 		return fmt.Errorf("%w: %s: empty code dir", ErrInvalidSpec, spec.ID)
 	}
 	if spec.RootFS != "" && !m.isolated {
