@@ -195,7 +195,7 @@ type Acquisition struct {
 
 // Acquire returns an environment for one request: the most recently used
 // idle one of the spec's revision, else one about to end its invocation
-// (see RespondedWait), else a new one. It fails with a *ThrottleError when
+// (see RespondedWait), else a new one. It fails with an *errdefs.ThrottleError when
 // concurrency limits leave no room. When a new environment fails Init, it
 // is discarded, and the Acquisition's InitLog is its log stream, still
 // open: the caller writes the request's lines and closes it.

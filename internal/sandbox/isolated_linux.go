@@ -52,12 +52,13 @@ type pending struct {
 	cmd     *exec.Cmd
 	cg      *cgroup
 	network string
-	cfgW    *os.File // config pipe to the init
-	statusR *os.File // status pipe from the init
-	outR    *os.File // stdout and stderr of the tree
-	net     *envNet  // the namespace's Runtime API listener and link
-	scratch *scratch // the disk of /tmp; nil when /tmp is a tmpfs
-	ready   bool     // the init reported its shared root mounted
+	cfgW    *os.File  // config pipe to the init
+	statusR *os.File  // status pipe from the init
+	outR    *os.File  // stdout and stderr of the tree
+	net     *envNet   // the namespace's Runtime API listener and link
+	scratch *scratch  // the disk of /tmp; nil when /tmp is a tmpfs
+	uid     *uidLease // the uid the bootstrap will run as
+	ready   bool      // the init reported its shared root mounted
 }
 
 // initReady is the byte an init writes on its status pipe once it has
@@ -92,6 +93,7 @@ func (pd *pending) close() {
 		pd.net.close()
 	}
 	pd.scratch.release()
+	pd.uid.release()
 	_ = pd.cg.remove()
 }
 
@@ -183,6 +185,9 @@ func (m *Manager) spawnInit(network string, tmpMB int) (pd *pending, err error) 
 	if pd.net, err = m.setupNet(pd.cmd.Process.Pid, network); err != nil {
 		return pd, err
 	}
+	if pd.uid, err = m.uids.acquire(); err != nil {
+		return pd, err
+	}
 	return pd, nil
 }
 
@@ -207,9 +212,7 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		return nil, err
 	}
 	p.ln, p.addr = pd.net.ln, runtimeAPIAddr
-	if p.uid, err = m.uids.acquire(); err != nil {
-		return nil, err
-	}
+	p.uid, pd.uid = pd.uid, nil // the Process owns the lease from here
 	defer func() {
 		if err != nil {
 			p.uid.release()
