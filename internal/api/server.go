@@ -167,7 +167,7 @@ type Server struct {
 	eventsOps map[string]func([]byte) (any, error)
 	// fnLocks serialises read-modify-write sequences per function name that
 	// span the code store and the metadata store.
-	fnLocks sync.Map // name -> *sync.Mutex
+	fnLocks keyedLocks
 	// budget bounds the request body bytes held at once.
 	budget bodyBudget
 	// layerMu orders layer publishes and deletes (exclusive) against
@@ -287,10 +287,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // lock serialises changes to one function.
 func (s *Server) lock(name string) func() {
-	v, _ := s.fnLocks.LoadOrStore(name, new(sync.Mutex))
-	mu := v.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
+	return s.fnLocks.lock(name)
 }
 
 func (s *Server) sign(data string) []byte {
