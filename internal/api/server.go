@@ -272,7 +272,7 @@ func (s *Server) handle(pattern, op string, limit int64, h handler) {
 // handler that panics is answered 500 ServiceException while the server
 // stays up.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Amzn-Requestid", newRequestID())
+	w.Header().Set("X-Amzn-Requestid", function.NewUUID())
 	defer s.recoverPanic(w, r)
 	if id := urlHostID(r.Host); id != "" && s.opts.URLs != nil {
 		s.serveURL(w, r, id)
