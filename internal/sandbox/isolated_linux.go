@@ -19,6 +19,7 @@ const initEnv = "HEARTH_SANDBOX_INIT"
 type prepConfig struct {
 	Root      string // host directory the new root is mounted over
 	TmpDev    string // block device to mount at /tmp; "" = a tmpfs
+	Seccomp   bool   // load the seccomp filter before the bootstrap
 	CgroupFds []int  // v1: open cgroup.procs files to write "0" to
 }
 
@@ -114,7 +115,7 @@ func (m *Manager) spawnInit(network string, tmpMB int) (_ *pending, err error) {
 			pd.close()
 		}
 	}()
-	prep := prepConfig{Root: m.rootDir}
+	prep := prepConfig{Root: m.rootDir, Seccomp: !m.noSeccomp}
 	if m.mke2fs != "" {
 		if pd.scratch, err = m.newScratch(tmpMB); err != nil {
 			return nil, err
