@@ -78,9 +78,7 @@ func TestTLS(t *testing.T) {
 	caFile, certFile, keyFile := writeTestPKI(t)
 	h := startHearth(t, "", "--tls-cert", certFile, "--tls-key", keyFile)
 	endpoint := "https://" + h.addr
-	if !strings.Contains(h.logs(), "api="+endpoint) {
-		t.Errorf("serve does not log its https address:\n%s", h.logs())
-	}
+	waitFor(t, "serve to log its https address", func() bool { return strings.Contains(h.logs(), "api="+endpoint) })
 	env := append(h.awsEnv(), "HEARTH_ENDPOINT="+endpoint, "CA_FILE="+caFile, "AWS_MAX_ATTEMPTS=1")
 
 	cmd := exec.Command("python3", "-c", boto3TLSScript)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/pool"
@@ -199,11 +200,13 @@ func TestInvokeRefusals(t *testing.T) {
 	r := newRig(t)
 	r.create(t, "zero", func(fn *function.Function) { zero := 0; fn.ReservedConcurrency = &zero })
 	_, err := r.iv.Invoke(context.Background(), &Request{Function: "zero", Type: RequestResponse})
-	var te *ThrottleError
-	if !errors.As(err, &te) || !errors.Is(err, ErrThrottled) || te.Reason != pool.ReasonReservedLimit {
+	var te *errdefs.ThrottleError
+	if !errors.As(err, &te) || !errdefs.IsThrottled(err) || te.Reason != pool.ReasonReservedLimit {
 		t.Fatalf("reserved 0: %v", err)
 	}
-	if _, err := r.iv.Invoke(context.Background(), &Request{Function: "missing", Type: RequestResponse}); !errors.Is(err, ErrFunctionNotFound) {
+	_, err = r.iv.Invoke(context.Background(), &Request{Function: "missing", Type: RequestResponse})
+	var nf *errdefs.NotFoundError
+	if !errors.As(err, &nf) || !errors.Is(err, ErrFunctionNotFound) || nf.ARN != "arn:aws:lambda:us-east-1:123456789012:function:missing" {
 		t.Fatalf("missing function: %v", err)
 	}
 	if _, err := r.iv.Invoke(context.Background(), &Request{Function: "zero", Type: Event}); !errors.Is(err, ErrEventUnsupported) {

@@ -3,11 +3,11 @@ package invoke
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/pool"
 )
@@ -24,7 +24,7 @@ func (iv *Invoker) alias(name, alias string) (*function.Alias, error) {
 	gen := iv.generation()
 	a, err := iv.opts.Store.Alias(name, alias)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, alias))
+		return nil, &errdefs.NotFoundError{Err: ErrFunctionNotFound, ARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, alias)}
 	}
 	iv.mu.Lock()
 	if iv.gen == gen {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 )
@@ -22,7 +23,7 @@ const initTypeOnDemand = "on-demand"
 
 // typeInitTimeout is the error type of an Init that ran out of time; it is
 // not retried, which would double the wait.
-const typeInitTimeout = "Sandbox.Timedout"
+const typeInitTimeout = errdefs.SandboxTimedout
 
 // start runs a new environment's Init. On failure its process is stopped,
 // the error says why — an *InitError for a failed Init — and the caller
@@ -75,7 +76,7 @@ func (p *Pool) initOnce(ctx context.Context, env *Environment, spec *Spec, initT
 	if proc != nil {
 		proc.SyncOutput(10 * time.Millisecond)
 	}
-	if len(ie.Body) == 0 && ie.Message != "" && ie.Type != "Runtime.ExitError" {
+	if len(ie.Body) == 0 && ie.Message != "" && ie.Type != errdefs.RuntimeExitError {
 		// An error Hearth found itself (no bootstrap, Init timeout): the
 		// runtime printed nothing about it.
 		fmt.Fprintln(stream, ie.Message)
@@ -106,9 +107,9 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 	begin := time.Now()
 	proc, err := p.starter.Start(sb)
 	if err != nil {
-		return &InitError{Type: "Runtime.InvalidEntrypoint", Message: err.Error()}
+		return &InitError{Type: errdefs.RuntimeInvalidEntrypoint, Message: err.Error()}
 	}
-	if !p.attach(env, proc) {
+	if !p.attach(env, spec, proc) {
 		return fmt.Errorf("%w: environment %s stopped while starting", ErrClosed, env.ID)
 	}
 	env.setup = time.Since(begin)
@@ -119,7 +120,7 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 // environment stopped meanwhile (the pool closed, its version was retired)
 // gets neither: attach stops the process itself and returns false, so that
 // no process outlives its environment.
-func (p *Pool) attach(env *Environment, proc Process) bool {
+func (p *Pool) attach(env *Environment, spec *Spec, proc Process) bool {
 	env.mu.Lock()
 	if env.state != Starting {
 		env.mu.Unlock()
@@ -129,7 +130,9 @@ func (p *Pool) attach(env *Environment, proc Process) bool {
 	ln, _ := proc.RuntimeAPI()
 	ctx, cancel := context.WithCancel(context.Background())
 	env.proc = proc
-	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log})
+	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log,
+		ExternalExtensions: spec.ExternalExtensions,
+		Info:               runtimeapi.ExtensionInfo{FunctionName: env.Function, FunctionVersion: env.Version, Handler: spec.Handler}})
 	env.ctx, env.cancel = ctx, cancel
 	env.mu.Unlock()
 	p.spawn(func() { p.watch(env, proc, cancel) })
