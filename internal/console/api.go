@@ -58,6 +58,12 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+		if sub.Missed() > 0 {
+			// The page fell behind and the subscription dropped events.
+			// Ending the stream makes the browser reconnect with the last
+			// ID it saw, and the history fills the gap.
+			return
+		}
 		select {
 		case ev, ok := <-sub.Events():
 			if !ok {

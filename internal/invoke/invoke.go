@@ -303,10 +303,16 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if n := fn.Tags[NetworkTag]; n == "none" || n == "nat" || n == "host" {
 		network = n
 	}
+	path, args := rc.path, rc.args
+	exts := externalExtensions(mountedOpt(c, optDir))
+	if len(exts) > 0 {
+		path, args = withExtensions(path, args, optRoot)
+	}
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
+		Handler: c.Handler, ExternalExtensions: exts,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: rc.path, Args: rc.args, Env: env,
+			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
 		Starting: iv.starting(c.Name, rc.warning),

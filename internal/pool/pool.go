@@ -28,7 +28,10 @@ type Options struct {
 	IdleTimeout time.Duration
 	// InitTimeout limits Init, as Lambda's 10 seconds. Default 10 s.
 	InitTimeout time.Duration
-	// StopGrace is the time between SIGTERM and SIGKILL. Default 2 s.
+	// StopGrace is the Shutdown phase of an environment with external
+	// extensions: SHUTDOWN events, SIGTERM, SIGKILL at its end. Default
+	// 2 s, Lambda's. With internal extensions only it is 500 ms; without
+	// extensions the process gets SIGKILL alone (see shutdown.go).
 	StopGrace time.Duration
 	// FreezeDelay is how long a released environment runs on before it is
 	// frozen. Zero freezes at once (in the background, off the response path).
@@ -61,6 +64,11 @@ type Spec struct {
 	// its log stream, before the process starts; it may write lines into
 	// the log and returns variables added to Env (e.g. fresh credentials).
 	Starting func(log io.Writer) []string
+	// Handler is told to extensions at registration.
+	Handler string
+	// ExternalExtensions names the executables started from
+	// /opt/extensions before the runtime; Init waits for each to register.
+	ExternalExtensions []string
 	// Missing, when set, is why the spec cannot start (no bootstrap, say):
 	// Init fails with it, leaving Lambda's trail in the log stream, without
 	// starting a process.

@@ -109,7 +109,7 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 	if err != nil {
 		return &InitError{Type: errdefs.RuntimeInvalidEntrypoint, Message: err.Error()}
 	}
-	if !p.attach(env, proc) {
+	if !p.attach(env, spec, proc) {
 		return fmt.Errorf("%w: environment %s stopped while starting", ErrClosed, env.ID)
 	}
 	env.setup = time.Since(begin)
@@ -120,7 +120,7 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 // environment stopped meanwhile (the pool closed, its version was retired)
 // gets neither: attach stops the process itself and returns false, so that
 // no process outlives its environment.
-func (p *Pool) attach(env *Environment, proc Process) bool {
+func (p *Pool) attach(env *Environment, spec *Spec, proc Process) bool {
 	env.mu.Lock()
 	if env.state != Starting {
 		env.mu.Unlock()
@@ -130,7 +130,9 @@ func (p *Pool) attach(env *Environment, proc Process) bool {
 	ln, _ := proc.RuntimeAPI()
 	ctx, cancel := context.WithCancel(context.Background())
 	env.proc = proc
-	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log})
+	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log,
+		ExternalExtensions: spec.ExternalExtensions,
+		Info:               runtimeapi.ExtensionInfo{FunctionName: env.Function, FunctionVersion: env.Version, Handler: spec.Handler}})
 	env.ctx, env.cancel = ctx, cancel
 	env.mu.Unlock()
 	p.spawn(func() { p.watch(env, proc, cancel) })
