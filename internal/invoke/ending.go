@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearth-run/hearth/internal/activity"
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/pool"
 )
@@ -67,9 +68,9 @@ func (iv *Invoker) ended(e *ending, err error) {
 		e.healthy = false
 		requestID := e.res.RequestID
 		if exited, oom, exitErr := waitExit(e.env, err); exited {
-			typ := "Runtime.ExitError"
+			typ := errdefs.RuntimeExitError
 			if oom {
-				typ = "Runtime.OutOfMemory"
+				typ = errdefs.RuntimeOutOfMemory
 			}
 			e.env.SyncOutput()
 			fmt.Fprintf(e.env.Stream(), "RequestId: %s Error: Runtime exited with error: %v\n%s\n", requestID, exitErr, typ)
@@ -94,10 +95,10 @@ func (iv *Invoker) finish(e *ending) {
 		// The kernel killed a process of the tree (a child the function
 		// started) while the bootstrap lived on. On Lambda the whole
 		// environment goes; so does this one, and the caller is told.
-		e.healthy, e.res.FunctionError, e.status, e.errorType = false, "Unhandled", "error", "Runtime.OutOfMemory"
+		e.healthy, e.res.FunctionError, e.status, e.errorType = false, "Unhandled", "error", errdefs.RuntimeOutOfMemory
 		msg := "RequestId: " + requestID + " Error: Runtime exited with error: signal: killed"
 		fmt.Fprintf(stream, "%s\nRuntime.OutOfMemory\n", msg)
-		e.res.Payload = errorBody("Runtime.OutOfMemory", msg)
+		e.res.Payload = errorBody(errdefs.RuntimeOutOfMemory, msg)
 	}
 	env.SyncOutput()
 	stream.End(requestID)

@@ -44,9 +44,29 @@
 // the /response read; headers are written into the header map with
 // pre-canonicalised keys, and no goroutine is started per invocation.
 //
+// # End of an invocation
+//
+// Invoke returns when the runtime posts its outcome, so the caller is
+// answered at once; the invocation ends (AwaitNext) when the runtime asks
+// for its next event and every extension has asked for its next one, which
+// is when Lambda freezes the environment.
+//
+// # Extensions API (2020-01-01)
+//
+// POST /2020-01-01/extension/register (Lambda-Extension-Name, body
+// {"events":["INVOKE","SHUTDOWN"]}) answers 200 with a
+// Lambda-Extension-Identifier and the function's name, version and
+// handler; GET .../event/next hands out INVOKE and SHUTDOWN events;
+// POST .../init/error fails Init, .../exit/error marks the extension gone.
+// Extensions named in Options.ExternalExtensions (the executables in
+// /opt/extensions) are external, any other is internal, as Lambda tells
+// them apart. Init ends when the runtime and every extension have asked for
+// work. Shutdown hands out SHUTDOWN and waits until the extensions have
+// taken it and hung up.
+//
 // # Not implemented
 //
-// The extensions, telemetry and restore (SnapStart) APIs are not served.
+// The telemetry, logs and restore (SnapStart) APIs are not served.
 //
 // # Response streaming
 //

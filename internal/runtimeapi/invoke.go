@@ -135,6 +135,7 @@ func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 	}
 	s.cur = c
 	s.last = c
+	s.queueInvokeLocked(inv)
 	close(s.wake)
 	s.wake = make(chan struct{})
 	s.mu.Unlock()

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+
+	"github.com/hearth-run/hearth/internal/errdefs"
 )
 
 // Request headers and trailers the runtime may send with an outcome.
@@ -21,8 +23,8 @@ const (
 
 // Error types Hearth reports to the caller.
 const (
-	typeResponseSizeTooLarge = "Function.ResponseSizeTooLarge"
-	typeRuntimeUnknown       = "Runtime.Unknown"
+	typeResponseSizeTooLarge = errdefs.FunctionResponseTooLarge
+	typeRuntimeUnknown       = errdefs.RuntimeUnknown
 )
 
 // lambdaErrorType matches the error types Lambda accepts from a runtime's

@@ -28,6 +28,14 @@ type Options struct {
 	// Logger receives protocol violations (at debug level) and HTTP server
 	// errors. Nil discards them.
 	Logger *slog.Logger
+
+	// ExternalExtensions names the executables started from
+	// /opt/extensions: Init waits until each has registered, and they
+	// count as external extensions. Any other registration is internal.
+	ExternalExtensions []string
+
+	// Info is what extensions are told at registration.
+	Info ExtensionInfo
 }
 
 // runtimeState is where the runtime is in its life, as far as the Runtime
@@ -69,7 +77,11 @@ type Server struct {
 	// until it has collected (or abandoned) its result.
 	busy sync.Mutex
 
-	// mu guards state, cur, last, wake and closed.
+	// externalNames and info are Options.ExternalExtensions and Info.
+	externalNames []string
+	info          ExtensionInfo
+
+	// mu guards state, cur, last, wake, closed, initDone, exts and changed.
 	mu    sync.Mutex
 	state runtimeState
 	// cur is the invocation in flight, from Invoke until the runtime posts
@@ -82,6 +94,14 @@ type Server struct {
 	// GET /next at once.
 	wake   chan struct{}
 	closed bool
+	// initDone says Init is over: the runtime and every extension have
+	// asked for work (ready is closed).
+	initDone bool
+	// exts are the registered extensions, in order of registration.
+	exts []*extension
+	// changed is closed (and replaced) whenever an extension's state
+	// changes or events are queued for extensions.
+	changed chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -107,6 +127,10 @@ func New(opts Options) *Server {
 		done:     make(chan struct{}),
 		results:  make(chan Result, 1),
 		wake:     make(chan struct{}),
+		changed:  make(chan struct{}),
+
+		externalNames: opts.ExternalExtensions,
+		info:          opts.Info,
 	}
 	// No read, write or idle timeouts: /next is a long poll, and an idle
 	// environment may sit frozen for a long time between invocations.
@@ -161,7 +185,7 @@ const (
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
 	if !ok {
-		http.NotFound(w, r)
+		s.serveExtensions(w, r)
 		return
 	}
 	switch rest {
@@ -206,4 +230,28 @@ func allow(w http.ResponseWriter, r *http.Request, method string) bool {
 	w.Header()["Allow"] = []string{method}
 	w.WriteHeader(http.StatusMethodNotAllowed)
 	return false
+}
+
+// serveExtensions routes an Extensions API request.
+func (s *Server) serveExtensions(w http.ResponseWriter, r *http.Request) {
+	switch strings.TrimPrefix(r.URL.Path, extPrefix) {
+	case pathExtRegister:
+		if allow(w, r, http.MethodPost) {
+			s.handleExtRegister(w, r)
+		}
+	case pathExtNext:
+		if allow(w, r, http.MethodGet) {
+			s.handleExtNext(w, r)
+		}
+	case pathExtInitError:
+		if allow(w, r, http.MethodPost) {
+			s.handleExtError(w, r, true)
+		}
+	case pathExtExitError:
+		if allow(w, r, http.MethodPost) {
+			s.handleExtError(w, r, false)
+		}
+	default:
+		http.NotFound(w, r)
+	}
 }

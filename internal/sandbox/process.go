@@ -20,7 +20,8 @@ type Spec struct {
 	// ID is the environment's unique id; it names its cgroup.
 	ID string
 	// CodeDir is the host directory with the unpacked code, read-only at
-	// /var/task when isolated.
+	// /var/task when isolated. With a RootFS it may be empty: the image's
+	// own /var/task stays.
 	CodeDir string
 	// RuntimeDir optionally holds Hearth's managed-runtime bootstraps,
 	// read-only at /var/runtime when isolated.
@@ -55,6 +56,9 @@ type Spec struct {
 	// system directories. It must hold the mount points proc, dev, tmp,
 	// var/task, var/runtime and opt. Isolated environments only.
 	RootFS string
+	// WorkDir is the bootstrap's working directory when isolated. Default
+	// /var/task.
+	WorkDir string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer
@@ -243,15 +247,16 @@ func (p *Process) thawLocked() error {
 
 // Stop ends the environment: SIGTERM to the tree, SIGKILL after grace, wait
 // for the bootstrap, then remove the cgroup and close the Runtime API
-// listener. It is safe to call more than once and concurrently; every call
-// returns after the cleanup.
+// listener. A grace of zero or less sends SIGKILL alone, as Lambda stops a
+// runtime without extensions. It is safe to call more than once and
+// concurrently; every call returns after the cleanup.
 func (p *Process) Stop(grace time.Duration) {
 	p.stopOnce.Do(func() {
 		select {
 		case <-p.done:
 		default:
-			p.terminate()
 			if grace > 0 {
+				p.terminate()
 				t := time.NewTimer(grace)
 				select {
 				case <-p.done:

@@ -24,8 +24,10 @@ import (
 	"github.com/hearth-run/hearth/internal/api/sigv4"
 	"github.com/hearth-run/hearth/internal/codestore"
 	"github.com/hearth-run/hearth/internal/config"
+	"github.com/hearth-run/hearth/internal/console"
 	"github.com/hearth-run/hearth/internal/credentials"
 	"github.com/hearth-run/hearth/internal/function"
+	"github.com/hearth-run/hearth/internal/images"
 	"github.com/hearth-run/hearth/internal/invoke"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/metrics"
@@ -85,7 +87,9 @@ type Server struct {
 	// metricsListener and metricsHTTP serve --metrics-listen, when set.
 	metricsListener net.Listener
 	metricsHTTP     *http.Server
-	sched           *schedule.Scheduler
+	// console serves the web console at /console/ on the API listener.
+	console *console.Console
+	sched   *schedule.Scheduler
 	// logStore holds the log groups; its retention runs in Serve.
 	logStore *logs.Store
 	// urlListener and urlHTTP serve --url-listen, when set.
@@ -132,6 +136,13 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
 	}
+	imageStore, err := images.Open(ImageDir(dir))
+	if err != nil {
+		return nil, err
+	}
+	if err := collectImages(s.store, imageStore, log); err != nil {
+		log.Warn("unused images not removed", "err", err)
+	}
 	catalogue, err := Catalogue(CatalogueOptions{
 		DataDir: dir, RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
 	})
@@ -159,6 +170,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
+	if s.listener, err = withTLS(cfg, s.listener); err != nil {
+		return nil, err
+	}
 	// Environments get a session credential and the API's address.
 	sessions := credentials.NewSessions(credentials.SessionOptions{})
 	endpoint := ""
@@ -167,7 +181,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	}
 	s.invoker = invoke.New(invoke.Options{
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint,
+		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
 		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
 	})
 	if err := s.invoker.Restore(); err != nil {
@@ -205,6 +219,14 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		}
 		return sessions.Secret(id)
 	}})
+	rootKey := func(id string) (string, bool) {
+		if id == creds.AccessKeyID {
+			return creds.SecretAccessKey, true
+		}
+		return "", false
+	}
+	s.console = console.New(console.Options{Events: s.Events, Secret: rootKey, Verifier: verifier,
+		Catalog: catalog{s.store}, Logs: logStore, Logger: log})
 	urlKey := make([]byte, 32)
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
@@ -212,10 +234,12 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
 		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
-		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions, Logger: log,
+		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions,
+		Images: imageFetcher{store: imageStore, insecure: cfg.InsecureRegistry}, Logger: log,
 		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
 	})
-	s.http = apiHTTPServer(handler, cfg.HTTP)
+	s.http = apiHTTPServer(s.withConsole(handler), cfg.HTTP)
+	s.http.RegisterOnShutdown(s.console.Close) // its event streams never go idle
 	if err := s.listenURLs(cfg, handler); err != nil {
 		return nil, err
 	}
@@ -258,7 +282,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
-		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "metrics", s.metricsURL())
+		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "api", s.scheme()+"://"+s.Addr(), "metrics", s.metricsURL(),
+		"console", s.scheme()+"://"+s.Addr()+"/console/ (hearth console prints a login link)")
 	var err error
 	select {
 	case err = <-errc:
