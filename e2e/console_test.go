@@ -130,6 +130,17 @@ func TestConsoleTimeline(t *testing.T) {
 	if !strings.HasPrefix(row, "lanes|$LATEST|4|0|0|") || !strings.Contains(row, "|3 (75%)|") {
 		t.Errorf("functions view row: %q", row)
 	}
+	// The log view shows the selected function's newest stream.
+	var logText string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		logText, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("log").textContent + "|" + document.getElementById("stream").options.length`))
+		if strings.Contains(logText, "REPORT RequestId: ") && strings.HasSuffix(logText, "|3") {
+			break
+		}
+	}
+	if !strings.Contains(logText, "REPORT RequestId: ") || !strings.HasSuffix(logText, "|3") {
+		t.Errorf("log view (text|streams): %q", logText)
+	}
 	time.Sleep(time.Second) // let frozen time show in the picture
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

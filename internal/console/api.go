@@ -17,6 +17,8 @@ const heartbeat = 15 * time.Second
 
 // events streams activity as Server-Sent Events: first the kept history
 // after the Last-Event-ID (or ?after=), then each event as it happens.
+// It is one loop on purpose: the subscription, the buffer and the last ID
+// sent belong to this one request.
 func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 	after, _ := strconv.ParseUint(cmpOr(r.Header.Get("Last-Event-ID"), r.URL.Query().Get("after")), 10, 64)
 	rc := http.NewResponseController(w)
@@ -57,6 +59,12 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 			if rc.Flush() != nil {
 				return
 			}
+		}
+		if sub.Missed() > 0 {
+			// The page fell behind and the subscription dropped events.
+			// Ending the stream makes the browser reconnect with the last
+			// ID it saw, and the history fills the gap.
+			return
 		}
 		select {
 		case ev, ok := <-sub.Events():

@@ -33,6 +33,7 @@ type Store interface {
 	Versions(name string) ([]*function.Config, error)
 	Alias(name, alias string) (*function.Alias, error)
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
+	ListFunctions(marker string, max int) ([]*function.Function, string, error)
 }
 
 // CodeTrees finds the unpacked code of a package, and of several merged

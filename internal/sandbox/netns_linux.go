@@ -63,7 +63,7 @@ func (m *Manager) setupNet(pid int, network string) (en *envNet, err error) {
 			en.close()
 		}
 	}()
-	if network == "nat" {
+	if network == "nat" && m.nat != nil { // nil: NAT unavailable, New said so
 		if en.link, err = m.nat.attach(int(nsf.Fd())); err != nil {
 			return en, err
 		}

@@ -9,6 +9,7 @@ const throttles = new Map();    // function -> [times]
 const functions = new Set();
 let dirty = true;
 let selected = "";
+let selectedStream = "";
 
 function lane(ev) {
   let l = lanes.get(ev.env);
@@ -200,7 +201,7 @@ async function loadFunctions() {
         s.coldStarts ? fmtMs(s.initP50Ms) + " / " + fmtMs(s.initMaxMs) : "–",
         s.concurrent + (limits.length ? " of " + limits.join(", ") : "")];
       cells.forEach((c, i) => tr.append(el("td", (i === 3 || i === 4) && c > 0 ? "bad" : "", String(c))));
-      tr.addEventListener("click", () => { selected = f.name; loadLog(); loadFunctions(); });
+      tr.addEventListener("click", () => { selected = f.name; selectedStream = ""; loadLog(); loadFunctions(); });
       rows.push(tr);
     }
   }
@@ -209,10 +210,16 @@ async function loadFunctions() {
 
 async function loadLog() {
   if (!selected) return;
-  const r = await fetch("/console/api/logs?lines=40&function=" + encodeURIComponent(selected), { credentials: "same-origin" });
+  const r = await fetch("/console/api/logs?lines=40&function=" + encodeURIComponent(selected) +
+    "&stream=" + encodeURIComponent(selectedStream), { credentials: "same-origin" });
   if (!r.ok) return;
   const data = await r.json();
-  document.getElementById("logname").textContent = selected + (data.stream ? " · " + data.stream : "");
+  document.getElementById("logname").textContent = selected;
+  const pick = document.getElementById("stream");
+  const streams = data.streams || [];
+  pick.replaceChildren(...streams.map((name) => { const o = el("option", "", name); o.value = name; return o; }));
+  pick.value = data.stream || "";
+  pick.hidden = streams.length === 0;
   const pre = document.getElementById("log");
   pre.textContent = data.lines.join("\n");
   pre.scrollTop = pre.scrollHeight;
@@ -221,6 +228,7 @@ async function loadLog() {
 document.addEventListener("DOMContentLoaded", () => {
   for (const id of ["filter", "span"]) document.getElementById(id).addEventListener("change", () => { dirty = true; });
   document.getElementById("window").addEventListener("change", loadFunctions);
+  document.getElementById("stream").addEventListener("change", (e) => { selectedStream = e.target.value; loadLog(); });
   connect();
   let last = 0;
   const frame = (ts) => {
