@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -96,6 +97,7 @@ type Process struct {
 	stopped, cgFrozen bool
 	oom               bool
 	peak              uint64
+	status            keptFile // plain: /proc/PID/status, for the peak
 }
 
 // Pid is the host PID of the bootstrap (the PID 1 of its namespace when
@@ -149,7 +151,10 @@ func (p *Process) MaxMemoryBytes() uint64 {
 	if p.cg != nil {
 		now = p.cg.peak()
 	} else {
-		now = vmHWM(p.pid)
+		if p.status.path == "" {
+			p.status.path = "/proc/" + strconv.Itoa(p.pid) + "/status"
+		}
+		now = p.status.statusKB("VmHWM:") * 1024
 	}
 	p.peak = max(p.peak, now)
 	return p.peak
@@ -191,15 +196,14 @@ func (p *Process) Freeze() error {
 // child turns up, the bootstrap stays stopped (p.stopped) and the caller
 // freezes the cgroup too.
 func (p *Process) stopAlone() bool {
-	if pids := p.cg.pids(); len(pids) != 1 || pids[0] != p.pid {
+	if !p.cg.onlyPid(p.pid) {
 		return false
 	}
 	if p.signal(syscall.SIGSTOP) != nil {
 		return false
 	}
 	p.stopped = true
-	pids := p.cg.pids()
-	return len(pids) == 1 && pids[0] == p.pid
+	return p.cg.onlyPid(p.pid)
 }
 
 // WaitFrozen waits, at most timeout, until a Freeze has taken effect: every
@@ -348,6 +352,9 @@ func (p *Process) cleanup() {
 	if p.record != "" {
 		_ = os.Remove(p.record)
 	}
+	p.mu.Lock()
+	p.status.close()
+	p.mu.Unlock()
 	if p.net != nil {
 		p.net.close()
 	} else {
