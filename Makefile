@@ -1,7 +1,7 @@
 # Hearth's two commands: `make serve` runs Hearth, `make test` runs every test.
 GO ?= go
 
-.PHONY: serve test test-race build fuzz bench
+.PHONY: serve test test-race build fuzz bench release
 
 serve:
 	$(GO) run ./cmd/hearth serve
@@ -27,3 +27,19 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./bench ./internal/...
 	$(GO) run ./bench
+
+# Static binaries for linux/amd64 and linux/arm64 in $(DIST), stamped with
+# the version, commit and build date that `hearth version` prints.
+DIST ?= dist
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+RELEASE_LDFLAGS = -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
+
+release:
+	mkdir -p $(DIST)
+	for arch in amd64 arm64; do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -buildvcs=false \
+			-ldflags '$(RELEASE_LDFLAGS)' -o $(DIST)/hearth-linux-$$arch ./cmd/hearth || exit 1; \
+	done
+	cd $(DIST) && sha256sum hearth-linux-amd64 hearth-linux-arm64 > SHA256SUMS

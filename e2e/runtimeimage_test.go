@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -160,3 +161,6 @@ func TestRuntimeImage(t *testing.T) {
 		t.Errorf("the image root is writable: %s", r.Raw)
 	}
 }
+
+// goarch is the host's architecture as images name it.
+func goarch() string { return runtime.GOARCH }

@@ -128,6 +128,8 @@ func TestFunctionURL(t *testing.T) {
 	if ev.Version != "2.0" || ev.RouteKey != "$default" || ev.RawPath != "/some/path" || ev.RawQueryString != "a=1&a=2&b=x" ||
 		ev.QueryStringParameters["a"] != "1,2" || ev.QueryStringParameters["b"] != "x" ||
 		strings.Join(ev.Cookies, "|") != "c1=v1|c2=v2" || ev.Headers["x-multi"] != "one,two" || ev.Headers["cookie"] != "" ||
+		ev.Headers["x-forwarded-for"] != "127.0.0.1" || ev.Headers["x-forwarded-proto"] != "http" ||
+		!strings.HasSuffix(h.addr, ":"+ev.Headers["x-forwarded-port"]) ||
 		ev.Headers["content-type"] != "application/octet-stream" || !ev.IsBase64Encoded ||
 		ev.Body != base64.StdEncoding.EncodeToString(binary) {
 		t.Fatalf("event: %s", body)

@@ -48,7 +48,8 @@ func (cf *clientFlags) client(getenv func(string) string) (*client.Client, error
 			region = getenv(k)
 		}
 	}
-	return client.New(client.Options{Endpoint: cf.endpoint, Region: region, AccessKeyID: id, SecretAccessKey: secret})
+	return client.New(client.Options{Endpoint: cf.endpoint, Region: region, AccessKeyID: id, SecretAccessKey: secret,
+		CABundle: getenv("AWS_CA_BUNDLE")})
 }
 
 // parseArgs parses flags wherever they stand among the positional

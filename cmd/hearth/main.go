@@ -8,6 +8,7 @@
 //	hearth functions                            list functions
 //	hearth runtimes                             list what each runtime name runs on
 //	hearth delete FUNCTION                      delete a function
+//	hearth console                              print a one-time login link to the web console
 //	hearth version                              print the version and commit
 //	hearth url create|get|delete FUNCTION       manage a function's URL
 //	hearth store check [--data-dir DIR]         check the metadata store for damage
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return functions(ctx, args[1:], getenv, stdout, stderr)
 	case "runtimes":
 		return runtimesCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "console":
+		return consoleLogin(ctx, args[1:], getenv, stdout, stderr)
 	case "delete":
 		return deleteFunction(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
@@ -81,6 +84,7 @@ commands:
   ps         list live execution environments
   functions  list functions
   runtimes   list the interpreter each runtime name resolves to on this host
+  console    print a one-time login link to the web console
   delete     delete a function (or one version)
   version    print the version, commit and build date
   url        create, show or delete a function URL (create|get|delete FUNCTION)

@@ -19,7 +19,8 @@ type createFunctionInput struct {
 	Tags          map[string]string `json:"Tags"`
 	Layers        []string          `json:"Layers"`
 	configFields
-	PackageType string `json:"PackageType"`
+	PackageType string       `json:"PackageType"`
+	ImageConfig *imageConfig `json:"ImageConfig"`
 	Code        struct {
 		ZipFile  []byte `json:"ZipFile"`
 		S3Bucket string `json:"S3Bucket"`
@@ -39,14 +40,17 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 	if err := s.checkRefScope(in.FunctionName, "CreateFunction"); err != nil {
 		return err
 	}
-	if in.PackageType == "Image" || in.Code.ImageUri != "" {
-		return errorf(http.StatusBadRequest, typeInvalidParam, "Hearth runs Zip packages only; container images are not supported.")
+	if in.PackageType == function.PackageImage || in.Code.ImageUri != "" {
+		return s.createImageFunction(w, r, &in, ref.Name)
 	}
 	if in.Code.S3Bucket != "" {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Hearth has no S3: upload the package as Code.ZipFile.")
 	}
 	if len(in.Code.ZipFile) == 0 {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Please provide a source for function code.")
+	}
+	if err := checkZipArch(in.Code.ZipFile); err != nil {
+		return err
 	}
 	c := function.Config{
 		Name: ref.Name, Runtime: in.Runtime, Role: in.Role, Handler: in.Handler,
@@ -155,6 +159,9 @@ func (s *Server) getFunction(w http.ResponseWriter, r *http.Request, _ []byte) e
 	out := map[string]any{
 		"Configuration": s.configuration(c),
 		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.codeURL(r, c)},
+	}
+	if c.PackageType == function.PackageImage {
+		out["Code"] = imageCode(c)
 	}
 	if len(fn.Tags) > 0 {
 		out["Tags"] = fn.Tags

@@ -16,7 +16,7 @@ const lambdaTime = "2006-01-02T15:04:05.000-0700"
 type functionConfiguration struct {
 	FunctionName     string            `json:"FunctionName"`
 	FunctionArn      string            `json:"FunctionArn"`
-	Runtime          string            `json:"Runtime"`
+	Runtime          string            `json:"Runtime,omitempty"`
 	Role             string            `json:"Role"`
 	Handler          string            `json:"Handler,omitempty"`
 	CodeSize         int64             `json:"CodeSize"`
@@ -38,6 +38,8 @@ type functionConfiguration struct {
 	SnapStart        map[string]string `json:"SnapStart"`
 	LoggingConfig    map[string]string `json:"LoggingConfig"`
 	Layers           []layerRef        `json:"Layers,omitempty"`
+	// ImageConfigResponse is set for image functions with an ImageConfig.
+	ImageConfigResponse *imageConfigResponse `json:"ImageConfigResponse,omitempty"`
 }
 
 type environment struct {
@@ -67,6 +69,9 @@ func (s *Server) configuration(c *function.Config) functionConfiguration {
 		SnapStart:        map[string]string{"ApplyOn": "None", "OptimizationStatus": "Off"},
 		LoggingConfig:    map[string]string{"LogFormat": "Text", "LogGroup": "/aws/lambda/" + c.Name},
 		Layers:           layerRefs(c.Layers),
+	}
+	if c.PackageType == function.PackageImage {
+		fc.PackageType, fc.ImageConfigResponse = function.PackageImage, imageConfigResponseOf(c)
 	}
 	if len(c.Environment) > 0 {
 		fc.Environment = &environment{Variables: c.Environment}

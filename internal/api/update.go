@@ -22,11 +22,17 @@ func (s *Server) updateFunctionCode(w http.ResponseWriter, r *http.Request, body
 	if err := decodeJSON(body, &in); err != nil {
 		return err
 	}
-	if in.S3Bucket != "" || in.ImageUri != "" {
+	if in.ImageUri != "" {
+		return s.updateImageCode(w, r, &in)
+	}
+	if in.S3Bucket != "" {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Hearth accepts code as ZipFile only.")
 	}
 	if len(in.ZipFile) == 0 {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Please provide a source for function code.")
+	}
+	if err := checkZipArch(in.ZipFile); err != nil {
+		return err
 	}
 	// The package is unpacked and flushed before the write transaction,
 	// which would otherwise stall every other write (async 202s included)
@@ -38,6 +44,9 @@ func (s *Server) updateFunctionCode(w http.ResponseWriter, r *http.Request, body
 		return err
 	}
 	err = s.update(w, r, in.RevisionId, in.Publish, release, func(c *function.Config) (string, error) {
+		if c.PackageType == function.PackageImage {
+			return "", errorf(http.StatusBadRequest, typeInvalidParam, "Please provide ImageUri when updating a function with packageType Image.")
+		}
 		if len(in.Architectures) > 0 {
 			c.Architectures = in.Architectures
 		}
@@ -58,11 +67,12 @@ func (s *Server) updateFunctionCode(w http.ResponseWriter, r *http.Request, body
 }
 
 type updateConfigInput struct {
-	Role        *string `json:"Role"`
-	Handler     *string `json:"Handler"`
-	Description *string `json:"Description"`
-	Runtime     *string `json:"Runtime"`
-	RevisionId  string  `json:"RevisionId"`
+	Role        *string      `json:"Role"`
+	Handler     *string      `json:"Handler"`
+	Description *string      `json:"Description"`
+	Runtime     *string      `json:"Runtime"`
+	RevisionId  string       `json:"RevisionId"`
+	ImageConfig *imageConfig `json:"ImageConfig"`
 	configFields
 	layersField
 }
@@ -90,6 +100,9 @@ func (s *Server) updateFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 		set(&c.Handler, in.Handler)
 		set(&c.Description, in.Description)
 		set(&c.Runtime, in.Runtime)
+		if in.ImageConfig != nil {
+			c.ImageConfig = in.ImageConfig.toFunction()
+		}
 		if err := s.applyConfig(c, &in.configFields); err != nil {
 			return "", err
 		}

@@ -72,7 +72,6 @@ type urlIAM struct {
 func newURLEvent(r *http.Request, body []byte, id, requestID string, now time.Time) *urlEvent {
 	ev := &urlEvent{
 		Version: "2.0", RouteKey: "$default", RawPath: r.URL.EscapedPath(), RawQueryString: r.URL.RawQuery,
-		Headers: map[string]string{},
 		RequestContext: urlRequestContext{
 			AccountID: "anonymous", APIID: id, DomainName: r.Host, DomainPrefix: id,
 			HTTP:      urlHTTP{Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: sourceIP(r), UserAgent: r.UserAgent()},
@@ -83,21 +82,7 @@ func newURLEvent(r *http.Request, body []byte, id, requestID string, now time.Ti
 	if host, _, err := net.SplitHostPort(r.Host); err == nil {
 		ev.RequestContext.DomainName = host
 	}
-	for name, values := range r.Header {
-		lower := strings.ToLower(name)
-		if lower == "cookie" {
-			for _, v := range values {
-				for _, c := range strings.Split(v, ";") {
-					if c = strings.TrimSpace(c); c != "" {
-						ev.Cookies = append(ev.Cookies, c)
-					}
-				}
-			}
-			continue
-		}
-		ev.Headers[lower] = strings.Join(values, ",")
-	}
-	ev.Headers["host"] = r.Host
+	ev.Headers, ev.Cookies = eventHeaders(r)
 	if q, err := url.ParseQuery(r.URL.RawQuery); err == nil && len(q) > 0 {
 		ev.QueryStringParameters = make(map[string]string, len(q))
 		for k, v := range q {
@@ -112,6 +97,42 @@ func newURLEvent(r *http.Request, body []byte, id, requestID string, now time.Ti
 		ev.Body = &s
 	}
 	return ev
+}
+
+// eventHeaders lower-cases the request's headers, joins repeated ones
+// with commas and splits the Cookie header into the cookies list. Like
+// Lambda, it adds x-forwarded-for, -proto and -port unless a proxy in
+// front set them.
+func eventHeaders(r *http.Request) (map[string]string, []string) {
+	headers := make(map[string]string, len(r.Header)+4)
+	var cookies []string
+	for name, values := range r.Header {
+		lower := strings.ToLower(name)
+		if lower != "cookie" {
+			headers[lower] = strings.Join(values, ",")
+			continue
+		}
+		for _, v := range values {
+			for _, c := range strings.Split(v, ";") {
+				if c = strings.TrimSpace(c); c != "" {
+					cookies = append(cookies, c)
+				}
+			}
+		}
+	}
+	headers["host"] = r.Host
+	if headers["x-forwarded-for"] == "" {
+		headers["x-forwarded-for"] = sourceIP(r)
+	}
+	if headers["x-forwarded-proto"] == "" {
+		headers["x-forwarded-proto"] = "http"
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && headers["x-forwarded-port"] == "" {
+		if _, port, err := net.SplitHostPort(a.String()); err == nil {
+			headers["x-forwarded-port"] = port
+		}
+	}
+	return headers, cookies
 }
 
 // textual reports whether a content type is text that Lambda passes as is.

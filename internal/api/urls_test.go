@@ -1,6 +1,9 @@
 package api
 
 import (
+	"encoding/binary"
+	"hash/crc32"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -69,5 +72,54 @@ func TestWriteURLResponse(t *testing.T) {
 				t.Fatalf("got %d %q %q", w.Code, w.Body.String(), w.Header().Get("Content-Type"))
 			}
 		})
+	}
+}
+
+func FuzzWriteURLResponse(f *testing.F) {
+	f.Add(`{"statusCode":200,"headers":{"a":"b"},"cookies":["c=d"],"body":"x"}`)
+	f.Add(`{"statusCode":200,"body":"!!","isBase64Encoded":true}`)
+	f.Add(`[1,2]`)
+	f.Fuzz(func(t *testing.T, payload string) {
+		w := httptest.NewRecorder()
+		if writeURLResponse(w, []byte(payload)) && (w.Code < 100 || w.Code > 599) {
+			t.Fatalf("status %d for %q", w.Code, payload)
+		}
+	})
+}
+
+// TestURLSinkPrelude: a streamed answer's prelude sets status, headers and
+// cookies, however the runtime's reads cut it; what follows is the body.
+func TestURLSinkPrelude(t *testing.T) {
+	stream := `{"statusCode":202,"headers":{"x-a":"1"},"cookies":["k=v"]}` + "\x00\x00\x00\x00\x00\x00\x00\x00" + "hello body"
+	for _, cut := range []int{1, 5, 60, 63, 64, 70, len(stream)} {
+		w := httptest.NewRecorder()
+		u := &urlSink{w: w, rc: http.NewResponseController(w)}
+		_ = u.Begin(httpPreludeType)
+		for i := 0; i < len(stream); i += cut {
+			if _, err := u.Write([]byte(stream[i:min(i+cut, len(stream))])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u.close()
+		if w.Code != 202 || w.Header().Get("X-A") != "1" || w.Header().Get("Set-Cookie") != "k=v" || w.Body.String() != "hello body" {
+			t.Fatalf("cut %d: %d %v %q", cut, w.Code, w.Header(), w.Body.String())
+		}
+	}
+}
+
+// TestAppendEvent checks the event stream framing: lengths and both CRCs.
+func TestAppendEvent(t *testing.T) {
+	msg := appendPayloadChunk(nil, []byte("hi"))
+	total := int(binary.BigEndian.Uint32(msg))
+	hlen := int(binary.BigEndian.Uint32(msg[4:]))
+	if total != len(msg) || crc32.ChecksumIEEE(msg[:8]) != binary.BigEndian.Uint32(msg[8:]) ||
+		crc32.ChecksumIEEE(msg[:total-4]) != binary.BigEndian.Uint32(msg[total-4:]) {
+		t.Fatalf("bad framing % x", msg)
+	}
+	if payload := msg[12+hlen : total-4]; string(payload) != "hi" {
+		t.Fatalf("payload %q", payload)
+	}
+	if !strings.Contains(string(msg[12:12+hlen]), "PayloadChunk") {
+		t.Fatalf("headers % x", msg[12:12+hlen])
 	}
 }

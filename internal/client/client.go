@@ -42,8 +42,12 @@ type Options struct {
 	// means 30 s. Lambda API calls are bounded by their context only, as an
 	// invocation may run for up to 15 minutes.
 	RequestTimeout time.Duration
-	// HTTPClient sends the requests. Nil means a new http.Client.
+	// HTTPClient sends the requests. Nil means a new http.Client, which
+	// trusts CABundle when it is set.
 	HTTPClient *http.Client
+	// CABundle is a PEM file of certificate authorities to trust for an
+	// https:// endpoint (as the SDKs' AWS_CA_BUNDLE), beside the system's.
+	CABundle string
 }
 
 // Client talks to one Hearth.
@@ -73,7 +77,11 @@ func New(opts Options) (*Client, error) {
 		opts.RequestTimeout = 30 * time.Second
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{}
+		hc, err := httpClient(opts.CABundle)
+		if err != nil {
+			return nil, err
+		}
+		opts.HTTPClient = hc
 	}
 	opts.HTTPClient = withReach(opts.HTTPClient, opts.Endpoint)
 	provider := credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, "")
@@ -207,4 +215,24 @@ func (c *Client) ReadStream(ctx context.Context, function, stream string, offset
 		q.Set("offset", strconv.FormatInt(offset, 10))
 	}
 	return c.get(ctx, "/hearth/logs/"+url.PathEscape(function), q)
+}
+
+// ConsoleLogin is a one-time login URL of the web console.
+type ConsoleLogin struct {
+	URL     string    `json:"url"`
+	Expires time.Time `json:"expires"`
+}
+
+// ConsoleURL asks Hearth, with a signed request, for a one-time login URL
+// of its web console.
+func (c *Client) ConsoleURL(ctx context.Context) (*ConsoleLogin, error) {
+	body, err := c.get(ctx, "/console/signed/login-url", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out ConsoleLogin
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, fmt.Errorf("decode console login: %w", err)
+	}
+	return &out, nil
 }

@@ -36,8 +36,11 @@ type Config struct {
 	MetricsListen    string        // address of an unauthenticated Prometheus /metrics endpoint; "" = none
 	RuntimeDir       string        // interpreters by runtime name, DIR/python3.12/bin/...; "" = none
 	RuntimeFallback  string        // "nearest" or "refuse": a runtime whose exact version is not installed
+	InsecureRegistry bool          // pull function images over plain HTTP or unverified TLS from any registry
 	URLListen        string        // extra address serving function URLs only; "" = none (the API listener serves them too)
 	LogRetentionDays int           // retention of log groups without their own policy; 0 = never expire
+	TLSCert          string        // PEM certificate (chain) file: the API speaks HTTPS; "" = plain HTTP
+	TLSKey           string        // PEM private key file of TLSCert
 	HTTP             HTTPLimits    // what one client can hold of the API server
 }
 
@@ -84,9 +87,14 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	str(&c.NetworkCIDR, "network-cidr", "HEARTH_NETWORK_CIDR", "IPv4 range of the environments' NAT links, one /30 each")
 	str(&c.LogLevel, "log-level", "HEARTH_LOG_LEVEL", "debug, info, warn or error")
 	str(&c.MetricsListen, "metrics-listen", "HEARTH_METRICS_LISTEN", "address for an unauthenticated Prometheus /metrics endpoint (off when empty)")
+	str(&c.TLSCert, "tls-cert", "HEARTH_TLS_CERT", "PEM certificate file: serve the API over HTTPS (with --tls-key)")
+	str(&c.TLSKey, "tls-key", "HEARTH_TLS_KEY", "PEM private key file of --tls-cert")
 	str(&c.RuntimeDir, "runtime-dir", "HEARTH_RUNTIME_DIR", "directory of interpreters by runtime name (DIR/python3.12/bin/python3.12)")
 	str(&c.RuntimeFallback, "runtime-fallback", "HEARTH_RUNTIME_FALLBACK", "nearest: run the nearest installed version with a WARNING; refuse: fail with Runtime.Unavailable")
 	str(&c.URLListen, "url-listen", "HEARTH_URL_LISTEN", "extra address that serves function URLs only, e.g. behind a reverse proxy (off when empty)")
+	c.InsecureRegistry = getenv("HEARTH_INSECURE_REGISTRY") == "true" || getenv("HEARTH_INSECURE_REGISTRY") == "1"
+	fs.BoolVar(&c.InsecureRegistry, "insecure-registry", c.InsecureRegistry,
+		"pull function images over plain HTTP or unverified TLS from any registry; loopback registries may always use HTTP (env HEARTH_INSECURE_REGISTRY)")
 	c.AccessKeyID = getenv("HEARTH_ACCESS_KEY_ID")
 	c.SecretAccessKey = getenv("HEARTH_SECRET_ACCESS_KEY")
 
@@ -160,6 +168,9 @@ func (c Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		return errors.New("data dir must not be empty")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("set both --tls-cert and --tls-key, or neither")
 	}
 	if !accountRE.MatchString(c.AccountID) {
 		return fmt.Errorf("account id %q: must be twelve digits", c.AccountID)

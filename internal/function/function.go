@@ -46,6 +46,12 @@ type Config struct {
 	Layers           []Layer           `json:"layers,omitempty"` // in order; a later layer's files win at /opt
 	RevisionID       string            `json:"revisionID"`
 	LastModified     time.Time         `json:"lastModified"`
+	// PackageType is "" (Zip) or PackageImage; an image function has no
+	// code package but an image, by digest, and no runtime or handler.
+	PackageType string       `json:"packageType,omitempty"`
+	ImageURI    string       `json:"imageURI,omitempty"`    // Code.ImageUri as given
+	ImageDigest string       `json:"imageDigest,omitempty"` // manifest digest it resolved to, "sha256:…"
+	ImageConfig *ImageConfig `json:"imageConfig,omitempty"`
 }
 
 // ApplyDefaults fills the fields Lambda defaults when a create request omits them.
@@ -77,6 +83,9 @@ func (c *Config) Touch(now time.Time) {
 // SameDeployment reports whether two configurations would run identically:
 // Lambda's test for "unchanged since the last published version".
 func (c Config) SameDeployment(o Config) bool {
+	if c.ImageDigest != o.ImageDigest || !c.ImageConfig.Equal(o.ImageConfig) {
+		return false
+	}
 	if c.CodeSHA256 != o.CodeSHA256 || c.Runtime != o.Runtime || c.Handler != o.Handler ||
 		c.Role != o.Role || c.Description != o.Description || c.MemoryMB != o.MemoryMB ||
 		c.TimeoutSec != o.TimeoutSec || c.EphemeralMB != o.EphemeralMB || c.DeadLetterARN != o.DeadLetterARN ||

@@ -77,10 +77,13 @@ func (c *Config) Validate() error {
 	if err := ValidateName(c.Name); err != nil {
 		return err
 	}
-	if err := ValidateRuntime(c.Runtime); err != nil {
+	if err := c.validateCode(); err != nil {
 		return err
 	}
-	if !strings.HasPrefix(c.Runtime, "provided") && c.Handler == "" {
+	if err := c.validateRuntime(); err != nil {
+		return err
+	}
+	if c.PackageType != PackageImage && !strings.HasPrefix(c.Runtime, "provided") && c.Handler == "" {
 		return invalidParam("The Handler parameter is required for the " + c.Runtime + " runtime.")
 	}
 	if len(c.Handler) > 128 {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -87,7 +88,7 @@ func (s *Store) Unpack(img v1.Image) (Image, error) {
 	out := Image{Digest: digest.String(), RootFS: filepath.Join(s.dir, "rootfs", digest.Hex),
 		Config: Config{Entrypoint: cfg.Config.Entrypoint, Cmd: cfg.Config.Cmd, WorkingDir: cfg.Config.WorkingDir, Env: cfg.Config.Env}}
 	if _, err := os.Stat(out.RootFS); err == nil {
-		return out, nil // unpacked before
+		return out, s.writeConfig(digest.Hex, out) // unpacked before
 	}
 	tmp, err := os.MkdirTemp(filepath.Join(s.dir, "rootfs"), ".tmp-"+digest.Hex[:12]+"-")
 	if err != nil {
@@ -102,7 +103,7 @@ func (s *Store) Unpack(img v1.Image) (Image, error) {
 			return Image{}, err
 		}
 	}
-	return out, nil
+	return out, s.writeConfig(digest.Hex, out)
 }
 
 func unpackLayers(img v1.Image, root string) error {
@@ -167,3 +168,47 @@ func (s *Store) Runtime(runtime string) (Record, bool) {
 	}
 	return rec, true
 }
+
+// writeConfig keeps an image's description next to its root, for Image.
+func (s *Store) writeConfig(hex string, im Image) error {
+	b, _ := json.Marshal(im)
+	p := filepath.Join(s.dir, "rootfs", hex+".json")
+	if old, err := os.ReadFile(p); err == nil && string(old) == string(b) {
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-config-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), p)
+}
+
+// Image returns an unpacked image by digest ("sha256:…"), or ErrNotFound.
+func (s *Store) Image(digest string) (Image, error) {
+	hex, ok := strings.CutPrefix(digest, "sha256:")
+	if !ok || !hexRE.MatchString(hex) {
+		return Image{}, fmt.Errorf("image %s: %w", digest, ErrNotFound)
+	}
+	b, err := os.ReadFile(filepath.Join(s.dir, "rootfs", hex+".json"))
+	if err != nil {
+		return Image{}, fmt.Errorf("image %s: %w", digest, errors.Join(ErrNotFound, err))
+	}
+	var im Image
+	if err := json.Unmarshal(b, &im); err != nil {
+		return Image{}, fmt.Errorf("image %s: %w", digest, err)
+	}
+	if _, err := os.Stat(im.RootFS); err != nil {
+		return Image{}, fmt.Errorf("image %s: %w", digest, errors.Join(ErrNotFound, err))
+	}
+	return im, nil
+}
+
+var hexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)

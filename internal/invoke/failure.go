@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/pool"
 )
@@ -28,9 +29,9 @@ func errorBody(typ, msg string) []byte {
 func (iv *Invoker) failure(env *pool.Environment, requestID string, vs *versionSpec, err error) ([]byte, string, string) {
 	stream := env.Stream()
 	if exited, oom, exitErr := waitExit(env, err); exited {
-		typ := "Runtime.ExitError"
+		typ := errdefs.RuntimeExitError
 		if oom {
-			typ = "Runtime.OutOfMemory"
+			typ = errdefs.RuntimeOutOfMemory
 		}
 		msg := fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", requestID, exitErr)
 		if oom && exitErr == nil {
@@ -42,10 +43,10 @@ func (iv *Invoker) failure(env *pool.Environment, requestID string, vs *versionS
 	if errors.Is(err, context.DeadlineExceeded) {
 		msg := fmt.Sprintf("Task timed out after %.2f seconds", float64(vs.config.TimeoutSec))
 		stream.TimedOut(requestID, time.Duration(vs.config.TimeoutSec)*time.Second)
-		return errorBody("Sandbox.Timedout", "RequestId: "+requestID+" Error: "+msg), "timeout", ""
+		return errorBody(errdefs.SandboxTimedout, "RequestId: "+requestID+" Error: "+msg), "timeout", ""
 	}
 	iv.log.Error("invocation failed", "function", vs.config.Name, "request", requestID, "err", err)
-	return errorBody("Runtime.Unknown", "RequestId: "+requestID+" Error: "+err.Error()), "error", "Runtime.Unknown"
+	return errorBody(errdefs.RuntimeUnknown, "RequestId: "+requestID+" Error: "+err.Error()), "error", errdefs.RuntimeUnknown
 }
 
 // waitExit reports whether the environment's process exited. An invocation
@@ -83,12 +84,29 @@ func (iv *Invoker) initFailed(res *Result, err error) (*Result, error) {
 	return res, nil
 }
 
-// reportInitFailure writes the log lines of a request whose environment
-// failed Init.
-func (iv *Invoker) reportInitFailure(env *pool.Environment, requestID string, vs *versionSpec) {
-	stream := env.Stream()
+// acquireFailed answers a request whose environment failed Init, after
+// writing the request's lines below the Init's trail: START, Lambda's
+// error line, END and REPORT with the error type.
+func (iv *Invoker) acquireFailed(req *Request, res *Result, acq pool.Acquisition, vs *versionSpec, err error) (*Result, error) {
+	stream := acq.InitLog
+	var ie *pool.InitError
+	if stream == nil || !errors.As(err, &ie) {
+		if stream != nil {
+			_ = stream.Close()
+		}
+		return iv.initFailed(res, err)
+	}
+	defer stream.Close()
+	env, requestID := acq.Env, res.RequestID
 	stream.Start(requestID, vs.config.Version)
+	if ie.Type == errdefs.RuntimeExitError || ie.Type == errdefs.RuntimeOutOfMemory {
+		fmt.Fprintf(stream, "RequestId: %s Error: %s\n%s\n", requestID, ie.Message, ie.Type)
+	}
 	stream.End(requestID)
 	stream.Report(logs.Report{RequestID: requestID, Duration: env.InitDuration(), MemorySizeMB: vs.config.MemoryMB,
-		MaxMemoryUsedMB: int(env.MaxMemoryBytes() >> 20), InitDuration: env.InitDuration(), Status: "error"})
+		MaxMemoryUsedMB: int((env.MaxMemoryBytes() + (1<<20 - 1)) >> 20), Status: "error", ErrorType: ie.Type})
+	if req.LogTail {
+		res.LogTail = stream.Tail()
+	}
+	return iv.initFailed(res, err)
 }

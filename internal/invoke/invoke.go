@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hearth-run/hearth/internal/activity"
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
@@ -32,6 +33,7 @@ type Store interface {
 	Versions(name string) ([]*function.Config, error)
 	Alias(name, alias string) (*function.Alias, error)
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
+	ListFunctions(marker string, max int) ([]*function.Function, string, error)
 }
 
 // CodeTrees finds the unpacked code of a package, and of several merged
@@ -62,6 +64,9 @@ type Options struct {
 	// the API (AWS_ENDPOINT_URL_LAMBDA).
 	Credentials Credentials
 	APIEndpoint string
+	// Images finds the images of PackageType Image functions; nil refuses
+	// them.
+	Images Images
 	// Queue accepts Event invocations; nil refuses them.
 	Queue   Enqueuer
 	Region  string
@@ -203,7 +208,7 @@ func (iv *Invoker) spec(name, version, qualifier string) (*versionSpec, error) {
 		return vs, nil
 	}
 	gen := iv.generation()
-	notFound := fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, qualifier))
+	notFound := &errdefs.NotFoundError{Err: ErrFunctionNotFound, ARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, qualifier)}
 	fn, err := iv.opts.Store.Function(name)
 	if err != nil {
 		return nil, notFound
@@ -235,6 +240,9 @@ func (iv *Invoker) generation() uint64 {
 // buildSpec derives the environment spec of a version: its command, its
 // environment variables (Lambda's and the function's) and its limits.
 func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versionSpec, error) {
+	if c.PackageType == function.PackageImage {
+		return iv.buildImageSpec(fn, c)
+	}
 	rt, ok := runtimes.Lookup(c.Runtime)
 	if !ok {
 		return nil, fmt.Errorf("function %s: unknown runtime %q", c.Name, c.Runtime)
@@ -253,6 +261,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if err != nil {
 		vs.missing = err
 	}
+	var noBootstrap *pool.InitError
 	if rt.Family == "provided" {
 		switch {
 		case executable(filepath.Join(tree, "bootstrap")):
@@ -261,7 +270,8 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		case rc.ownBootstrap:
 			rc.path = runtimes.ImageBootstrap // the runtime image's
 		default:
-			vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
+			// Init fails in the pool, which writes Lambda's trail for it.
+			noBootstrap = &pool.InitError{Type: errdefs.RuntimeInvalidEntrypoint,
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
 		}
 	}
@@ -293,13 +303,20 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if n := fn.Tags[NetworkTag]; n == "none" || n == "nat" || n == "host" {
 		network = n
 	}
+	path, args := rc.path, rc.args
+	exts := externalExtensions(mountedOpt(c, optDir))
+	if len(exts) > 0 {
+		path, args = withExtensions(path, args, optRoot)
+	}
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
+		Handler: c.Handler, ExternalExtensions: exts,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: rc.path, Args: rc.args, Env: env,
+			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
 		Starting: iv.starting(c.Name, rc.warning),
+		Missing:  noBootstrap,
 	}
 	return vs, nil
 }
@@ -330,18 +347,15 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		return iv.initFailed(res, vs.missing)
 	}
 	acq, err := iv.opts.Pool.Acquire(ctx, &vs.pool)
-	var te *pool.ThrottleError
+	var te *errdefs.ThrottleError
 	if errors.As(err, &te) {
 		iv.throttled(req, vs, te.Reason)
-		return nil, &ThrottleError{Reason: te.Reason}
+		return nil, fmt.Errorf("invoke %s: %w", req.Function, err)
 	}
 	ev := iv.started(req, vs, acq, requestID)
 	if err != nil {
-		if acq.Env != nil && acq.Env.Stream() != nil {
-			iv.reportInitFailure(acq.Env, requestID, vs)
-		}
 		iv.publishEnd(ev, 0, activity.OutcomeError, initErrorType(err))
-		return iv.initFailed(res, err)
+		return iv.acquireFailed(req, res, acq, vs, err)
 	}
 	env := acq.Env
 	env.Stream().Start(requestID, vs.config.Version)

@@ -107,3 +107,29 @@ func AppendTimeout(dst []byte, at time.Time, requestID string, after time.Durati
 func appendMillis(dst []byte, d time.Duration) []byte {
 	return strconv.AppendFloat(dst, float64(d)/float64(time.Millisecond), 'f', 2, 64)
 }
+
+// InitReport is the content of Lambda's INIT_REPORT line, written for an
+// Init that failed.
+type InitReport struct {
+	Duration  time.Duration // the failed Init
+	Phase     string        // "init", or "invoke" for the retry within an invocation
+	Status    string        // "error" or "timeout"
+	ErrorType string        // e.g. "Runtime.ExitError"
+}
+
+// AppendInitReport appends Lambda's INIT_REPORT line,
+//
+//	INIT_REPORT Init Duration: 45.67 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n
+func AppendInitReport(dst []byte, r InitReport) []byte {
+	dst = append(dst, "INIT_REPORT Init Duration: "...)
+	dst = appendMillis(dst, r.Duration)
+	dst = append(dst, " ms\tPhase: "...)
+	dst = append(dst, r.Phase...)
+	dst = append(dst, "\tStatus: "...)
+	dst = append(dst, r.Status...)
+	if r.ErrorType != "" {
+		dst = append(dst, "\tError Type: "...)
+		dst = append(dst, r.ErrorType...)
+	}
+	return append(dst, '\n')
+}

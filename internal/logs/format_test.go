@@ -38,6 +38,11 @@ func TestFormats(t *testing.T) {
 		{"timeout line elapsed", AppendTimeout(nil, at, "r", 60060*time.Millisecond),
 			"2026-11-25T09:00:03.012Z r Task timed out after 60.06 seconds\n"},
 		{"appends", AppendEnd([]byte("x"), "r"), "xEND RequestId: r\n"},
+		{"init report", AppendInitReport(nil, InitReport{Duration: 45670 * time.Microsecond, Phase: "init",
+			Status: "error", ErrorType: "Runtime.ExitError"}),
+			"INIT_REPORT Init Duration: 45.67 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n"},
+		{"init report timeout", AppendInitReport(nil, InitReport{Duration: 10 * time.Second, Phase: "invoke", Status: "timeout"}),
+			"INIT_REPORT Init Duration: 10000.00 ms\tPhase: invoke\tStatus: timeout\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,15 +27,18 @@ type Stream struct {
 	key      streamKey
 	interval time.Duration
 
-	// mu guards buf, tail, inInvocation, armed and closed.
+	// mu guards buf, tail, inInvocation, keepInit, armed and closed.
 	mu  sync.Mutex
 	buf []byte // written, not yet flushed
 	// tail holds the current invocation's bytes since its START line; it
 	// is compacted to its last TailBytes when it reaches twice that.
 	tail         []byte
-	inInvocation bool // between Start and Report: writes also go to tail
-	armed        bool // timer is pending
-	closed       bool
+	inInvocation bool // between Start (or BeginInit) and Report: writes also go to tail
+	// keepInit says the tail holds a failed Init, which the next Start
+	// keeps: the triggering request's tail shows why it failed.
+	keepInit bool
+	armed    bool // timer is pending
+	closed   bool
 
 	// fmu serialises flushes (so buffers reach the file in order) and
 	// guards file, spare and flushErr.
@@ -91,10 +94,38 @@ func (st *Stream) Start(requestID, version string) {
 	}
 	n := len(st.buf)
 	st.buf = AppendStart(st.buf, requestID, version)
-	st.tail = st.tail[:0]
+	if !st.keepInit {
+		st.tail = st.tail[:0]
+	}
+	st.keepInit = false
 	st.inInvocation = true
 	st.appendTail(st.buf[n:])
 	st.afterWrite()
+}
+
+// BeginInit starts a tail at the start of an Init: the output of an Init
+// that fails goes into the tail of the request that triggered it. A
+// successful Init's output does not (Start begins a new tail).
+func (st *Stream) BeginInit() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.tail = st.tail[:0]
+	st.inInvocation = true
+	st.keepInit = false
+}
+
+// InitFailed writes the INIT_REPORT line of a failed Init and keeps the
+// tail so far for the next Start.
+func (st *Stream) InitFailed(r InitReport) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return
+	}
+	n := len(st.buf)
+	st.buf = AppendInitReport(st.buf, r)
+	st.line(n)
+	st.keepInit = true
 }
 
 // End writes "END RequestId: <id>".

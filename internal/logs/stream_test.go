@@ -341,3 +341,36 @@ func FuzzStreamName(f *testing.F) {
 		}
 	})
 }
+
+// TestInitTail: a failed Init's output and INIT_REPORT go into the tail of
+// the request that follows; a successful Init's output does not.
+func TestInitTail(t *testing.T) {
+	tests := []struct {
+		name   string
+		failed bool
+		want   string
+	}{
+		{"failed init", true, "boom\nINIT_REPORT Init Duration: 1.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\nSTART RequestId: r Version: 1\nEND RequestId: r\n"},
+		{"successful init", false, "START RequestId: r Version: 1\nEND RequestId: r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t, t.TempDir())
+			st, err := s.Create("fn", "s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			st.BeginInit()
+			st.Write([]byte("boom\n"))
+			if tt.failed {
+				st.InitFailed(InitReport{Duration: time.Millisecond, Phase: "init", Status: "error", ErrorType: "Runtime.ExitError"})
+			}
+			st.Start("r", "1")
+			st.End("r")
+			if got := string(st.Tail()); got != tt.want {
+				t.Errorf("tail = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -129,6 +129,9 @@ func (p *Pool) fillLocked(t *target) {
 // path, and makes it available.
 func (p *Pool) startProvisioned(t *target, env *Environment, spec *Spec) {
 	err := p.start(p.ctx, env, spec, "provisioned-concurrency")
+	if err != nil {
+		p.discard(env, ReasonFailure)
+	}
 	p.readyProvisioned(t, env, err)
 }
 

@@ -2,71 +2,169 @@ package pool
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"sync/atomic"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 )
 
-// start runs a new environment's Init. On failure the environment is
-// stopped and the error says why; the result of an init failure that the
-// runtime reported is an *InitError.
+// Init phases, as INIT_REPORT names them.
+const (
+	phaseInit   = "init"
+	phaseInvoke = "invoke"
+)
+
+// initTypeOnDemand is AWS_LAMBDA_INITIALIZATION_TYPE of an environment
+// started for a request.
+const initTypeOnDemand = "on-demand"
+
+// typeInitTimeout is the error type of an Init that ran out of time; it is
+// not retried, which would double the wait.
+const typeInitTimeout = errdefs.SandboxTimedout
+
+// start runs a new environment's Init. On failure its process is stopped,
+// the error says why — an *InitError for a failed Init — and the caller
+// discards the environment.
+//
+// As on Lambda, a failed Init leaves its trail in the log stream (the
+// runtime's output, then INIT_REPORT … Status: error), and an on-demand
+// environment's failed Init is tried once more within the invocation (the
+// suppressed init, Phase: invoke) before the request fails.
 func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType string) error {
 	stream, err := p.opts.Logs.Create(env.Function, env.StreamName)
 	if err != nil {
-		p.discard(env, ReasonFailure)
 		return fmt.Errorf("log stream for %s: %w", env.ID, err)
+	}
+	env.mu.Lock()
+	if env.state != Starting {
+		env.mu.Unlock()
+		_ = stream.Close()
+		return fmt.Errorf("%w: environment %s stopped while starting", ErrClosed, env.ID)
+	}
+	env.stream = stream
+	env.mu.Unlock()
+	stream.BeginInit()
+	err = p.initOnce(ctx, env, spec, initType, phaseInit)
+	var ie *InitError
+	if errors.As(err, &ie) && initType == initTypeOnDemand && ie.Type != typeInitTimeout && ctx.Err() == nil {
+		p.stopAttempt(env)
+		err = p.initOnce(ctx, env, spec, initType, phaseInvoke)
+	}
+	env.publishInit(initType, err)
+	if err != nil {
+		p.stopAttempt(env)
+	}
+	return err
+}
+
+// initOnce starts the environment's process and waits for the end of its
+// Init. A failed Init is written to the stream and to Hearth's log.
+func (p *Pool) initOnce(ctx context.Context, env *Environment, spec *Spec, initType, phase string) error {
+	begin := time.Now()
+	ierr := p.launch(ctx, env, spec, initType)
+	env.initDuration = time.Since(begin)
+	var ie *InitError
+	if !errors.As(ierr, &ie) {
+		return ierr
+	}
+	env.mu.Lock()
+	proc, stream := env.proc, env.stream
+	env.mu.Unlock()
+	if proc != nil {
+		proc.SyncOutput(10 * time.Millisecond)
+	}
+	if len(ie.Body) == 0 && ie.Message != "" && ie.Type != errdefs.RuntimeExitError {
+		// An error Hearth found itself (no bootstrap, Init timeout): the
+		// runtime printed nothing about it.
+		fmt.Fprintln(stream, ie.Message)
+	}
+	status := "error"
+	if ie.Type == typeInitTimeout {
+		status = "timeout"
+	}
+	stream.InitFailed(logs.InitReport{Duration: env.initDuration, Phase: phase, Status: status, ErrorType: ie.Type})
+	p.log.Warn("init failed", "function", env.Function, "version", env.Version, "error_type", ie.Type,
+		"phase", phase, "env", env.ID)
+	return ierr
+}
+
+// launch starts the bootstrap and waits for its Init to end.
+func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initType string) error {
+	if spec.Missing != nil {
+		return spec.Missing
 	}
 	sb := spec.Sandbox
 	sb.ID = env.ID
-	sb.Output = stream
+	out := &outputTee{stream: env.stream}
+	sb.Output = out
 	sb.Env = append(append(make([]string, 0, len(sb.Env)+2), sb.Env...),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+env.StreamName, "AWS_LAMBDA_INITIALIZATION_TYPE="+initType)
 	if spec.Starting != nil {
-		sb.Env = append(sb.Env, spec.Starting(stream)...)
+		sb.Env = append(sb.Env, spec.Starting(env.stream)...)
 	}
 	begin := time.Now()
 	proc, err := p.starter.Start(sb)
 	if err != nil {
-		_ = stream.Close()
-		p.discard(env, ReasonFailure)
-		return &InitError{Type: "Runtime.InvalidEntrypoint", Message: err.Error()}
+		return &InitError{Type: errdefs.RuntimeInvalidEntrypoint, Message: err.Error()}
 	}
-	if !p.attach(env, proc, stream) {
-		p.discard(env, ReasonFailure)
+	if !p.attach(env, spec, proc, initType) {
 		return fmt.Errorf("%w: environment %s stopped while starting", ErrClosed, env.ID)
 	}
 	env.setup = time.Since(begin)
-	ierr := p.awaitInit(ctx, env, proc)
-	env.initDuration = time.Since(begin)
-	env.publishInit(initType, ierr)
-	if ierr != nil {
-		p.discard(env, ReasonFailure)
-		return ierr
-	}
-	return nil
+	out.rapi.Store(env.rapi)
+	return p.awaitInit(ctx, env, proc)
 }
 
-// attach gives a Starting environment its process, Runtime API and log
-// stream. An environment stopped meanwhile (the pool closed, its version
-// was retired) gets none of them: attach stops the process itself and
-// returns false, so that no process outlives its environment.
-func (p *Pool) attach(env *Environment, proc Process, stream *logs.Stream) bool {
+// attach gives a Starting environment its process and Runtime API. An
+// environment stopped meanwhile (the pool closed, its version was retired)
+// gets neither: attach stops the process itself and returns false, so that
+// no process outlives its environment.
+func (p *Pool) attach(env *Environment, spec *Spec, proc Process, initType string) bool {
 	env.mu.Lock()
 	if env.state != Starting {
 		env.mu.Unlock()
 		proc.Stop(0)
-		_ = stream.Close()
 		return false
 	}
 	ln, _ := proc.RuntimeAPI()
-	env.proc, env.stream = proc, stream
-	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log})
-	env.ctx, env.cancel = context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	env.proc = proc
+	var dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	if d, ok := proc.(interface {
+		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+	}); ok {
+		dial = d.DialContext
+	}
+	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log, InitType: initType, Dial: dial,
+		ExternalExtensions: spec.ExternalExtensions,
+		Info:               runtimeapi.ExtensionInfo{FunctionName: env.Function, FunctionVersion: env.Version, Handler: spec.Handler}})
+	env.ctx, env.cancel = ctx, cancel
 	env.mu.Unlock()
-	p.spawn(func() { p.watch(env) })
+	p.spawn(func() { p.watch(env, proc, cancel) })
 	return true
+}
+
+// stopAttempt ends a failed Init's process and Runtime API, keeping the
+// environment and its stream for another attempt or for the request's
+// lines. The stopped process stays in env.proc, for its peak memory.
+func (p *Pool) stopAttempt(env *Environment) {
+	env.mu.Lock()
+	proc, rapi, cancel := env.proc, env.rapi, env.cancel
+	env.mu.Unlock()
+	if proc != nil {
+		proc.Stop(0)
+	}
+	if rapi != nil {
+		_ = rapi.Close()
+	}
+	if cancel != nil {
+		cancel()
+	}
 }
 
 // awaitInit waits for the runtime's first /next (Init done), its
@@ -82,7 +180,7 @@ func (p *Pool) awaitInit(ctx context.Context, env *Environment, proc Process) er
 	case <-proc.Done():
 		return exitInitError(proc)
 	case <-timer.C:
-		return &InitError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Init timed out after %.2f seconds", p.opts.InitTimeout.Seconds())}
+		return &InitError{Type: typeInitTimeout, Message: fmt.Sprintf("Init timed out after %.2f seconds", p.opts.InitTimeout.Seconds())}
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -110,14 +208,15 @@ func (p *Pool) spawnLocked(f func()) bool {
 }
 
 // watch cancels the environment's context when its process exits, and
-// removes an environment whose process died while idle.
-func (p *Pool) watch(env *Environment) {
+// removes an environment whose process died while idle. proc and cancel
+// are those of one Init attempt: a retried Init attaches new ones.
+func (p *Pool) watch(env *Environment, proc Process, cancel context.CancelFunc) {
 	select {
-	case <-env.proc.Done():
+	case <-proc.Done():
 	case <-p.stopCh:
 		return
 	}
-	env.cancel()
+	cancel()
 	// Checked and removed under p.mu, so that no Acquire takes the dead
 	// environment in between.
 	p.mu.Lock()
@@ -125,4 +224,29 @@ func (p *Pool) watch(env *Environment) {
 	if env.State() == Idle {
 		p.discardLocked(env, ReasonFailure)
 	}
+}
+
+// detachStream takes the log stream away from the environment, so that
+// stopping it does not close the stream; the caller closes it.
+func (env *Environment) detachStream() *logs.Stream {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	st := env.stream
+	env.stream = nil
+	return st
+}
+
+// outputTee passes an environment's output to its log stream and, once
+// the Runtime API serves, to its Telemetry API subscribers.
+type outputTee struct {
+	stream *logs.Stream
+	rapi   atomic.Pointer[runtimeapi.Server]
+}
+
+func (t *outputTee) Write(p []byte) (int, error) {
+	n, err := t.stream.Write(p)
+	if r := t.rapi.Load(); r != nil {
+		_, _ = r.Write(p)
+	}
+	return n, err
 }

@@ -80,6 +80,19 @@ func TestAWSLambdaGoFunction(t *testing.T) {
 		}
 	}
 
+	// A streamed response (an io.Reader result, posted chunked) reaches the
+	// caller's Stream with its HttpResponseStream prelude.
+	sink := &recordingStream{first: make(chan struct{})}
+	sres, err := s.Invoke(ctx, Invocation{RequestID: "req-stream", FunctionARN: arn, Deadline: deadline,
+		Payload: []byte(`{"mode":"stream","echo":"go"}`), Stream: sink})
+	sink.mu.Lock()
+	streamed, ct := strings.Join(sink.writes, ""), sink.contentType
+	sink.mu.Unlock()
+	if err != nil || !sres.Streamed || sres.ErrorType != "" || ct != "application/vnd.awslambda.http-integration-response" ||
+		streamed != `{"statusCode":201,"headers":{"x-go":"yes"}}`+"\x00\x00\x00\x00\x00\x00\x00\x00streamed go" {
+		t.Fatalf("streamed result %+v %v, stream got %q as %q", sres, err, streamed, ct)
+	}
+
 	res := invoke("req-err", `{"mode":"error","echo":"x"}`)
 	if res.ErrorType != "errorString" || string(res.Payload) != `{"errorMessage":"boom: x","errorType":"errorString"}` {
 		t.Errorf("error result = %q %q", res.Payload, res.ErrorType)

@@ -30,9 +30,12 @@ const MaxStreamedBytes = 20 << 20
 const streamChunk = 32 << 10
 
 // isStreamed reports whether an outcome post streams its body to c's
-// Stream: a /response in streaming mode, when the caller gave a Stream.
+// Stream, when the caller gave one: a /response in streaming mode, or
+// with a body of unknown length. aws-lambda-go streams a handler's
+// io.Reader result that way (chunked, without the mode header), and
+// Lambda streams it to a streaming caller.
 func isStreamed(r *http.Request, c *call, isError bool) bool {
-	return !isError && c.stream != nil && r.Header.Get(hdrResponseMode) == "streaming"
+	return !isError && c.stream != nil && (r.Header.Get(hdrResponseMode) == "streaming" || r.ContentLength < 0)
 }
 
 // handleStream forwards a streamed /response to the caller's Stream and
@@ -97,5 +100,6 @@ func (s *Server) complete(c *call, res Result) bool {
 	}
 	s.cur = nil
 	s.results <- res // capacity 1 and empty: only the owner of cur sends
+	s.runtimeDoneLocked(c, res)
 	return true
 }

@@ -2,8 +2,11 @@ package sandbox
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,12 +20,14 @@ import (
 // without Close: process groups of plain environments, environment
 // cgroups with their processes, mounts and stray directories in StateDir.
 func (m *Manager) cleanup() {
-	var killed, cgroupsRemoved, unmounted int
+	var killed, cgroupsRemoved, unmounted, links, loops int
 	killed = m.killRecorded()
 	if m.cg != nil {
 		cgroupsRemoved = m.cg.removeAll(m.log)
+		links = removeLinks(m.opts.CgroupParent)
 	}
 	unmounted = unmountUnder(m.opts.StateDir)
+	loops = detachLoops(m.scratchDir)
 	entries, _ := os.ReadDir(m.opts.StateDir)
 	for _, e := range entries {
 		p := filepath.Join(m.opts.StateDir, e.Name())
@@ -30,9 +35,9 @@ func (m *Manager) cleanup() {
 			_ = os.RemoveAll(p)
 		}
 	}
-	if killed+cgroupsRemoved+unmounted > 0 {
-		m.log.Info("sandbox: removed leftovers of a previous run",
-			"process_groups", killed, "cgroups", cgroupsRemoved, "mounts", unmounted)
+	if killed+cgroupsRemoved+unmounted+links+loops > 0 {
+		m.log.Info("sandbox: removed leftovers of a previous run", "process_groups", killed,
+			"cgroups", cgroupsRemoved, "mounts", unmounted, "links", links, "loop_devices", loops)
 	}
 }
 
@@ -47,7 +52,7 @@ func (m *Manager) killRecorded() int {
 		pidStr, start, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
 		if pid, err := strconv.Atoi(pidStr); err == nil && pid > 1 && start != "" && startTime(pid) == start {
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_ = signalIf(pid, syscall.SIGKILL, func() bool { return startTime(pid) == start })
 			n++
 		}
 		_ = os.Remove(path)
@@ -111,10 +116,65 @@ func (cg *cgroup) killAll() {
 			return
 		}
 		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_ = signalIf(pid, syscall.SIGKILL, func() bool { return cg.has(pid) })
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// detachLoops detaches the loop devices backed by files in dir (images
+// of /tmp disks; autoclear normally detaches them with their mount) and
+// returns how many there were.
+func detachLoops(dir string) int {
+	files, _ := filepath.Glob("/sys/block/loop*/loop/backing_file")
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || !strings.HasPrefix(string(b), dir+"/") {
+			continue
+		}
+		dev := "/dev/" + filepath.Base(filepath.Dir(filepath.Dir(f)))
+		lf, err := os.OpenFile(dev, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if unix.IoctlSetInt(int(lf.Fd()), unix.LOOP_CLR_FD, 0) == nil {
+			n++
+		}
+		_ = lf.Close()
+	}
+	return n
+}
+
+// removeParents removes the parent cgroup in every hierarchy; the
+// environments' cgroups must be gone.
+func (fs *cgroupFS) removeParents() error {
+	var errs []error
+	if fs.v2 {
+		errs = append(errs, rmdirGone(filepath.Join(fs.root, fs.parent)))
+	} else {
+		for _, c := range v1Controllers {
+			errs = append(errs, rmdirGone(filepath.Join(fs.v1[c], fs.parent)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func rmdirGone(dir string) error {
+	if err := syscall.Rmdir(dir); err != nil && !errors.Is(err, syscall.ENOENT) {
+		return fmt.Errorf("remove cgroup %s: %w", dir, err)
+	}
+	return nil
+}
+
+// has reports whether pid is listed in any hierarchy of the cgroup.
+func (cg *cgroup) has(pid int) bool {
+	for _, d := range cg.dirs {
+		if slices.Contains(readPids(d+"/cgroup.procs"), pid) {
+			return true
+		}
+	}
+	return false
 }
 
 // unmountUnder detaches every mount at or below dir, deepest first.

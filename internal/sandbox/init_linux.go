@@ -58,9 +58,12 @@ func runInit(raw string) error {
 			return fmt.Errorf("mount /tmp: %w", err)
 		}
 	}
-	filter, err := assembleSeccomp()
-	if err != nil {
-		return err
+	var filter []unix.SockFilter
+	if prep.Seccomp {
+		var err error
+		if filter, err = assembleSeccomp(); err != nil {
+			return err
+		}
 	}
 	if _, err := unix.Write(initStatusFd, []byte{initReady}); err != nil {
 		return fmt.Errorf("report ready: %w", err)
@@ -84,8 +87,10 @@ func runInit(raw string) error {
 		return err
 	}
 	unix.Umask(0o022)
-	if err := loadSeccomp(filter); err != nil {
-		return err
+	if filter != nil {
+		if err := loadSeccomp(filter); err != nil {
+			return err
+		}
 	}
 	return fmt.Errorf("exec %s: %w", cfg.Path, syscall.Exec(path, cfg.Args, cfg.Env))
 }
@@ -136,7 +141,12 @@ func finishRoot(r string, tmpOnDisk bool, cfg *initConfig) error {
 		r, remountRoot = img, remountRoot|unix.MS_BIND
 	}
 	return runSteps([]step{
-		{"mount /var/task", func() error { return bindRO(cfg.CodeDir, r+"/var/task", roFlags) }},
+		{"mount /var/task", func() error {
+			if cfg.CodeDir == "" {
+				return nil // an image function's own /var/task
+			}
+			return bindRO(cfg.CodeDir, r+"/var/task", roFlags)
+		}},
 		{"mount /var/runtime", func() error {
 			if cfg.RuntimeDir == "" {
 				return nil
@@ -161,7 +171,7 @@ func finishRoot(r string, tmpOnDisk bool, cfg *initConfig) error {
 		}},
 		{"pivot_root", func() error { return pivot(r) }},
 		{"read-only root", func() error { return unix.Mount("", "/", "", remountRoot, "") }},
-		{"chdir /var/task", func() error { return unix.Chdir("/var/task") }},
+		{"chdir", func() error { return unix.Chdir(workDir(cfg.WorkDir)) }},
 	})
 }
 

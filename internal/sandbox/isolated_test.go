@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,9 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -258,5 +261,57 @@ func TestIsolatedUIDPerEnvironment(t *testing.T) {
 	defer f.Close()
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		t.Errorf("uid %d still held after Stop: %v", uid, err)
+	}
+}
+
+// TestSignalOnlyMembers: a PID that is not (or no longer) a process of the
+// environment's cgroup gets no signal, as a recycled PID would not.
+func TestSignalOnlyMembers(t *testing.T) {
+	m := newManager(t, "auto")
+	p := start(t, m, spec(m, nil, "sleep"))
+	outsider := exec.Command("/bin/sleep", "60")
+	if err := outsider.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer outsider.Process.Kill()
+	if err := signalMember(p.cg, outsider.Process.Pid, syscall.SIGKILL); err != syscall.ESRCH {
+		t.Errorf("signalMember(outsider) = %v, want ESRCH", err)
+	}
+	if procState(outsider.Process.Pid) == 0 || procState(outsider.Process.Pid) == 'Z' {
+		t.Fatal("the outsider was killed")
+	}
+	if err := signalMember(p.cg, p.Pid(), syscall.SIGKILL); err != nil {
+		t.Errorf("signalMember(bootstrap) = %v", err)
+	}
+	waitDone(t, p)
+	p.Stop(0)
+	if err := p.signal(syscall.SIGKILL); err != syscall.ESRCH {
+		t.Errorf("signal after the bootstrap was reaped = %v, want ESRCH", err)
+	}
+}
+
+// TestNetworkRangeOverlap: a range that overlaps a route of the host is
+// refused, naming the route, rather than shadowing the host's network.
+func TestNetworkRangeOverlap(t *testing.T) {
+	newManager(t, "auto").Close() // needs root
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var taken string
+	for _, r := range routes {
+		l, err := netlink.LinkByIndex(r.LinkIndex)
+		if ones, _ := r.Dst.Mask.Size(); r.Dst != nil && ones > 0 && ones <= 28 && err == nil && !strings.HasPrefix(l.Attrs().Name, vethPrefix) {
+			taken = r.Dst.String()
+			break
+		}
+	}
+	if taken == "" {
+		t.Fatal("the host has no route of its own to collide with")
+	}
+	_, err = New(Options{StateDir: t.TempDir(), CgroupParent: testCgroupParent + "-overlap", NetworkCIDR: taken,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if !errors.Is(err, errRangeOverlap) || !strings.Contains(err.Error(), taken) {
+		t.Errorf("New with the range %s of a host route: %v, want errRangeOverlap naming it", taken, err)
 	}
 }

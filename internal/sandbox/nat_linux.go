@@ -35,6 +35,7 @@ type natNet struct {
 	base  uint32
 	slots int
 	rules *natRules
+	tag   string // alias of every host-side link of this Hearth
 
 	mu   sync.Mutex   // guards used and next
 	used map[int]bool // slots held by this Manager's environments
@@ -54,11 +55,11 @@ type natLink struct {
 func newNatNet(cidr, table string) (*natNet, error) {
 	ip, ipn, err := net.ParseCIDR(cidr)
 	if err != nil || ip.To4() == nil {
-		return nil, fmt.Errorf("network range %q: want an IPv4 CIDR", cidr)
+		return nil, fmt.Errorf("%w: %q: want an IPv4 CIDR", errRangeOverlap, cidr)
 	}
 	ones, _ := ipn.Mask.Size()
 	if ones > 28 {
-		return nil, fmt.Errorf("network range %q: too small, want /28 or larger", cidr)
+		return nil, fmt.Errorf("%w: %q: too small, want /28 or larger", errRangeOverlap, cidr)
 	}
 	if err := checkRoutes(ipn); err != nil {
 		return nil, err
@@ -71,6 +72,7 @@ func newNatNet(cidr, table string) (*natNet, error) {
 		return nil, err
 	}
 	return &natNet{
+		tag:   table,
 		base:  binary.BigEndian.Uint32(ipn.IP.To4()),
 		slots: 1 << (32 - ones) / 4,
 		rules: rules,
@@ -95,7 +97,7 @@ func checkRoutes(ipn *net.IPNet) error {
 		if l, err := netlink.LinkByIndex(r.LinkIndex); err == nil && strings.HasPrefix(l.Attrs().Name, vethPrefix) {
 			continue
 		}
-		return fmt.Errorf("network range %s overlaps the host route %s; choose another with --network-cidr", ipn, r.Dst)
+		return fmt.Errorf("%w: %s overlaps the host route %s; choose another with --network-cidr", errRangeOverlap, ipn, r.Dst)
 	}
 	return nil
 }
@@ -129,7 +131,7 @@ func (n *natNet) attach(nsfd int) (*natLink, error) {
 			return nil, fmt.Errorf("create veth %s: %w", l.name, err)
 		}
 		n.used[slot] = true
-		if err := l.configureHost(); err != nil {
+		if err := l.configureHost(n.tag); err != nil {
 			n.releaseLocked(l)
 			return nil, err
 		}
@@ -140,10 +142,15 @@ func (n *natNet) attach(nsfd int) (*natLink, error) {
 
 func (l *natLink) mask() net.IPMask { return net.CIDRMask(30, 32) }
 
-func (l *natLink) configureHost() error {
+// configureHost addresses the host side, tags it (the kernel ignores an
+// alias given at creation) and brings it up.
+func (l *natLink) configureHost(tag string) error {
 	link, err := netlink.LinkByName(l.name)
 	if err != nil {
 		return fmt.Errorf("find veth %s: %w", l.name, err)
+	}
+	if err := netlink.LinkSetAlias(link, tag); err != nil {
+		return fmt.Errorf("tag veth %s: %w", l.name, err)
 	}
 	if err := netlink.AddrAdd(link, &netlink.Addr{IPNet: &net.IPNet{IP: l.host, Mask: l.mask()}}); err != nil {
 		return fmt.Errorf("address veth %s: %w", l.name, err)
@@ -185,6 +192,25 @@ func (n *natNet) releaseLocked(l *natLink) {
 		_ = netlink.LinkDel(link)
 	}
 	delete(n.used, l.slot)
+}
+
+// removeLinks deletes the host-side links tagged tag (left by a Hearth
+// that died; the kernel normally removes them with their namespace) and
+// returns how many there were.
+func removeLinks(tag string) int {
+	links, err := netlink.LinkList()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, l := range links {
+		if a := l.Attrs(); strings.HasPrefix(a.Name, vethPrefix) && a.Alias == tag {
+			if netlink.LinkDel(l) == nil {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // close removes the NAT rules. Links go with their environments.

@@ -20,7 +20,8 @@ type Spec struct {
 	// ID is the environment's unique id; it names its cgroup.
 	ID string
 	// CodeDir is the host directory with the unpacked code, read-only at
-	// /var/task when isolated.
+	// /var/task when isolated. With a RootFS it may be empty: the image's
+	// own /var/task stays.
 	CodeDir string
 	// RuntimeDir optionally holds Hearth's managed-runtime bootstraps,
 	// read-only at /var/runtime when isolated.
@@ -55,6 +56,9 @@ type Spec struct {
 	// system directories. It must hold the mount points proc, dev, tmp,
 	// var/task, var/runtime and opt. Isolated environments only.
 	RootFS string
+	// WorkDir is the bootstrap's working directory when isolated. Default
+	// /var/task.
+	WorkDir string
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer
@@ -190,7 +194,7 @@ func (p *Process) stopAlone() bool {
 	if pids := p.cg.pids(); len(pids) != 1 || pids[0] != p.pid {
 		return false
 	}
-	if syscall.Kill(p.pid, syscall.SIGSTOP) != nil {
+	if p.signal(syscall.SIGSTOP) != nil {
 		return false
 	}
 	p.stopped = true
@@ -229,7 +233,7 @@ func (p *Process) thawLocked() error {
 			err = p.cg.freeze(false)
 		}
 		if p.stopped && err == nil {
-			err = syscall.Kill(p.pid, syscall.SIGCONT)
+			err = p.signal(syscall.SIGCONT)
 		}
 	}
 	if err == syscall.ESRCH {
@@ -243,15 +247,16 @@ func (p *Process) thawLocked() error {
 
 // Stop ends the environment: SIGTERM to the tree, SIGKILL after grace, wait
 // for the bootstrap, then remove the cgroup and close the Runtime API
-// listener. It is safe to call more than once and concurrently; every call
-// returns after the cleanup.
+// listener. A grace of zero or less sends SIGKILL alone, as Lambda stops a
+// runtime without extensions. It is safe to call more than once and
+// concurrently; every call returns after the cleanup.
 func (p *Process) Stop(grace time.Duration) {
 	p.stopOnce.Do(func() {
 		select {
 		case <-p.done:
 		default:
-			p.terminate()
 			if grace > 0 {
+				p.terminate()
 				t := time.NewTimer(grace)
 				select {
 				case <-p.done:
@@ -280,15 +285,15 @@ func (p *Process) terminate() {
 	}
 	for _, pid := range p.cg.pids() {
 		if pid != p.pid {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
+			_ = signalMember(p.cg, pid, syscall.SIGTERM)
 		}
 	}
 	// The kernel drops signals a namespace's PID 1 does not handle; an
 	// ordinary process would have died of SIGTERM, so do that instead.
 	if handlesSignal(p.pid, syscall.SIGTERM) {
-		_ = syscall.Kill(p.pid, syscall.SIGTERM)
+		_ = p.signal(syscall.SIGTERM)
 	} else {
-		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		_ = p.signal(syscall.SIGKILL)
 	}
 }
 
@@ -299,7 +304,7 @@ func (p *Process) kill() {
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 		return
 	}
-	_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	_ = p.signal(syscall.SIGKILL)
 	p.mu.Lock()
 	if p.frozen {
 		_ = p.thawLocked() // frozen tasks do not die until thawed
@@ -374,7 +379,7 @@ func (p *Process) emptyCgroup() {
 			_ = p.cg.freeze(false)
 		}
 		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_ = signalMember(p.cg, pid, syscall.SIGKILL)
 		}
 		time.Sleep(time.Millisecond)
 	}

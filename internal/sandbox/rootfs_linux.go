@@ -37,3 +37,11 @@ func mountImageRoot(r, rootfs string, tmpOnDisk bool) (string, error) {
 		}},
 	})
 }
+
+// workDir is the bootstrap's working directory: dir, or /var/task.
+func workDir(dir string) string {
+	if dir == "" {
+		return "/var/task"
+	}
+	return dir
+}

@@ -12,7 +12,7 @@ import (
 )
 
 // ruleSource lists the stored rules for the scheduler.
-type ruleSource struct{ store *store.Store }
+type ruleSource struct{ store store.Rules }
 
 func (r ruleSource) Rules() ([]schedule.Rule, error) {
 	stored, err := r.store.ListRules()

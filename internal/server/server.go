@@ -24,8 +24,10 @@ import (
 	"github.com/hearth-run/hearth/internal/api/sigv4"
 	"github.com/hearth-run/hearth/internal/codestore"
 	"github.com/hearth-run/hearth/internal/config"
+	"github.com/hearth-run/hearth/internal/console"
 	"github.com/hearth-run/hearth/internal/credentials"
 	"github.com/hearth-run/hearth/internal/function"
+	"github.com/hearth-run/hearth/internal/images"
 	"github.com/hearth-run/hearth/internal/invoke"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/metrics"
@@ -40,13 +42,15 @@ import (
 // The concrete types wired here satisfy the interfaces their consumers
 // declare.
 var (
-	_ api.Store           = (*store.Store)(nil)
-	_ api.RuleStore       = (*store.Store)(nil)
+	_ api.Store           = store.Metadata(nil)
+	_ api.RuleStore       = store.Metadata(nil)
+	_ api.Policies        = store.Metadata(nil)
+	_ api.URLStore        = store.Metadata(nil)
 	_ api.CodeStore       = (*codestore.Store)(nil)
 	_ api.Invoker         = (*invoke.Invoker)(nil)
 	_ api.Environments    = (*pool.Pool)(nil)
 	_ api.RulesChanged    = (*schedule.Scheduler)(nil)
-	_ invoke.Store        = (*store.Store)(nil)
+	_ invoke.Store        = store.Metadata(nil)
 	_ invoke.CodeTrees    = (*codestore.Store)(nil)
 	_ invoke.Sandbox      = (*sandbox.Manager)(nil)
 	_ invoke.Enqueuer     = (*queue.Queue)(nil)
@@ -73,7 +77,8 @@ type Server struct {
 	// share the host's network.
 	envListener net.Listener
 	http        *http.Server
-	store       *store.Store
+	store       store.Metadata // bbolt, or JetStream in a cluster
+	bolt        *store.Store   // the data dir's bbolt database; the queue's buckets are there
 	sandbox     *sandbox.Manager
 	pool        *pool.Pool
 	invoker     *invoke.Invoker
@@ -82,7 +87,9 @@ type Server struct {
 	// metricsListener and metricsHTTP serve --metrics-listen, when set.
 	metricsListener net.Listener
 	metricsHTTP     *http.Server
-	sched           *schedule.Scheduler
+	// console serves the web console at /console/ on the API listener.
+	console *console.Console
+	sched   *schedule.Scheduler
 	// logStore holds the log groups; its retention runs in Serve.
 	logStore *logs.Store
 	// urlListener and urlHTTP serve --url-listen, when set.
@@ -105,9 +112,10 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	if s.store, err = openStore(dir, log); err != nil {
+	if s.bolt, err = openStore(dir, log); err != nil {
 		return nil, err
 	}
+	s.store = s.bolt
 	s.Credentials, s.GeneratedCredentials, err = credentials.Ensure(dir, cfg.AccessKeyID, cfg.SecretAccessKey)
 	if err != nil {
 		return nil, err
@@ -123,6 +131,13 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	runtimeDir := filepath.Join(dir, "runtime")
 	if err := runtimes.Install(runtimeDir); err != nil {
 		return nil, fmt.Errorf("install managed runtimes: %w", err)
+	}
+	imageStore, err := images.Open(ImageDir(dir))
+	if err != nil {
+		return nil, err
+	}
+	if err := collectImages(s.store, imageStore, log); err != nil {
+		log.Warn("unused images not removed", "err", err)
 	}
 	catalogue, err := Catalogue(CatalogueOptions{
 		DataDir: dir, RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
@@ -151,6 +166,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s.listener = newLimitListener(s.listener, cfg.HTTP.MaxConnsPerClient)
+	if s.listener, err = withTLS(cfg, s.listener); err != nil {
+		return nil, err
+	}
 	// Environments get a session credential and the API's address.
 	sessions := credentials.NewSessions(credentials.SessionOptions{})
 	endpoint := ""
@@ -159,14 +177,14 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	}
 	s.invoker = invoke.New(invoke.Options{
 		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint,
+		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
 		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
 	})
 	if err := s.invoker.Restore(); err != nil {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
 	}
 	s.queue, err = queue.New(queue.Options{
-		DB: s.store.DB(), Invoker: s.invoker, Configs: invoke.AsyncConfigs{Store: s.store},
+		DB: s.bolt.DB(), Invoker: s.invoker, Configs: invoke.AsyncConfigs{Store: s.store},
 		FunctionARN: func(name, qualifier string) string {
 			if qualifier == "" {
 				qualifier = function.Latest
@@ -197,6 +215,14 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		}
 		return sessions.Secret(id)
 	}})
+	rootKey := func(id string) (string, bool) {
+		if id == creds.AccessKeyID {
+			return creds.SecretAccessKey, true
+		}
+		return "", false
+	}
+	s.console = console.New(console.Options{Events: s.Events, Secret: rootKey, Verifier: verifier,
+		Catalog: catalog{s.store}, Logs: logStore, Logger: log})
 	urlKey := make([]byte, 32)
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
@@ -204,10 +230,12 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
 		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
-		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions, Logger: log,
+		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions,
+		Images: imageFetcher{store: imageStore, insecure: cfg.InsecureRegistry}, Logger: log,
 		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
 	})
-	s.http = apiHTTPServer(handler, cfg.HTTP)
+	s.http = apiHTTPServer(s.withConsole(handler), cfg.HTTP)
+	s.http.RegisterOnShutdown(s.console.Close) // its event streams never go idle
 	if err := s.listenURLs(cfg, handler); err != nil {
 		return nil, err
 	}
@@ -250,7 +278,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
-		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "metrics", s.metricsURL())
+		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "api", s.scheme()+"://"+s.Addr(), "metrics", s.metricsURL(),
+		"console", s.scheme()+"://"+s.Addr()+"/console/ (hearth console prints a login link)")
 	var err error
 	select {
 	case err = <-errc:
@@ -309,8 +338,8 @@ func (s *Server) close() {
 	if s.code != nil {
 		s.code.Close()
 	}
-	if s.store != nil {
-		s.store.Close()
+	if s.bolt != nil {
+		s.bolt.Close()
 	}
 }
 

@@ -6,8 +6,10 @@ package main
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
@@ -24,8 +26,12 @@ type reply struct {
 	DeadlineMs int64  `json:"deadlineMs"`
 }
 
-func handle(ctx context.Context, e event) (reply, error) {
+func handle(ctx context.Context, e event) (any, error) {
 	switch e.Mode {
+	case "stream":
+		// An io.Reader result is posted chunked: a streamed response.
+		return &events.LambdaFunctionURLStreamingResponse{StatusCode: 201,
+			Headers: map[string]string{"x-go": "yes"}, Body: strings.NewReader("streamed " + e.Echo)}, nil
 	case "error":
 		return reply{}, errors.New("boom: " + e.Echo)
 	case "panic":

@@ -1,9 +1,13 @@
 package client
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
 )
 
 // UnreachableError is a request that could not reach Hearth at all: no
@@ -49,4 +53,26 @@ func withReach(hc *http.Client, endpoint string) *http.Client {
 	}
 	cp.Transport = reachTransport{base: base, endpoint: endpoint}
 	return &cp
+}
+
+// httpClient returns a client that trusts the authorities in the PEM file
+// caBundle, beside the system's, or a plain one when caBundle is empty.
+func httpClient(caBundle string) (*http.Client, error) {
+	if caBundle == "" {
+		return &http.Client{}, nil
+	}
+	pem, err := os.ReadFile(caBundle)
+	if err != nil {
+		return nil, fmt.Errorf("ca bundle: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("ca bundle %s: no PEM certificate in it", caBundle)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr}, nil
 }
