@@ -112,11 +112,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	s.bolt, err = store.Open(filepath.Join(dir, "hearth.db"), nil)
-	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("data dir %s is locked by another running Hearth; stop it or choose another --data-dir", dir)
-	}
-	if err != nil {
+	if s.bolt, err = openStore(dir, log); err != nil {
 		return nil, err
 	}
 	s.store = s.bolt
