@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/images"
 	"github.com/hearth-run/hearth/internal/pool"
@@ -32,7 +33,7 @@ func (iv *Invoker) buildImageSpec(fn *function.Function, c *function.Config) (*v
 	}
 	path, argv, dir, handler := imageCommand(im.Config, c.ImageConfig)
 	if !im.Has(path) && strings.HasPrefix(path, "/") {
-		vs.missing = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
+		vs.missing = &pool.InitError{Type: errdefs.RuntimeInvalidEntrypoint,
 			Message: fmt.Sprintf("Couldn't find valid entrypoint %s in the image %s", path, c.ImageDigest)}
 	}
 	network := ""

@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/hearth-run/hearth/internal/credentials"
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/runtimes"
 )
@@ -48,7 +49,7 @@ func (iv *Invoker) command(rt runtimes.Runtime, taskRoot, runtimeRoot string) (r
 			rc.binds = []string{in.Root}
 		}
 	} else if rt.Family != runtimes.FamilyProvided {
-		return rc, &pool.InitError{Type: "Runtime.Unavailable", Message: res.Unavailable()}
+		return rc, &pool.InitError{Type: errdefs.RuntimeUnavailable, Message: res.Unavailable()}
 	}
 	rc.warning = res.Warning()
 	if rc.ownBootstrap && rt.Family != runtimes.FamilyProvided {

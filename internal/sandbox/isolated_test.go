@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -285,5 +287,31 @@ func TestSignalOnlyMembers(t *testing.T) {
 	p.Stop(0)
 	if err := p.signal(syscall.SIGKILL); err != syscall.ESRCH {
 		t.Errorf("signal after the bootstrap was reaped = %v, want ESRCH", err)
+	}
+}
+
+// TestNetworkRangeOverlap: a range that overlaps a route of the host is
+// refused, naming the route, rather than shadowing the host's network.
+func TestNetworkRangeOverlap(t *testing.T) {
+	newManager(t, "auto").Close() // needs root
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var taken string
+	for _, r := range routes {
+		l, err := netlink.LinkByIndex(r.LinkIndex)
+		if ones, _ := r.Dst.Mask.Size(); r.Dst != nil && ones > 0 && ones <= 28 && err == nil && !strings.HasPrefix(l.Attrs().Name, vethPrefix) {
+			taken = r.Dst.String()
+			break
+		}
+	}
+	if taken == "" {
+		t.Fatal("the host has no route of its own to collide with")
+	}
+	_, err = New(Options{StateDir: t.TempDir(), CgroupParent: testCgroupParent + "-overlap", NetworkCIDR: taken,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if !errors.Is(err, errRangeOverlap) || !strings.Contains(err.Error(), taken) {
+		t.Errorf("New with the range %s of a host route: %v, want errRangeOverlap naming it", taken, err)
 	}
 }

@@ -55,11 +55,11 @@ type natLink struct {
 func newNatNet(cidr, table string) (*natNet, error) {
 	ip, ipn, err := net.ParseCIDR(cidr)
 	if err != nil || ip.To4() == nil {
-		return nil, fmt.Errorf("network range %q: want an IPv4 CIDR", cidr)
+		return nil, fmt.Errorf("%w: %q: want an IPv4 CIDR", errRangeOverlap, cidr)
 	}
 	ones, _ := ipn.Mask.Size()
 	if ones > 28 {
-		return nil, fmt.Errorf("network range %q: too small, want /28 or larger", cidr)
+		return nil, fmt.Errorf("%w: %q: too small, want /28 or larger", errRangeOverlap, cidr)
 	}
 	if err := checkRoutes(ipn); err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func checkRoutes(ipn *net.IPNet) error {
 		if l, err := netlink.LinkByIndex(r.LinkIndex); err == nil && strings.HasPrefix(l.Attrs().Name, vethPrefix) {
 			continue
 		}
-		return fmt.Errorf("network range %s overlaps the host route %s; choose another with --network-cidr", ipn, r.Dst)
+		return fmt.Errorf("%w: %s overlaps the host route %s; choose another with --network-cidr", errRangeOverlap, ipn, r.Dst)
 	}
 	return nil
 }

@@ -247,15 +247,16 @@ func (p *Process) thawLocked() error {
 
 // Stop ends the environment: SIGTERM to the tree, SIGKILL after grace, wait
 // for the bootstrap, then remove the cgroup and close the Runtime API
-// listener. It is safe to call more than once and concurrently; every call
-// returns after the cleanup.
+// listener. A grace of zero or less sends SIGKILL alone, as Lambda stops a
+// runtime without extensions. It is safe to call more than once and
+// concurrently; every call returns after the cleanup.
 func (p *Process) Stop(grace time.Duration) {
 	p.stopOnce.Do(func() {
 		select {
 		case <-p.done:
 		default:
-			p.terminate()
 			if grace > 0 {
+				p.terminate()
 				t := time.NewTimer(grace)
 				select {
 				case <-p.done:
