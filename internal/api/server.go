@@ -167,7 +167,7 @@ type Server struct {
 	eventsOps map[string]func([]byte) (any, error)
 	// fnLocks serialises read-modify-write sequences per function name that
 	// span the code store and the metadata store.
-	fnLocks sync.Map // name -> *sync.Mutex
+	fnLocks keyedLocks
 	// budget bounds the request body bytes held at once.
 	budget bodyBudget
 	// layerMu orders layer publishes and deletes (exclusive) against
@@ -272,7 +272,7 @@ func (s *Server) handle(pattern, op string, limit int64, h handler) {
 // handler that panics is answered 500 ServiceException while the server
 // stays up.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Amzn-Requestid", newRequestID())
+	w.Header().Set("X-Amzn-Requestid", function.NewUUID())
 	defer s.recoverPanic(w, r)
 	if id := urlHostID(r.Host); id != "" && s.opts.URLs != nil {
 		s.serveURL(w, r, id)
@@ -287,10 +287,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // lock serialises changes to one function.
 func (s *Server) lock(name string) func() {
-	v, _ := s.fnLocks.LoadOrStore(name, new(sync.Mutex))
-	mu := v.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
+	return s.fnLocks.lock(name)
 }
 
 func (s *Server) sign(data string) []byte {

@@ -33,6 +33,7 @@ type Store interface {
 	Versions(name string) ([]*function.Config, error)
 	Alias(name, alias string) (*function.Alias, error)
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
+	ListFunctions(marker string, max int) ([]*function.Function, string, error)
 }
 
 // CodeTrees finds the unpacked code of a package, and of several merged
@@ -119,10 +120,6 @@ func New(opts Options) *Invoker {
 	}
 	return &Invoker{opts: opts, log: opts.Logger, specs: map[string]*versionSpec{}, aliases: map[string]*function.Alias{}}
 }
-
-// SetQueue connects the async queue, which is created after the Invoker
-// because the queue invokes through it.
-func (iv *Invoker) SetQueue(q Enqueuer) { iv.opts.Queue = q }
 
 // FunctionChanged drops cached specs and aliases of the function, brings
 // its provisioned environments in line with its configurations, and

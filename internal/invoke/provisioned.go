@@ -3,6 +3,7 @@ package invoke
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -125,9 +126,24 @@ func (iv *Invoker) reconcile(name string, moving *function.Alias) []pool.Target 
 	return ts
 }
 
-// Restore starts the provisioned environments of every stored
-// configuration; a starting server calls it once.
+// Restore tells the pool every function's reserved concurrency, so that
+// admission is right from the first request (an unreserved function must
+// not take a reserved one's share because that one has not run yet), and
+// starts the provisioned environments of every stored configuration. A
+// starting server calls it once.
 func (iv *Invoker) Restore() error {
+	for marker, pages := "", 0; pages == 0 || marker != ""; pages++ {
+		fns, next, err := iv.opts.Store.ListFunctions(marker, 1000)
+		if err != nil {
+			return fmt.Errorf("restore reservations: %w", err)
+		}
+		for _, fn := range fns {
+			if fn.ReservedConcurrency != nil {
+				iv.opts.Pool.SetReserved(fn.Latest.Name, fn.ReservedConcurrency)
+			}
+		}
+		marker = next
+	}
 	configs, err := iv.opts.Store.ProvisionedConfigs("")
 	if err != nil {
 		return err
