@@ -121,10 +121,6 @@ func New(opts Options) *Invoker {
 	return &Invoker{opts: opts, log: opts.Logger, specs: map[string]*versionSpec{}, aliases: map[string]*function.Alias{}}
 }
 
-// SetQueue connects the async queue, which is created after the Invoker
-// because the queue invokes through it.
-func (iv *Invoker) SetQueue(q Enqueuer) { iv.opts.Queue = q }
-
 // FunctionChanged drops cached specs and aliases of the function, brings
 // its provisioned environments in line with its configurations, and
 // retires environments of outdated revisions.
