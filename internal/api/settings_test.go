@@ -93,7 +93,9 @@ func TestListFunctionsAllVersions(t *testing.T) {
 	}
 	list := func(q string) []string {
 		rec := do(s, "GET", "/2015-03-31/functions/"+q, nil)
-		var out struct{ Functions []struct{ FunctionName, Version string } }
+		var out struct {
+			Functions []struct{ FunctionName, Version string }
+		}
 		_ = json.Unmarshal(rec.Body.Bytes(), &out)
 		var got []string
 		for _, f := range out.Functions {
