@@ -104,6 +104,11 @@ func TestTLS(t *testing.T) {
 	if r := runCLI(t, append(cli, "AWS_CA_BUNDLE="+caFile), "functions"); r.code != 0 || !strings.HasPrefix(r.stdout, "NAME") {
 		t.Errorf("hearth functions with AWS_CA_BUNDLE: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
+	// The console's login link is an https one, and works once.
+	r := runCLI(t, append(cli, "AWS_CA_BUNDLE="+caFile), "console")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, endpoint+"/console/login?token=") {
+		t.Errorf("hearth console over https: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
 	if r := runCLI(t, cli, "functions"); r.code != 1 || !strings.Contains(r.stderr, "certificate") {
 		t.Errorf("hearth functions without the CA: exit %d, %q", r.code, r.stderr)
 	}

@@ -17,6 +17,8 @@ const heartbeat = 15 * time.Second
 
 // events streams activity as Server-Sent Events: first the kept history
 // after the Last-Event-ID (or ?after=), then each event as it happens.
+// It is one loop on purpose: the subscription, the buffer and the last ID
+// sent belong to this one request.
 func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 	after, _ := strconv.ParseUint(cmpOr(r.Header.Get("Last-Event-ID"), r.URL.Query().Get("after")), 10, 64)
 	rc := http.NewResponseController(w)

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/pool"
+	"github.com/hearth-run/hearth/internal/runtimeapi"
 )
 
 // TailWait bounds how long a caller that asked for LogType Tail waits,
@@ -106,11 +108,13 @@ func (iv *Invoker) finish(e *ending) {
 		MaxMemoryUsedMB: int((peak + (1<<20 - 1)) >> 20)}
 	if e.cold {
 		r.InitDuration = env.InitDuration()
+		r.BillInit = strings.HasPrefix(e.vs.config.Runtime, "provided")
 	}
 	if e.status == "timeout" || e.status == "error" && !e.healthy {
 		r.Status, r.ErrorType = e.status, e.errorType
 	}
 	stream.Report(r)
+	env.Emit(runtimeapi.TelemetryReport, reportRecord(r))
 	oc, errType := outcome(e.status, e.errorType, e.res.Payload)
 	iv.publishEnd(e.ev, elapsed, oc, errType)
 	iv.opts.Pool.Release(env, e.healthy)
@@ -130,3 +134,25 @@ func (iv *Invoker) Drain(ctx context.Context) {
 // Close waits for the invocations still ending; stopping the pool first
 // ends them.
 func (iv *Invoker) Close() { iv.wg.Wait() }
+
+// reportRecord is the Telemetry API's platform.report record of r.
+func reportRecord(r logs.Report) map[string]any {
+	status := "success"
+	switch {
+	case r.Status == "timeout":
+		status = "timeout"
+	case r.Status != "":
+		status = "error"
+	}
+	metrics := map[string]any{"durationMs": float64(r.Duration.Microseconds()) / 1000,
+		"billedDurationMs": r.Billed().Milliseconds(),
+		"memorySizeMB":     r.MemorySizeMB, "maxMemoryUsedMB": r.MaxMemoryUsedMB}
+	if r.InitDuration > 0 {
+		metrics["initDurationMs"] = float64(r.InitDuration.Microseconds()) / 1000
+	}
+	rec := map[string]any{"requestId": r.RequestID, "status": status, "metrics": metrics}
+	if r.ErrorType != "" {
+		rec["errorType"] = r.ErrorType
+	}
+	return rec
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/errdefs"
@@ -98,7 +100,8 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 	}
 	sb := spec.Sandbox
 	sb.ID = env.ID
-	sb.Output = env.stream
+	out := &outputTee{stream: env.stream}
+	sb.Output = out
 	sb.Env = append(append(make([]string, 0, len(sb.Env)+2), sb.Env...),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+env.StreamName, "AWS_LAMBDA_INITIALIZATION_TYPE="+initType)
 	if spec.Starting != nil {
@@ -109,10 +112,11 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 	if err != nil {
 		return &InitError{Type: errdefs.RuntimeInvalidEntrypoint, Message: err.Error()}
 	}
-	if !p.attach(env, spec, proc) {
+	if !p.attach(env, spec, proc, initType) {
 		return fmt.Errorf("%w: environment %s stopped while starting", ErrClosed, env.ID)
 	}
 	env.setup = time.Since(begin)
+	out.rapi.Store(env.rapi)
 	return p.awaitInit(ctx, env, proc)
 }
 
@@ -120,7 +124,7 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 // environment stopped meanwhile (the pool closed, its version was retired)
 // gets neither: attach stops the process itself and returns false, so that
 // no process outlives its environment.
-func (p *Pool) attach(env *Environment, spec *Spec, proc Process) bool {
+func (p *Pool) attach(env *Environment, spec *Spec, proc Process, initType string) bool {
 	env.mu.Lock()
 	if env.state != Starting {
 		env.mu.Unlock()
@@ -130,7 +134,13 @@ func (p *Pool) attach(env *Environment, spec *Spec, proc Process) bool {
 	ln, _ := proc.RuntimeAPI()
 	ctx, cancel := context.WithCancel(context.Background())
 	env.proc = proc
-	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log,
+	var dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	if d, ok := proc.(interface {
+		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+	}); ok {
+		dial = d.DialContext
+	}
+	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log, InitType: initType, Dial: dial,
 		ExternalExtensions: spec.ExternalExtensions,
 		Info:               runtimeapi.ExtensionInfo{FunctionName: env.Function, FunctionVersion: env.Version, Handler: spec.Handler}})
 	env.ctx, env.cancel = ctx, cancel
@@ -224,4 +234,19 @@ func (env *Environment) detachStream() *logs.Stream {
 	st := env.stream
 	env.stream = nil
 	return st
+}
+
+// outputTee passes an environment's output to its log stream and, once
+// the Runtime API serves, to its Telemetry API subscribers.
+type outputTee struct {
+	stream *logs.Stream
+	rapi   atomic.Pointer[runtimeapi.Server]
+}
+
+func (t *outputTee) Write(p []byte) (int, error) {
+	n, err := t.stream.Write(p)
+	if r := t.rapi.Load(); r != nil {
+		_, _ = r.Write(p)
+	}
+	return n, err
 }

@@ -64,9 +64,24 @@
 // work. Shutdown hands out SHUTDOWN and waits until the extensions have
 // taken it and hung up.
 //
+// # Telemetry API (2022-07-01, schema 2022-12-13)
+//
+// PUT /2022-07-01/telemetry subscribes a registered extension's HTTP
+// listener to "platform", "function" and "extension" events, with Lambda's
+// buffering limits (maxItems 1,000–10,000, maxBytes 256 KiB–1 MiB,
+// timeoutMs 25–30,000). Events since the start of Init are delivered too.
+// The Server emits platform.initStart, platform.initRuntimeDone,
+// platform.initReport, platform.start and platform.runtimeDone itself; its
+// owner emits platform.report (Emit) and passes the environment's output
+// (Write), whose lines become "function" events. A subscriber's
+// sandbox.localdomain is the environment's loopback, reached through
+// Options.Dial. Shutdown delivers what is queued before SHUTDOWN.
+//
 // # Not implemented
 //
-// The telemetry, logs and restore (SnapStart) APIs are not served.
+// The older Logs API (2020-08-15) and the restore (SnapStart) API are not
+// served. The output of extensions cannot be told from the function's, so
+// all of it is "function" events; "extension" events are never emitted.
 //
 // # Response streaming
 //

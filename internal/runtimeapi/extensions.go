@@ -93,6 +93,7 @@ func (s *Server) Shutdown(ctx context.Context, reason string) {
 	if !ok {
 		deadline = time.Now().Add(shutdownAckBound)
 	}
+	s.flushTelemetry(ctx)
 	ev, _ := json.Marshal(struct {
 		EventType      string `json:"eventType"`
 		ShutdownReason string `json:"shutdownReason"`
@@ -216,7 +217,9 @@ func (s *Server) extensionsReadyLocked() bool {
 // asked for work. Called with mu held.
 func (s *Server) maybeReadyLocked() {
 	if s.state == stateRunning && !s.initDone && s.extensionsReadyLocked() {
+		s.initDoneLocked()
 		s.initDone = true
+		s.backlog = nil
 		close(s.ready)
 	}
 }

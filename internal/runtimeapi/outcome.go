@@ -81,6 +81,7 @@ func (s *Server) handleOutcome(w http.ResponseWriter, r *http.Request, id string
 	}
 	s.cur = nil
 	s.results <- res // capacity 1 and empty: only the owner of cur sends
+	s.runtimeDoneLocked(c, res)
 	s.mu.Unlock()
 
 	if tooLarge {

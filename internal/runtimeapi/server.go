@@ -1,12 +1,14 @@
 package runtimeapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // DefaultMaxResponseBytes is Lambda's limit on a synchronous response
@@ -36,6 +38,14 @@ type Options struct {
 
 	// Info is what extensions are told at registration.
 	Info ExtensionInfo
+
+	// InitType is AWS_LAMBDA_INITIALIZATION_TYPE, told in Init's
+	// Telemetry API events. Default "on-demand".
+	InitType string
+
+	// Dial connects to a Telemetry API subscriber's listener as seen from
+	// inside the environment. Nil dials from the host.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // runtimeState is where the runtime is in its life, as far as the Runtime
@@ -105,6 +115,8 @@ type Server struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	telemetryState
 }
 
 // New starts serving the Runtime API on opts.Listener. The serving goroutine
@@ -132,6 +144,13 @@ func New(opts Options) *Server {
 		externalNames: opts.ExternalExtensions,
 		info:          opts.Info,
 	}
+	s.doneCtx, s.stopDone = context.WithCancel(context.Background())
+	s.dial, s.initType, s.started = opts.Dial, opts.InitType, time.Now()
+	if s.initType == "" {
+		s.initType = "on-demand"
+	}
+	s.Emit(TelemetryInitStart, map[string]string{"initializationType": s.initType, "phase": "init",
+		"functionName": opts.Info.FunctionName, "functionVersion": opts.Info.FunctionVersion})
 	// No read, write or idle timeouts: /next is a long poll, and an idle
 	// environment may sit frozen for a long time between invocations.
 	s.http = &http.Server{
@@ -166,8 +185,10 @@ func (s *Server) Close() error {
 		s.closed = true
 		close(s.done)
 		s.mu.Unlock()
+		s.stopDone()
 		s.closeErr = s.http.Close()
 		<-s.served
+		s.telemetryWG.Wait()
 	})
 	return s.closeErr
 }
@@ -185,6 +206,12 @@ const (
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
 	if !ok {
+		if r.URL.Path == pathTelemetry {
+			if allow(w, r, http.MethodPut) {
+				s.handleTelemetry(w, r)
+			}
+			return
+		}
 		s.serveExtensions(w, r)
 		return
 	}

@@ -26,7 +26,9 @@ type envNet struct {
 
 // hosts is the environment's /etc/hosts.
 func (en *envNet) hosts() string {
-	s := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+	// sandbox.localdomain is where extensions listen for Telemetry API
+	// events, as on Lambda.
+	s := "127.0.0.1\tlocalhost sandbox.localdomain\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 	if en.link != nil {
 		s += en.link.host.String() + "\t" + hostAlias + "\n"
 	}
