@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/activity"
@@ -107,6 +108,7 @@ func (iv *Invoker) finish(e *ending) {
 		MaxMemoryUsedMB: int((peak + (1<<20 - 1)) >> 20)}
 	if e.cold {
 		r.InitDuration = env.InitDuration()
+		r.BillInit = strings.HasPrefix(e.vs.config.Runtime, "provided")
 	}
 	if e.status == "timeout" || e.status == "error" && !e.healthy {
 		r.Status, r.ErrorType = e.status, e.errorType
@@ -143,7 +145,7 @@ func reportRecord(r logs.Report) map[string]any {
 		status = "error"
 	}
 	metrics := map[string]any{"durationMs": float64(r.Duration.Microseconds()) / 1000,
-		"billedDurationMs": logs.BilledDuration(r.Duration).Milliseconds(),
+		"billedDurationMs": r.Billed().Milliseconds(),
 		"memorySizeMB":     r.MemorySizeMB, "maxMemoryUsedMB": r.MaxMemoryUsedMB}
 	if r.InitDuration > 0 {
 		metrics["initDurationMs"] = float64(r.InitDuration.Microseconds()) / 1000

@@ -121,10 +121,6 @@ func New(opts Options) *Invoker {
 	return &Invoker{opts: opts, log: opts.Logger, specs: map[string]*versionSpec{}, aliases: map[string]*function.Alias{}}
 }
 
-// SetQueue connects the async queue, which is created after the Invoker
-// because the queue invokes through it.
-func (iv *Invoker) SetQueue(q Enqueuer) { iv.opts.Queue = q }
-
 // FunctionChanged drops cached specs and aliases of the function, brings
 // its provisioned environments in line with its configurations, and
 // retires environments of outdated revisions.
@@ -315,7 +311,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
-		Starting: iv.starting(c.Name, rc.warning),
+		Starting: iv.starting(c, rc.warning),
 		Missing:  noBootstrap,
 	}
 	return vs, nil
@@ -366,7 +362,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	out, err := env.Invoke(e.ctx, runtimeapi.Invocation{
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
 		Deadline: e.begin.Add(timeout),
-		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload, Stream: req.Stream,
+		TraceID:  activeTrace(req.TraceID, e.begin, vs.config.Settings.Tracing()), ClientContext: req.ClientContext, Payload: req.Payload, Stream: req.Stream,
 	})
 	if err != nil {
 		e.healthy = false

@@ -142,14 +142,23 @@ func (p *Process) OOMKilled() bool {
 	return p.oom
 }
 
-// MaxMemoryBytes is the peak memory of the environment: the cgroup's peak
-// when isolated, the bootstrap's peak resident set in plain mode.
+// MaxMemoryBytes is the peak memory of the environment: when isolated, the
+// larger of the cgroup's peak and the sum of its processes' peak resident
+// sets; in plain mode the bootstrap's peak resident set.
 func (p *Process) MaxMemoryBytes() uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var now uint64
 	if p.cg != nil {
-		now = p.cg.peak()
+		// What Lambda reports is the environment's peak resident memory.
+		// The cgroup's peak leaves out pages charged elsewhere (an
+		// interpreter's shared file pages), so the processes' own peaks
+		// count too.
+		var rss uint64
+		for _, pid := range p.cg.pids() {
+			rss += vmHWM(pid)
+		}
+		now = max(p.cg.peak(), rss)
 	} else {
 		if p.status.path == "" {
 			p.status.path = "/proc/" + strconv.Itoa(p.pid) + "/status"

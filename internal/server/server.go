@@ -112,11 +112,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	s.bolt, err = store.Open(filepath.Join(dir, "hearth.db"), nil)
-	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("data dir %s is locked by another running Hearth; stop it or choose another --data-dir", dir)
-	}
-	if err != nil {
+	if s.bolt, err = openStore(dir, log); err != nil {
 		return nil, err
 	}
 	s.store = s.bolt
@@ -179,16 +175,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if s.envListener, endpoint, err = s.listenForEnvironments(cfg); err != nil {
 		return nil, err
 	}
-	s.invoker = invoke.New(invoke.Options{
-		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
-		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
-	})
-	if err := s.invoker.Restore(); err != nil {
-		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
-	}
 	s.queue, err = queue.New(queue.Options{
-		DB: s.bolt.DB(), Invoker: s.invoker, Configs: invoke.AsyncConfigs{Store: s.store},
+		DB: s.bolt.DB(), Invoker: asyncInvoker{s}, Configs: invoke.AsyncConfigs{Store: s.store},
 		FunctionARN: func(name, qualifier string) string {
 			if qualifier == "" {
 				qualifier = function.Latest
@@ -203,7 +191,14 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.invoker.SetQueue(s.queue)
+	s.invoker = invoke.New(invoke.Options{
+		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
+		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
+		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log, Queue: s.queue,
+	})
+	if err := s.invoker.Restore(); err != nil {
+		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
+	}
 	schedOpts := schedule.Options{
 		Rules: ruleSource{s.store}, Fire: fireRule(s.queue, cfg.Region, cfg.AccountID, log), Logger: log,
 	}
@@ -232,7 +227,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	handler := api.New(api.Options{
 		Store: s.store, Code: code, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
-		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
+		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), URLScheme: s.scheme(), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions,
 		Images: imageFetcher{store: imageStore, insecure: cfg.InsecureRegistry}, Logger: log,
