@@ -121,6 +121,25 @@ func startTime(pid int) string {
 	return f[19]
 }
 
+// vmHWM is the peak resident set of pid in bytes (0 if unknown).
+func vmHWM(pid int) uint64 {
+	return statusKB(pid, "VmHWM:") * 1024
+}
+
+func statusKB(pid int, key string) uint64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key); ok {
+			n, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
 // handlesSignal reports whether pid catches or ignores sig.
 func handlesSignal(pid int, sig syscall.Signal) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")

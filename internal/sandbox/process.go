@@ -156,17 +156,27 @@ func (p *Process) MaxMemoryBytes() uint64 {
 		// count too.
 		var rss uint64
 		for _, pid := range p.cg.pids() {
-			rss += vmHWM(pid)
+			if pid == p.pid {
+				rss += p.bootstrapHWM()
+			} else {
+				rss += vmHWM(pid)
+			}
 		}
 		now = max(p.cg.peak(), rss)
 	} else {
-		if p.status.path == "" {
-			p.status.path = "/proc/" + strconv.Itoa(p.pid) + "/status"
-		}
-		now = p.status.statusKB("VmHWM:") * 1024
+		now = p.bootstrapHWM()
 	}
 	p.peak = max(p.peak, now)
 	return p.peak
+}
+
+// bootstrapHWM is the bootstrap's peak resident set in bytes, read from its
+// /proc status file kept open. p.mu must be held.
+func (p *Process) bootstrapHWM() uint64 {
+	if p.status.path == "" {
+		p.status.path = "/proc/" + strconv.Itoa(p.pid) + "/status"
+	}
+	return p.status.statusKB("VmHWM:") * 1024
 }
 
 // Freeze stops every process of the environment. It returns as soon as the
