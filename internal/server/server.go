@@ -92,6 +92,8 @@ type Server struct {
 	// urlListener and urlHTTP serve --url-listen, when set.
 	urlListener net.Listener
 	urlHTTP     *http.Server
+	// cluster is set when this Hearth is a node of a cluster.
+	cluster clusterState
 }
 
 // New opens the data dir and prepares every part of the server; Serve then
@@ -126,7 +128,11 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, err
 	}
 	s.code = code
-	if n, err := api.CollectCode(code, s.store); err != nil || n > 0 {
+	shared, err := s.joinCluster(cfg, code)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := api.CollectCode(shared, s.store); err != nil || n > 0 {
 		log.Info("unused code packages collected", "count", n, "err", err)
 	}
 	runtimeDir := filepath.Join(dir, "runtime")
@@ -174,7 +180,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, err
 	}
 	s.invoker = invoke.New(invoke.Options{
-		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
+		Store: s.store, Code: shared, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
 		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
 		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
 	})
@@ -199,7 +205,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	}
 	s.invoker.SetQueue(s.queue)
 	schedOpts := schedule.Options{
-		Rules: ruleSource{s.store}, Fire: fireRule(s.queue, cfg.Region, cfg.AccountID, log), Logger: log,
+		Rules: ruleSource{s.store}, Fire: s.fireOnce(fireRule(s.queue, cfg.Region, cfg.AccountID, log)), Logger: log,
 	}
 	if cfg.ScheduleSpeedup > 1 {
 		clock := fastClock{start: time.Now(), speedup: cfg.ScheduleSpeedup}
@@ -216,7 +222,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	urlKey := make([]byte, 32)
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
-		Store: s.store, Code: code, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
+		Store: s.store, Code: shared, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
 		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
@@ -266,6 +272,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	bg.Add(2)
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
+	go s.runCluster(bgCtx)
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
 		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "api", s.scheme()+"://"+s.Addr(), "metrics", s.metricsURL())
 	var err error
@@ -329,6 +336,7 @@ func (s *Server) close() {
 	if s.bolt != nil {
 		s.bolt.Close()
 	}
+	s.closeCluster()
 }
 
 // cgroupParent names the cgroup that holds this data dir's environments.
