@@ -22,7 +22,8 @@ type sharedCode interface {
 
 // clusterState is a cluster node's part of the Server.
 type clusterState struct {
-	node *cluster.Node
+	node   *cluster.Node
+	events *cluster.Events
 	// scheduling is true while this node holds the scheduler lease: only
 	// that node fires scheduled rules.
 	scheduling atomic.Bool
@@ -65,6 +66,11 @@ func (s *Server) runCluster(ctx context.Context) {
 		return
 	}
 	go node.Store.Watch(ctx, s.invoker.FunctionChanged, s.sched.Reload)
+	go func() {
+		if err := s.cluster.events.Run(ctx); err != nil {
+			s.log.Error("cluster events stopped", "err", err)
+		}
+	}()
 	node.Lease(ctx, "scheduler", func(held bool) {
 		s.cluster.scheduling.Store(held)
 		s.log.Info("scheduler lease", "held", held)
@@ -86,5 +92,29 @@ func (s *Server) fireOnce(fire func(context.Context, schedule.Rule, time.Time)) 
 func (s *Server) closeCluster() {
 	if s.cluster.node != nil {
 		s.cluster.node.Close()
+	}
+}
+
+// clusterEvents routes Event invocations through the cluster's replicated
+// event stream when this is a node; the local queue then runs the events
+// this node pulls from it.
+func (s *Server) clusterEvents() error {
+	if s.cluster.node == nil {
+		return nil
+	}
+	ev, err := s.cluster.node.Events(s.queue)
+	if err != nil {
+		return err
+	}
+	s.cluster.events = ev
+	s.invoker.SetQueue(ev)
+	return nil
+}
+
+// settledAsync tells the event stream that the local queue recorded an
+// event's outcome.
+func (s *Server) settledAsync(id string) {
+	if ev := s.cluster.events; ev != nil {
+		ev.Settled(id)
 	}
 }

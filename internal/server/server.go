@@ -199,11 +199,15 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		ThrottleBackoff: [2]time.Duration{scaled(time.Second, cfg.RetryScale), scaled(5*time.Minute, cfg.RetryScale)},
 		Logger:          log,
 		Observe:         s.observeAsync,
+		Settled:         s.settledAsync,
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.invoker.SetQueue(s.queue)
+	if err := s.clusterEvents(); err != nil {
+		return nil, err
+	}
 	schedOpts := schedule.Options{
 		Rules: ruleSource{s.store}, Fire: s.fireOnce(fireRule(s.queue, cfg.Region, cfg.AccountID, log)), Logger: log,
 	}
