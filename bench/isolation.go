@@ -68,8 +68,9 @@ func runIsolation(ctx context.Context, tb *toolbox, o Options) (*Result, error) 
 	t := Table{
 		Title:   fmt.Sprintf("Cold start with and without the sandbox, aws-lambda-go hello, %d samples each, interleaved (ms)", n),
 		Columns: []string{"environments", "end to end p50", "p99", "Init Duration p50", "p99", "sandbox setup p50"},
-		Notes: []string{"isolated: new mount, PID, IPC and UTS namespaces, a cgroup (memory, pids, cpu, freezer), " +
-			"its own read-only root, an unprivileged uid; plain: an ordinary child process. " +
+		Notes: []string{"isolated: new mount, PID, IPC, UTS and network namespaces (Runtime API inside, NAT link), " +
+			"a cgroup (memory, pids, cpu, freezer), its own read-only root, a uid of its own, seccomp, " +
+			"/tmp on a loop-mounted disk; plain: an ordinary child process. " +
 			"The ratio row divides isolated by plain."},
 	}
 	label := map[string]string{"auto": "isolated", "off": "plain processes"}

@@ -34,9 +34,9 @@ func TestCLIVersion(t *testing.T) {
 func TestCLIPolish(t *testing.T) {
 	h := startHearth(t, "")
 	env := cliEnv(t, h)
-	if !strings.Contains(h.logs(), "metrics=") {
-		t.Errorf("serve does not log where the metrics are:\n%s", h.logs())
-	}
+	waitFor(t, "serve to log where the metrics and the console are", func() bool {
+		return strings.Contains(h.logs(), "metrics=") && strings.Contains(h.logs(), "console=\"http://"+h.addr+"/console/")
+	})
 	root := t.TempDir()
 	mkdir := func(name string) string {
 		dir := filepath.Join(root, name)

@@ -189,4 +189,3 @@ print(c.invoke(FunctionName=sys.argv[1], Payload=b"{}")["Payload"].read().decode
 	}
 	return string(out)
 }
-

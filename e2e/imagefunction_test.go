@@ -7,7 +7,9 @@ import (
 	"io"
 	"log"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -153,5 +155,20 @@ func TestImageFunction(t *testing.T) {
 	})
 	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameterValueException" || !strings.Contains(ae.ErrorMessage(), other) {
 		t.Errorf("image for %s: %v", other, err)
+	}
+
+	// v1 loses its last function; a restart removes its unpacked root and
+	// keeps v2's.
+	if _, err := c.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("img-cli")}); err != nil {
+		t.Fatal(err)
+	}
+	h.stop()
+	h.restart()
+	rootfs := filepath.Join(h.dataDir, "images", "rootfs")
+	if _, err := os.Stat(filepath.Join(rootfs, d1.Hex)); !os.IsNotExist(err) {
+		t.Errorf("the unused image %s was not removed (%v)", d1, err)
+	}
+	if env := envOf(t, invoke(t, c, "img-sdk", map[string]any{"action": "env"})); env["IMAGE_GREETING"] != "two" {
+		t.Errorf("after a restart: %v", env)
 	}
 }

@@ -31,7 +31,9 @@ func TestAWSCLILogs(t *testing.T) {
 	if err := os.WriteFile(zipPath, zipFiles(t, map[string][]byte{"app.py": []byte(logsApp)}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	must("lambda", "create-function", "--function-name", "logfn", "--runtime", "python3.12",
+	// The host's exact Python: a fallback's WARNING line would match ?WARN.
+	_, _, python := hostPython(t)
+	must("lambda", "create-function", "--function-name", "logfn", "--runtime", python,
 		"--handler", "app.handler", "--role", "arn:aws:iam::000000000000:role/x", "--zip-file", "fileb://"+zipPath)
 	invoke(t, h.client(), "logfn", map[string]any{})
 	invoke(t, h.client(), "logfn", map[string]any{})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -62,7 +63,8 @@ func metricValue(fams map[string]*dto.MetricFamily, name string, want map[string
 	return float64(m.Histogram.GetSampleCount())
 }
 
-// TestMetricsOutcomes runs invocations of every outcome and checks the
+// TestMetricsOutcomes runs invocations of every outcome (and one
+// asynchronous event) and checks the
 // histograms and counters in the parsed exposition; deleting the function
 // removes its series.
 func TestMetricsOutcomes(t *testing.T) {
@@ -79,6 +81,15 @@ func TestMetricsOutcomes(t *testing.T) {
 	if r := invoke(t, c, "outcomes", map[string]any{"action": "sleep", "sleepMs": 3000}); r.FunctionError == "" {
 		t.Fatalf("sleep past the timeout succeeded: %s", r.Raw)
 	}
+	// One asynchronous event, recorded as succeeded.
+	if _, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("outcomes"),
+		InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"action":"echo"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	asyncDone := map[string]string{"function": "outcomes", "outcome": "succeeded"}
+	waitFor(t, "the async event to succeed", func() bool {
+		return metricValue(scrapeMetrics(t, metricsAddr), "hearth_async_events_total", asyncDone) == 1
+	})
 	if _, err := c.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{
 		FunctionName: aws.String("outcomes"), ReservedConcurrentExecutions: aws.Int32(0)}); err != nil {
 		t.Fatal(err)
@@ -97,7 +108,7 @@ func TestMetricsOutcomes(t *testing.T) {
 		labels map[string]string
 		want   float64
 	}{
-		{"hearth_invocations_total", fn, 4},
+		{"hearth_invocations_total", fn, 5},
 		{"hearth_cold_starts_total", with("reason", "first-invocation"), 1},
 		// After the timeout the environment is gone: no cold start yet for
 		// the throttled request.
@@ -107,6 +118,8 @@ func TestMetricsOutcomes(t *testing.T) {
 		{"hearth_throttles_total", with("reason", "ReservedFunctionConcurrentInvocationLimitExceeded"), 1},
 		{"hearth_invocation_duration_seconds", with("cold_reason", "first-invocation"), 1},
 		{"hearth_invocation_duration_seconds", with("cold_reason", "warm"), 3},
+		// The async event came after the timeout had ended the environment.
+		{"hearth_cold_starts_total", with("reason", "previous-environment-failed"), 1},
 		{"hearth_init_duration_seconds", with("cold_reason", "first-invocation"), 1},
 		{"hearth_concurrent_executions", fn, 0},
 		{"hearth_environment_stops_total", map[string]string{"function": "outcomes", "reason": "failure"}, 1},

@@ -98,7 +98,36 @@ func TestResponseStreaming(t *testing.T) {
 		t.Fatalf("stream that failed: %+v", failed)
 	}
 
-	// aws-sdk-go-v2 reads the same event stream.
+	// aws-sdk-go-v2 reads the same event stream; a timeout after the first
+	// chunk ends the stream with an error in InvokeComplete.
+	if _, err := c.UpdateFunctionConfiguration(context.Background(), &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String("streamfn"), Timeout: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	slow, err := c.InvokeWithResponseStream(context.Background(), &lambda.InvokeWithResponseStreamInput{
+		FunctionName: aws.String("streamfn"), Payload: []byte(`{"slow": true}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, code string
+	for ev := range slow.GetStream().Events() {
+		switch v := ev.(type) {
+		case *types.InvokeWithResponseStreamResponseEventMemberPayloadChunk:
+			before += string(v.Value.Payload)
+		case *types.InvokeWithResponseStreamResponseEventMemberInvokeComplete:
+			code = aws.ToString(v.Value.ErrorCode)
+		}
+	}
+	slow.GetStream().Close()
+	if before != "before the timeout\n" || code == "" {
+		t.Fatalf("stream that timed out: %q, error code %q", before, code)
+	}
+	t.Logf("a stream that timed out ends with ErrorCode %s", code)
+	if _, err := c.UpdateFunctionConfiguration(context.Background(), &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String("streamfn"), Timeout: aws.Int32(10)}); err != nil {
+		t.Fatal(err)
+	}
+
 	res, err := c.InvokeWithResponseStream(context.Background(), &lambda.InvokeWithResponseStreamInput{
 		FunctionName: aws.String("streamfn"), Payload: []byte("{}")})
 	if err != nil {

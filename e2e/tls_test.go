@@ -78,9 +78,7 @@ func TestTLS(t *testing.T) {
 	caFile, certFile, keyFile := writeTestPKI(t)
 	h := startHearth(t, "", "--tls-cert", certFile, "--tls-key", keyFile)
 	endpoint := "https://" + h.addr
-	if !strings.Contains(h.logs(), "api="+endpoint) {
-		t.Errorf("serve does not log its https address:\n%s", h.logs())
-	}
+	waitFor(t, "serve to log its https address", func() bool { return strings.Contains(h.logs(), "api="+endpoint) })
 	env := append(h.awsEnv(), "HEARTH_ENDPOINT="+endpoint, "CA_FILE="+caFile, "AWS_MAX_ATTEMPTS=1")
 
 	cmd := exec.Command("python3", "-c", boto3TLSScript)
@@ -105,6 +103,11 @@ func TestTLS(t *testing.T) {
 	cli := append(cliEnv(t, h), "HEARTH_ENDPOINT="+endpoint)
 	if r := runCLI(t, append(cli, "AWS_CA_BUNDLE="+caFile), "functions"); r.code != 0 || !strings.HasPrefix(r.stdout, "NAME") {
 		t.Errorf("hearth functions with AWS_CA_BUNDLE: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	// The console's login link is an https one, and works once.
+	r := runCLI(t, append(cli, "AWS_CA_BUNDLE="+caFile), "console")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, endpoint+"/console/login?token=") {
+		t.Errorf("hearth console over https: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 	if r := runCLI(t, cli, "functions"); r.code != 1 || !strings.Contains(r.stderr, "certificate") {
 		t.Errorf("hearth functions without the CA: exit %d, %q", r.code, r.stderr)

@@ -8,8 +8,10 @@
 //	hearth functions                            list functions
 //	hearth runtimes                             list what each runtime name runs on
 //	hearth delete FUNCTION                      delete a function
+//	hearth console                              print a one-time login link to the web console
 //	hearth version                              print the version and commit
 //	hearth url create|get|delete FUNCTION       manage a function's URL
+//	hearth store check [--data-dir DIR]         check the metadata store for damage
 package main
 
 import (
@@ -51,12 +53,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return functions(ctx, args[1:], getenv, stdout, stderr)
 	case "runtimes":
 		return runtimesCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "console":
+		return consoleLogin(ctx, args[1:], getenv, stdout, stderr)
 	case "delete":
 		return deleteFunction(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return printVersion(args[1:], stdout, stderr)
 	case "url":
 		return url(ctx, args[1:], getenv, stdout, stderr)
+	case "store":
+		return storeCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -78,9 +84,11 @@ commands:
   ps         list live execution environments
   functions  list functions
   runtimes   list the interpreter each runtime name resolves to on this host
+  console    print a one-time login link to the web console
   delete     delete a function (or one version)
   version    print the version, commit and build date
   url        create, show or delete a function URL (create|get|delete FUNCTION)
+  store      check the data dir's metadata store for damage (store check)
 
 Client commands reach Hearth at --endpoint (env HEARTH_ENDPOINT, default
 http://127.0.0.1:9911) with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or with

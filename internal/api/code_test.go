@@ -105,3 +105,37 @@ func TestCreateRacingDeleteOfSameCode(t *testing.T) {
 		mustDo(t, s, http.MethodDelete, "/2015-03-31/functions/"+name, nil, http.StatusNoContent)
 	}
 }
+
+// TestFunctionLocksPruned creates and deletes functions: no per-function
+// lock outlives its requests.
+func TestFunctionLocksPruned(t *testing.T) {
+	s := newTestServer(t)
+	for i := range 5 {
+		name := fmt.Sprintf("f%d", i)
+		mustDo(t, s, http.MethodPost, "/2015-03-31/functions", createIn(name, zipWith(t, name)), http.StatusCreated)
+		mustDo(t, s, http.MethodDelete, "/2015-03-31/functions/"+name, nil, http.StatusNoContent)
+	}
+	if n := s.fnLocks.len(); n != 0 {
+		t.Fatalf("%d function locks kept after their functions were deleted", n)
+	}
+	var wg sync.WaitGroup
+	held := s.lock("x")
+	done := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		unlock := s.lock("x")
+		close(done)
+		unlock()
+	}()
+	select {
+	case <-done:
+		t.Fatal("a second holder got the lock")
+	default:
+	}
+	held()
+	wg.Wait()
+	if n := s.fnLocks.len(); n != 0 {
+		t.Fatalf("%d locks kept after release", n)
+	}
+}

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-
-	"github.com/hearth-run/hearth/internal/function"
-	"github.com/hearth-run/hearth/internal/store"
 )
 
 // awsError is an error as Lambda reports it: an HTTP status, an error type
@@ -46,24 +43,14 @@ const (
 )
 
 // toAWS maps an error from any package below api to Lambda's error. It is
-// the one place where Go errors become AWS error types.
+// the one place where Go errors become AWS error types; the tables are in
+// external.go.
 func (s *Server) toAWS(err error) *awsError {
 	var ae *awsError
 	if errors.As(err, &ae) {
 		return ae
 	}
-	var fe *function.Error
-	switch {
-	case errors.As(err, &fe) && errors.Is(err, function.ErrValidation):
-		return errorf(http.StatusBadRequest, typeValidation, fe.Msg)
-	case errors.As(err, &fe):
-		return errorf(http.StatusBadRequest, typeInvalidParam, fe.Msg)
-	case errors.Is(err, store.ErrExists):
-		return errorf(http.StatusConflict, typeConflict, err.Error())
-	case errors.Is(err, store.ErrNotFound):
-		return errorf(http.StatusNotFound, typeNotFound, err.Error())
-	}
-	if m := s.mapExternal(err); m != nil {
+	if m := mapError(err); m != nil {
 		return m
 	}
 	return errorf(http.StatusInternalServerError, typeService, "internal error")

@@ -1,20 +1,10 @@
 package api
 
 import (
-	"crypto/rand"
 	"fmt"
 	"net/http"
 	"runtime/debug"
 )
-
-// newRequestID returns a random id in the form of Lambda's request ids.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
 
 // requestID is the id of the request being answered on w.
 func requestID(w http.ResponseWriter) string {

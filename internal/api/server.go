@@ -126,8 +126,11 @@ type Options struct {
 	// URLs, when set, serves the function URL configuration API and the
 	// URLs themselves (requests whose Host is <url-id>.lambda-url.*).
 	URLs URLStore
-	// URLPort is the port in the function URLs Hearth hands out.
-	URLPort string
+	// URLPort is the port in the function URLs Hearth hands out, and
+	// URLScheme their scheme ("http" when empty; "https" when the API
+	// listener speaks TLS).
+	URLPort   string
+	URLScheme string
 	// LogGroups, when set, serves the CloudWatch Logs API (requests
 	// with X-Amz-Target Logs_20140328.*).
 	LogGroups LogGroups
@@ -167,7 +170,7 @@ type Server struct {
 	eventsOps map[string]func([]byte) (any, error)
 	// fnLocks serialises read-modify-write sequences per function name that
 	// span the code store and the metadata store.
-	fnLocks sync.Map // name -> *sync.Mutex
+	fnLocks keyedLocks
 	// budget bounds the request body bytes held at once.
 	budget bodyBudget
 	// layerMu orders layer publishes and deletes (exclusive) against
@@ -272,7 +275,7 @@ func (s *Server) handle(pattern, op string, limit int64, h handler) {
 // handler that panics is answered 500 ServiceException while the server
 // stays up.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Amzn-Requestid", newRequestID())
+	w.Header().Set("X-Amzn-Requestid", function.NewUUID())
 	defer s.recoverPanic(w, r)
 	if id := urlHostID(r.Host); id != "" && s.opts.URLs != nil {
 		s.serveURL(w, r, id)
@@ -287,10 +290,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // lock serialises changes to one function.
 func (s *Server) lock(name string) func() {
-	v, _ := s.fnLocks.LoadOrStore(name, new(sync.Mutex))
-	mu := v.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
+	return s.fnLocks.lock(name)
 }
 
 func (s *Server) sign(data string) []byte {

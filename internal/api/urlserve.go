@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hearth-run/hearth/internal/api/sigv4"
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/invoke"
 )
@@ -88,9 +89,8 @@ func (s *Server) serveURL(w http.ResponseWriter, r *http.Request, id string) {
 // writeURLResult maps an invocation's outcome to the URL's answer:
 // throttles are 429, function errors, timeouts and invalid answers 502.
 func (s *Server) writeURLResult(w http.ResponseWriter, r *http.Request, res *InvokeResult, err error) {
-	var te *invoke.ThrottleError
 	switch {
-	case errors.As(err, &te):
+	case errdefs.IsThrottled(err):
 		writeURLError(w, http.StatusTooManyRequests, typeTooMany, "Rate Exceeded.")
 		return
 	case err != nil:

@@ -216,3 +216,23 @@ func (c *Client) ReadStream(ctx context.Context, function, stream string, offset
 	}
 	return c.get(ctx, "/hearth/logs/"+url.PathEscape(function), q)
 }
+
+// ConsoleLogin is a one-time login URL of the web console.
+type ConsoleLogin struct {
+	URL     string    `json:"url"`
+	Expires time.Time `json:"expires"`
+}
+
+// ConsoleURL asks Hearth, with a signed request, for a one-time login URL
+// of its web console.
+func (c *Client) ConsoleURL(ctx context.Context) (*ConsoleLogin, error) {
+	body, err := c.get(ctx, "/console/signed/login-url", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out ConsoleLogin
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, fmt.Errorf("decode console login: %w", err)
+	}
+	return &out, nil
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hearth-run/hearth/internal/activity"
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/pool"
 )
@@ -59,7 +60,7 @@ func outcome(status, errorType string, payload []byte) (string, string) {
 	case status == "":
 		return activity.OutcomeOK, ""
 	case status == "timeout":
-		return activity.OutcomeTimeout, "Sandbox.Timedout"
+		return activity.OutcomeTimeout, errdefs.SandboxTimedout
 	case errorType != "":
 		return activity.OutcomeError, boundedType(errorType)
 	}
@@ -76,7 +77,7 @@ func initErrorType(err error) string {
 	if errors.As(err, &ie) {
 		return boundedType(ie.Type)
 	}
-	return "Runtime.Unknown"
+	return errdefs.RuntimeUnknown
 }
 
 // boundedType keeps Lambda's own error types and folds every name a

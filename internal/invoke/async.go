@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/queue"
 )
@@ -15,7 +16,7 @@ import (
 const MaxAsyncPayload = 1 << 20
 
 // ErrAsyncPayloadTooLarge is returned for an Event payload over MaxAsyncPayload.
-var ErrAsyncPayloadTooLarge = errors.New("asynchronous payload too large")
+var ErrAsyncPayloadTooLarge = errdefs.New(errdefs.ErrTooLarge, "asynchronous payload too large")
 
 // Enqueuer accepts asynchronous invocations durably.
 type Enqueuer interface {
@@ -51,7 +52,7 @@ func (iv *Invoker) InvokeAsync(ctx context.Context, ev *queue.Event) (queue.Outc
 		return queue.Outcome{}, err
 	}
 	res, err := iv.run(ctx, req, vs, ev.ID)
-	if errors.Is(err, ErrThrottled) {
+	if errdefs.IsThrottled(err) {
 		return queue.Outcome{Throttled: true}, nil
 	}
 	if err != nil {

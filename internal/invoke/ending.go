@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/activity"
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/pool"
+	"github.com/hearth-run/hearth/internal/runtimeapi"
 )
 
 // TailWait bounds how long a caller that asked for LogType Tail waits,
@@ -67,9 +70,9 @@ func (iv *Invoker) ended(e *ending, err error) {
 		e.healthy = false
 		requestID := e.res.RequestID
 		if exited, oom, exitErr := waitExit(e.env, err); exited {
-			typ := "Runtime.ExitError"
+			typ := errdefs.RuntimeExitError
 			if oom {
-				typ = "Runtime.OutOfMemory"
+				typ = errdefs.RuntimeOutOfMemory
 			}
 			e.env.SyncOutput()
 			fmt.Fprintf(e.env.Stream(), "RequestId: %s Error: Runtime exited with error: %v\n%s\n", requestID, exitErr, typ)
@@ -94,10 +97,10 @@ func (iv *Invoker) finish(e *ending) {
 		// The kernel killed a process of the tree (a child the function
 		// started) while the bootstrap lived on. On Lambda the whole
 		// environment goes; so does this one, and the caller is told.
-		e.healthy, e.res.FunctionError, e.status, e.errorType = false, "Unhandled", "error", "Runtime.OutOfMemory"
+		e.healthy, e.res.FunctionError, e.status, e.errorType = false, "Unhandled", "error", errdefs.RuntimeOutOfMemory
 		msg := "RequestId: " + requestID + " Error: Runtime exited with error: signal: killed"
 		fmt.Fprintf(stream, "%s\nRuntime.OutOfMemory\n", msg)
-		e.res.Payload = errorBody("Runtime.OutOfMemory", msg)
+		e.res.Payload = errorBody(errdefs.RuntimeOutOfMemory, msg)
 	}
 	env.SyncOutput()
 	stream.End(requestID)
@@ -105,11 +108,13 @@ func (iv *Invoker) finish(e *ending) {
 		MaxMemoryUsedMB: int((peak + (1<<20 - 1)) >> 20)}
 	if e.cold {
 		r.InitDuration = env.InitDuration()
+		r.BillInit = strings.HasPrefix(e.vs.config.Runtime, "provided")
 	}
 	if e.status == "timeout" || e.status == "error" && !e.healthy {
 		r.Status, r.ErrorType = e.status, e.errorType
 	}
 	stream.Report(r)
+	env.Emit(runtimeapi.TelemetryReport, reportRecord(r))
 	oc, errType := outcome(e.status, e.errorType, e.res.Payload)
 	iv.publishEnd(e.ev, elapsed, oc, errType)
 	iv.opts.Pool.Release(env, e.healthy)
@@ -129,3 +134,25 @@ func (iv *Invoker) Drain(ctx context.Context) {
 // Close waits for the invocations still ending; stopping the pool first
 // ends them.
 func (iv *Invoker) Close() { iv.wg.Wait() }
+
+// reportRecord is the Telemetry API's platform.report record of r.
+func reportRecord(r logs.Report) map[string]any {
+	status := "success"
+	switch {
+	case r.Status == "timeout":
+		status = "timeout"
+	case r.Status != "":
+		status = "error"
+	}
+	metrics := map[string]any{"durationMs": float64(r.Duration.Microseconds()) / 1000,
+		"billedDurationMs": r.Billed().Milliseconds(),
+		"memorySizeMB":     r.MemorySizeMB, "maxMemoryUsedMB": r.MaxMemoryUsedMB}
+	if r.InitDuration > 0 {
+		metrics["initDurationMs"] = float64(r.InitDuration.Microseconds()) / 1000
+	}
+	rec := map[string]any{"requestId": r.RequestID, "status": status, "metrics": metrics}
+	if r.ErrorType != "" {
+		rec["errorType"] = r.ErrorType
+	}
+	return rec
+}

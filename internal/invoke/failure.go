@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/pool"
 )
@@ -28,9 +29,9 @@ func errorBody(typ, msg string) []byte {
 func (iv *Invoker) failure(env *pool.Environment, requestID string, vs *versionSpec, err error) ([]byte, string, string) {
 	stream := env.Stream()
 	if exited, oom, exitErr := waitExit(env, err); exited {
-		typ := "Runtime.ExitError"
+		typ := errdefs.RuntimeExitError
 		if oom {
-			typ = "Runtime.OutOfMemory"
+			typ = errdefs.RuntimeOutOfMemory
 		}
 		msg := fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", requestID, exitErr)
 		if oom && exitErr == nil {
@@ -42,10 +43,10 @@ func (iv *Invoker) failure(env *pool.Environment, requestID string, vs *versionS
 	if errors.Is(err, context.DeadlineExceeded) {
 		msg := fmt.Sprintf("Task timed out after %.2f seconds", float64(vs.config.TimeoutSec))
 		stream.TimedOut(requestID, time.Duration(vs.config.TimeoutSec)*time.Second)
-		return errorBody("Sandbox.Timedout", "RequestId: "+requestID+" Error: "+msg), "timeout", ""
+		return errorBody(errdefs.SandboxTimedout, "RequestId: "+requestID+" Error: "+msg), "timeout", ""
 	}
 	iv.log.Error("invocation failed", "function", vs.config.Name, "request", requestID, "err", err)
-	return errorBody("Runtime.Unknown", "RequestId: "+requestID+" Error: "+err.Error()), "error", "Runtime.Unknown"
+	return errorBody(errdefs.RuntimeUnknown, "RequestId: "+requestID+" Error: "+err.Error()), "error", errdefs.RuntimeUnknown
 }
 
 // waitExit reports whether the environment's process exited. An invocation
@@ -98,7 +99,7 @@ func (iv *Invoker) acquireFailed(req *Request, res *Result, acq pool.Acquisition
 	defer stream.Close()
 	env, requestID := acq.Env, res.RequestID
 	stream.Start(requestID, vs.config.Version)
-	if ie.Type == "Runtime.ExitError" || ie.Type == "Runtime.OutOfMemory" {
+	if ie.Type == errdefs.RuntimeExitError || ie.Type == errdefs.RuntimeOutOfMemory {
 		fmt.Fprintf(stream, "RequestId: %s Error: %s\n%s\n", requestID, ie.Message, ie.Type)
 	}
 	stream.End(requestID)

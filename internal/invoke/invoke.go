@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hearth-run/hearth/internal/activity"
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
@@ -32,6 +33,7 @@ type Store interface {
 	Versions(name string) ([]*function.Config, error)
 	Alias(name, alias string) (*function.Alias, error)
 	ProvisionedConfigs(name string) ([]*function.Provisioned, error)
+	ListFunctions(marker string, max int) ([]*function.Function, string, error)
 }
 
 // CodeTrees finds the unpacked code of a package, and of several merged
@@ -119,10 +121,6 @@ func New(opts Options) *Invoker {
 	return &Invoker{opts: opts, log: opts.Logger, specs: map[string]*versionSpec{}, aliases: map[string]*function.Alias{}}
 }
 
-// SetQueue connects the async queue, which is created after the Invoker
-// because the queue invokes through it.
-func (iv *Invoker) SetQueue(q Enqueuer) { iv.opts.Queue = q }
-
 // FunctionChanged drops cached specs and aliases of the function, brings
 // its provisioned environments in line with its configurations, and
 // retires environments of outdated revisions.
@@ -206,7 +204,7 @@ func (iv *Invoker) spec(name, version, qualifier string) (*versionSpec, error) {
 		return vs, nil
 	}
 	gen := iv.generation()
-	notFound := fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, qualifier))
+	notFound := &errdefs.NotFoundError{Err: ErrFunctionNotFound, ARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, qualifier)}
 	fn, err := iv.opts.Store.Function(name)
 	if err != nil {
 		return nil, notFound
@@ -269,7 +267,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 			rc.path = runtimes.ImageBootstrap // the runtime image's
 		default:
 			// Init fails in the pool, which writes Lambda's trail for it.
-			noBootstrap = &pool.InitError{Type: "Runtime.InvalidEntrypoint",
+			noBootstrap = &pool.InitError{Type: errdefs.RuntimeInvalidEntrypoint,
 				Message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}
 		}
 	}
@@ -301,13 +299,19 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if n := fn.Tags[NetworkTag]; n == "none" || n == "nat" || n == "host" {
 		network = n
 	}
+	path, args := rc.path, rc.args
+	exts := externalExtensions(mountedOpt(c, optDir))
+	if len(exts) > 0 {
+		path, args = withExtensions(path, args, optRoot)
+	}
 	vs.pool = pool.Spec{
 		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
+		Handler: c.Handler, ExternalExtensions: exts,
 		Sandbox: sandbox.Spec{
-			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: rc.path, Args: rc.args, Env: env,
+			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
-		Starting: iv.starting(c.Name, rc.warning),
+		Starting: iv.starting(c, rc.warning),
 		Missing:  noBootstrap,
 	}
 	return vs, nil
@@ -339,10 +343,10 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		return iv.initFailed(res, vs.missing)
 	}
 	acq, err := iv.opts.Pool.Acquire(ctx, &vs.pool)
-	var te *pool.ThrottleError
+	var te *errdefs.ThrottleError
 	if errors.As(err, &te) {
 		iv.throttled(req, vs, te.Reason)
-		return nil, &ThrottleError{Reason: te.Reason}
+		return nil, fmt.Errorf("invoke %s: %w", req.Function, err)
 	}
 	ev := iv.started(req, vs, acq, requestID)
 	if err != nil {
@@ -358,7 +362,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	out, err := env.Invoke(e.ctx, runtimeapi.Invocation{
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
 		Deadline: e.begin.Add(timeout),
-		TraceID:  req.TraceID, ClientContext: req.ClientContext, Payload: req.Payload, Stream: req.Stream,
+		TraceID:  activeTrace(req.TraceID, e.begin, vs.config.Settings.Tracing()), ClientContext: req.ClientContext, Payload: req.Payload, Stream: req.Stream,
 	})
 	if err != nil {
 		e.healthy = false

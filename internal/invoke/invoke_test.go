@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/pool"
@@ -51,7 +52,7 @@ type rig struct {
 	fs    *pooltest.Starter
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, opts ...func(*pool.Options)) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	code := filepath.Join(dir, "code")
@@ -71,7 +72,11 @@ func newRig(t *testing.T) *rig {
 	}
 	quiet := slog.New(slog.DiscardHandler)
 	fs := &pooltest.Starter{}
-	p := pool.New(pool.Options{Starter: fakeStarter{fs}, Logs: ls, Logger: quiet})
+	po := pool.Options{Starter: fakeStarter{fs}, Logs: ls, Logger: quiet}
+	for _, o := range opts {
+		o(&po)
+	}
+	p := pool.New(po)
 	iv := New(Options{Store: st, Code: codeDir(code), Pool: p, Sandbox: plainView{}, RuntimeDir: dir,
 		Region: "us-east-1", Account: "123456789012", Logger: quiet})
 	t.Cleanup(func() {
@@ -199,11 +204,13 @@ func TestInvokeRefusals(t *testing.T) {
 	r := newRig(t)
 	r.create(t, "zero", func(fn *function.Function) { zero := 0; fn.ReservedConcurrency = &zero })
 	_, err := r.iv.Invoke(context.Background(), &Request{Function: "zero", Type: RequestResponse})
-	var te *ThrottleError
-	if !errors.As(err, &te) || !errors.Is(err, ErrThrottled) || te.Reason != pool.ReasonReservedLimit {
+	var te *errdefs.ThrottleError
+	if !errors.As(err, &te) || !errdefs.IsThrottled(err) || te.Reason != pool.ReasonReservedLimit {
 		t.Fatalf("reserved 0: %v", err)
 	}
-	if _, err := r.iv.Invoke(context.Background(), &Request{Function: "missing", Type: RequestResponse}); !errors.Is(err, ErrFunctionNotFound) {
+	_, err = r.iv.Invoke(context.Background(), &Request{Function: "missing", Type: RequestResponse})
+	var nf *errdefs.NotFoundError
+	if !errors.As(err, &nf) || !errors.Is(err, ErrFunctionNotFound) || nf.ARN != "arn:aws:lambda:us-east-1:123456789012:function:missing" {
 		t.Fatalf("missing function: %v", err)
 	}
 	if _, err := r.iv.Invoke(context.Background(), &Request{Function: "zero", Type: Event}); !errors.Is(err, ErrEventUnsupported) {
@@ -242,5 +249,24 @@ func TestFunctionChangedReadErrorKeepsEnvironments(t *testing.T) {
 	}
 	if n := r.fs.Starts(); n != 1 {
 		t.Fatalf("a failed read retired version 1's environment (%d starts)", n)
+	}
+}
+
+// TestRestoreTellsReservations restarts with a reserved function that has
+// not run yet: its share is kept from unreserved functions at once.
+func TestRestoreTellsReservations(t *testing.T) {
+	r := newRig(t, func(o *pool.Options) { o.AccountLimit = 3 })
+	r.create(t, "reserved", func(fn *function.Function) { two := 2; fn.ReservedConcurrency = &two })
+	if err := r.iv.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	spec := &pool.Spec{Function: "unreserved", Version: function.Latest, Revision: "r1",
+		Sandbox: sandbox.Spec{Path: "/var/task/bootstrap"}}
+	if _, err := r.pool.Acquire(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	var te *errdefs.ThrottleError
+	if _, err := r.pool.Acquire(context.Background(), spec); !errors.As(err, &te) || te.Reason != pool.ReasonAccountLimit {
+		t.Fatalf("second unreserved environment of an account of 3 with 2 reserved: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/pool"
 )
@@ -24,7 +25,7 @@ func (iv *Invoker) alias(name, alias string) (*function.Alias, error) {
 	gen := iv.generation()
 	a, err := iv.opts.Store.Alias(name, alias)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, alias))
+		return nil, &errdefs.NotFoundError{Err: ErrFunctionNotFound, ARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, name, alias)}
 	}
 	iv.mu.Lock()
 	if iv.gen == gen {
@@ -125,9 +126,24 @@ func (iv *Invoker) reconcile(name string, moving *function.Alias) []pool.Target 
 	return ts
 }
 
-// Restore starts the provisioned environments of every stored
-// configuration; a starting server calls it once.
+// Restore tells the pool every function's reserved concurrency, so that
+// admission is right from the first request (an unreserved function must
+// not take a reserved one's share because that one has not run yet), and
+// starts the provisioned environments of every stored configuration. A
+// starting server calls it once.
 func (iv *Invoker) Restore() error {
+	for marker, pages := "", 0; pages == 0 || marker != ""; pages++ {
+		fns, next, err := iv.opts.Store.ListFunctions(marker, 1000)
+		if err != nil {
+			return fmt.Errorf("restore reservations: %w", err)
+		}
+		for _, fn := range fns {
+			if fn.ReservedConcurrency != nil {
+				iv.opts.Pool.SetReserved(fn.Latest.Name, fn.ReservedConcurrency)
+			}
+		}
+		marker = next
+	}
 	configs, err := iv.opts.Store.ProvisionedConfigs("")
 	if err != nil {
 		return err

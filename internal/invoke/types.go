@@ -1,8 +1,7 @@
 package invoke
 
 import (
-	"errors"
-
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 )
 
@@ -43,20 +42,11 @@ type Result struct {
 	Streamed bool
 }
 
-// Sentinels returned by Invoke, wrapped with the function involved. The api
-// package maps them to Lambda's error types.
+// Sentinels returned by Invoke, each in its errdefs class. A missing
+// function comes as an *errdefs.NotFoundError with its ARN; a throttled
+// invocation as the pool's *errdefs.ThrottleError with Lambda's reason.
+// The api package maps them to Lambda's error types.
 var (
-	ErrFunctionNotFound = errors.New("function not found")
-	ErrThrottled        = errors.New("rate exceeded")
-	ErrEventUnsupported = errors.New("asynchronous invocation is not available")
+	ErrFunctionNotFound = errdefs.New(errdefs.ErrNotFound, "function not found")
+	ErrEventUnsupported = errdefs.New(errdefs.ErrUnavailable, "asynchronous invocation is not available")
 )
-
-// ThrottleError is a throttled invocation, with Lambda's Reason.
-type ThrottleError struct {
-	Reason string // e.g. ReservedFunctionConcurrentInvocationLimitExceeded
-}
-
-func (e *ThrottleError) Error() string { return "rate exceeded: " + e.Reason }
-
-// Unwrap makes a ThrottleError match ErrThrottled.
-func (e *ThrottleError) Unwrap() error { return ErrThrottled }

@@ -51,9 +51,10 @@ type Metrics struct {
 	duration, initDuration                               *prometheus.HistogramVec
 	concurrent, maxConcurrent                            *prometheus.GaugeVec
 
-	mu      sync.Mutex       // guards running and highest
+	mu      sync.Mutex       // guards running, highest and gone
 	running map[series]int64 // executions running now, per series
 	highest map[series]int64 // the most that ran at once, per series
+	gone    map[string]bool  // deleted functions, until they are created again
 }
 
 type deleter interface {
@@ -72,7 +73,8 @@ var (
 
 // New returns Metrics with every collector registered.
 func New(opts Options) *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry(), running: map[series]int64{}, highest: map[series]int64{}}
+	m := &Metrics{reg: prometheus.NewRegistry(), running: map[series]int64{}, highest: map[series]int64{},
+		gone: map[string]bool{}}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if opts.Extra != nil {
 		m.reg.MustRegister(extraCollector(opts.Extra))

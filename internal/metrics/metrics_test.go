@@ -131,6 +131,8 @@ func TestMetricsFromEvents(t *testing.T) {
 	}
 
 	bus.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: "fn"})
+	// The deleted function's last environment stops afterwards.
+	bus.Publish(activity.Event{Kind: activity.EnvStop, Function: "fn", Env: "env-fn", Reason: activity.StopUpdate})
 	fams = scrape(t, m)
 	for name, f := range fams {
 		for _, metric := range f.Metric {
@@ -143,5 +145,17 @@ func TestMetricsFromEvents(t *testing.T) {
 	}
 	if counter(fams, "hearth_concurrent_executions", map[string]string{"function": "other"}) != 1 {
 		t.Error("another function's series went with the deleted one")
+	}
+}
+
+func TestFunctionCreatedAgain(t *testing.T) {
+	bus := activity.New(activity.Options{})
+	m := New(Options{})
+	bus.Handle(m.Observe)
+	invoke(bus, "fn", "first-invocation", activity.OutcomeOK, "", time.Millisecond)
+	bus.Publish(activity.Event{Kind: activity.FunctionDeleted, Function: "fn"})
+	invoke(bus, "fn", "first-invocation", activity.OutcomeOK, "", time.Millisecond)
+	if got := counter(scrape(t, m), "hearth_invocations_total", map[string]string{"function": "fn"}); got != 1 {
+		t.Errorf("invocations of the new function: %v, want 1", got)
 	}
 }

@@ -13,6 +13,9 @@ const Warm = "warm"
 // Observe updates the metrics for one event; register it with
 // activity.Bus.Handle.
 func (m *Metrics) Observe(ev activity.Event) {
+	if !m.alive(ev) {
+		return
+	}
 	switch ev.Kind {
 	case activity.InvokeStart:
 		m.started(ev)
@@ -107,4 +110,29 @@ func (m *Metrics) deleteFunction(function string) {
 		}
 	}
 	m.mu.Unlock()
+}
+
+// maxGone bounds the deleted functions remembered.
+const maxGone = 10000
+
+// alive reports whether ev belongs to a function that exists: the last
+// environments of a deleted function stop, and its last events arrive,
+// after its series were dropped, and must not bring them back. A function
+// created again under the same name starts with an Init, an invocation or
+// a throttle.
+func (m *Metrics) alive(ev activity.Event) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch ev.Kind {
+	case activity.FunctionDeleted:
+		if len(m.gone) >= maxGone {
+			clear(m.gone)
+		}
+		m.gone[ev.Function] = true
+		return true
+	case activity.InvokeStart, activity.EnvInit, activity.Throttle:
+		delete(m.gone, ev.Function)
+		return true
+	}
+	return !m.gone[ev.Function]
 }

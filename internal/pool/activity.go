@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/hearth-run/hearth/internal/activity"
+	"github.com/hearth-run/hearth/internal/errdefs"
 )
 
 // ReasonProvisioned is the Init reason of a provisioned environment.
@@ -48,7 +49,7 @@ func (e *Environment) publishInit(initType string, err error) {
 		ev.Reason = ReasonProvisioned
 	}
 	if err != nil {
-		ev.ErrorType = "Runtime.Unknown"
+		ev.ErrorType = errdefs.RuntimeUnknown
 		var ie *InitError
 		if errors.As(err, &ie) {
 			ev.ErrorType = ie.Type

@@ -1,5 +1,7 @@
 package pool
 
+import "github.com/hearth-run/hearth/internal/errdefs"
+
 // admitLocked applies reserved and account concurrency to one more
 // on-demand environment. Provisioned environments count against the
 // function's reservation, and those of unreserved functions against the
@@ -8,7 +10,7 @@ func (p *Pool) admitLocked(spec *Spec) error {
 	if spec.Reserved != nil {
 		p.reserved[spec.Function] = *spec.Reserved
 		if p.active[spec.Function]+p.provisioned[spec.Function] >= *spec.Reserved {
-			return &ThrottleError{Reason: ReasonReservedLimit}
+			return &errdefs.ThrottleError{Reason: ReasonReservedLimit}
 		}
 		return nil
 	}
@@ -23,7 +25,7 @@ func (p *Pool) admitLocked(spec *Spec) error {
 		}
 	}
 	if p.unreservedActive >= p.opts.AccountLimit-taken {
-		return &ThrottleError{Reason: ReasonAccountLimit}
+		return &errdefs.ThrottleError{Reason: ReasonAccountLimit}
 	}
 	return nil
 }

@@ -135,6 +135,14 @@ func (e *Environment) AwaitNext(ctx context.Context) error {
 	return e.rapi.AwaitNext(ctx)
 }
 
+// Emit hands a platform event to the environment's Telemetry API
+// subscribers.
+func (e *Environment) Emit(eventType string, record any) {
+	if e.rapi != nil {
+		e.rapi.Emit(eventType, record)
+	}
+}
+
 // Exited reports whether the bootstrap process has exited, and how.
 func (e *Environment) Exited() (exited bool, oom bool, err error) {
 	if e.proc == nil {

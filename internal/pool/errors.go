@@ -3,15 +3,9 @@ package pool
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/hearth-run/hearth/internal/errdefs"
 )
-
-// ThrottleError says that concurrency limits left no room for a new
-// environment; Reason is Lambda's throttle reason.
-type ThrottleError struct {
-	Reason string
-}
-
-func (e *ThrottleError) Error() string { return "throttled: " + e.Reason }
 
 // InitError is a failed Init, as the function's caller sees it: Lambda's
 // error type and message.
@@ -32,14 +26,14 @@ func initErrorFromBody(body []byte) *InitError {
 	}
 	_ = json.Unmarshal(body, &v)
 	if v.Type == "" {
-		v.Type = "Runtime.Unknown"
+		v.Type = errdefs.RuntimeUnknown
 	}
 	return &InitError{Type: v.Type, Message: v.Message, Body: body}
 }
 
 func exitInitError(proc Process) *InitError {
 	if proc.OOMKilled() {
-		return &InitError{Type: "Runtime.OutOfMemory", Message: "Runtime exited with error: signal: killed"}
+		return &InitError{Type: errdefs.RuntimeOutOfMemory, Message: "Runtime exited with error: signal: killed"}
 	}
-	return &InitError{Type: "Runtime.ExitError", Message: fmt.Sprintf("Runtime exited with error: %v", proc.ExitError())}
+	return &InitError{Type: errdefs.RuntimeExitError, Message: fmt.Sprintf("Runtime exited with error: %v", proc.ExitError())}
 }

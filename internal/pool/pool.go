@@ -28,7 +28,10 @@ type Options struct {
 	IdleTimeout time.Duration
 	// InitTimeout limits Init, as Lambda's 10 seconds. Default 10 s.
 	InitTimeout time.Duration
-	// StopGrace is the time between SIGTERM and SIGKILL. Default 2 s.
+	// StopGrace is the Shutdown phase of an environment with external
+	// extensions: SHUTDOWN events, SIGTERM, SIGKILL at its end. Default
+	// 2 s, Lambda's. With internal extensions only it is 500 ms; without
+	// extensions the process gets SIGKILL alone (see shutdown.go).
 	StopGrace time.Duration
 	// FreezeDelay is how long a released environment runs on before it is
 	// frozen. Zero freezes at once (in the background, off the response path).
@@ -61,6 +64,11 @@ type Spec struct {
 	// its log stream, before the process starts; it may write lines into
 	// the log and returns variables added to Env (e.g. fresh credentials).
 	Starting func(log io.Writer) []string
+	// Handler is told to extensions at registration.
+	Handler string
+	// ExternalExtensions names the executables started from
+	// /opt/extensions before the runtime; Init waits for each to register.
+	ExternalExtensions []string
 	// Missing, when set, is why the spec cannot start (no bootstrap, say):
 	// Init fails with it, leaving Lambda's trail in the log stream, without
 	// starting a process.
@@ -187,7 +195,7 @@ type Acquisition struct {
 
 // Acquire returns an environment for one request: the most recently used
 // idle one of the spec's revision, else one about to end its invocation
-// (see RespondedWait), else a new one. It fails with a *ThrottleError when
+// (see RespondedWait), else a new one. It fails with an *errdefs.ThrottleError when
 // concurrency limits leave no room. When a new environment fails Init, it
 // is discarded, and the Acquisition's InitLog is its log stream, still
 // open: the caller writes the request's lines and closes it.

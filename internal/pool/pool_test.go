@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/pool/pooltest"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 	"github.com/hearth-run/hearth/internal/sandbox"
@@ -68,7 +69,7 @@ func TestAdmission(t *testing.T) {
 				mustAcquire(t, p, s)
 			}
 			_, err := p.Acquire(context.Background(), tc.next)
-			var te *ThrottleError
+			var te *errdefs.ThrottleError
 			switch {
 			case tc.throttle == "" && err != nil:
 				t.Fatalf("want admitted, got %v", err)
@@ -92,7 +93,7 @@ func TestProvisionedFirstThenSpilloverThenThrottle(t *testing.T) {
 	if second.Provisioned || !second.Cold || !second.Spillover {
 		t.Fatalf("second: %+v", second)
 	}
-	var te *ThrottleError
+	var te *errdefs.ThrottleError
 	if _, err := p.Acquire(context.Background(), spec); !errors.As(err, &te) || te.Reason != ReasonReservedLimit {
 		t.Fatalf("third: want reserved throttle (1 provisioned + 1 on-demand of 2), got %v", err)
 	}

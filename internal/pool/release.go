@@ -185,11 +185,13 @@ func (p *Pool) finishStop(env *Environment) {
 	proc, rapi, cancel, stream := env.proc, env.rapi, env.cancel, env.stream
 	env.frozen = false
 	env.mu.Unlock()
-	if rapi != nil {
-		_ = rapi.Close()
-	}
 	if proc != nil {
-		proc.Stop(p.opts.StopGrace) // thaws a frozen tree before signalling
+		p.shutdown(proc, rapi)
+	}
+	if rapi != nil {
+		// Only now that the process is gone: a runtime must never find its
+		// Runtime API closed and write errors into the log.
+		_ = rapi.Close()
 	}
 	if cancel != nil {
 		cancel()

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/errdefs"
 )
 
 // A request that arrives while the only environment has answered but not
@@ -38,7 +40,7 @@ func TestRequestWaitsForRespondedEnvironment(t *testing.T) {
 			}()
 			acq, err := p.Acquire(context.Background(), spec)
 			<-released
-			var te *ThrottleError
+			var te *errdefs.ThrottleError
 			if tc.wantErr {
 				if !errors.As(err, &te) {
 					t.Fatalf("err = %v, want a throttle", err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/pool/pooltest"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 )
@@ -93,7 +94,7 @@ func (s *sim) pick(rng *rand.Rand) (fn, version string) {
 func (s *sim) acquire(rng *rand.Rand) (*Environment, error) {
 	fn, version := s.pick(rng)
 	acq, err := s.p.Acquire(context.Background(), s.spec(fn, version))
-	var te *ThrottleError
+	var te *errdefs.ThrottleError
 	var ie *InitError
 	if errors.As(err, &te) || errors.As(err, &ie) {
 		return nil, nil // throttled, or a kill hit the starting process

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"sync/atomic"
 	"time"
 
+	"github.com/hearth-run/hearth/internal/errdefs"
 	"github.com/hearth-run/hearth/internal/logs"
 	"github.com/hearth-run/hearth/internal/runtimeapi"
 )
@@ -22,7 +25,7 @@ const initTypeOnDemand = "on-demand"
 
 // typeInitTimeout is the error type of an Init that ran out of time; it is
 // not retried, which would double the wait.
-const typeInitTimeout = "Sandbox.Timedout"
+const typeInitTimeout = errdefs.SandboxTimedout
 
 // start runs a new environment's Init. On failure its process is stopped,
 // the error says why — an *InitError for a failed Init — and the caller
@@ -75,7 +78,7 @@ func (p *Pool) initOnce(ctx context.Context, env *Environment, spec *Spec, initT
 	if proc != nil {
 		proc.SyncOutput(10 * time.Millisecond)
 	}
-	if len(ie.Body) == 0 && ie.Message != "" && ie.Type != "Runtime.ExitError" {
+	if len(ie.Body) == 0 && ie.Message != "" && ie.Type != errdefs.RuntimeExitError {
 		// An error Hearth found itself (no bootstrap, Init timeout): the
 		// runtime printed nothing about it.
 		fmt.Fprintln(stream, ie.Message)
@@ -97,7 +100,8 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 	}
 	sb := spec.Sandbox
 	sb.ID = env.ID
-	sb.Output = env.stream
+	out := &outputTee{stream: env.stream}
+	sb.Output = out
 	sb.Env = append(append(make([]string, 0, len(sb.Env)+2), sb.Env...),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+env.StreamName, "AWS_LAMBDA_INITIALIZATION_TYPE="+initType)
 	if spec.Starting != nil {
@@ -106,12 +110,13 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 	begin := time.Now()
 	proc, err := p.starter.Start(sb)
 	if err != nil {
-		return &InitError{Type: "Runtime.InvalidEntrypoint", Message: err.Error()}
+		return &InitError{Type: errdefs.RuntimeInvalidEntrypoint, Message: err.Error()}
 	}
-	if !p.attach(env, proc) {
+	if !p.attach(env, spec, proc, initType) {
 		return fmt.Errorf("%w: environment %s stopped while starting", ErrClosed, env.ID)
 	}
 	env.setup = time.Since(begin)
+	out.rapi.Store(env.rapi)
 	return p.awaitInit(ctx, env, proc)
 }
 
@@ -119,7 +124,7 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 // environment stopped meanwhile (the pool closed, its version was retired)
 // gets neither: attach stops the process itself and returns false, so that
 // no process outlives its environment.
-func (p *Pool) attach(env *Environment, proc Process) bool {
+func (p *Pool) attach(env *Environment, spec *Spec, proc Process, initType string) bool {
 	env.mu.Lock()
 	if env.state != Starting {
 		env.mu.Unlock()
@@ -129,7 +134,15 @@ func (p *Pool) attach(env *Environment, proc Process) bool {
 	ln, _ := proc.RuntimeAPI()
 	ctx, cancel := context.WithCancel(context.Background())
 	env.proc = proc
-	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log})
+	var dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	if d, ok := proc.(interface {
+		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+	}); ok {
+		dial = d.DialContext
+	}
+	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log, InitType: initType, Dial: dial,
+		ExternalExtensions: spec.ExternalExtensions,
+		Info:               runtimeapi.ExtensionInfo{FunctionName: env.Function, FunctionVersion: env.Version, Handler: spec.Handler}})
 	env.ctx, env.cancel = ctx, cancel
 	env.mu.Unlock()
 	p.spawn(func() { p.watch(env, proc, cancel) })
@@ -221,4 +234,19 @@ func (env *Environment) detachStream() *logs.Stream {
 	st := env.stream
 	env.stream = nil
 	return st
+}
+
+// outputTee passes an environment's output to its log stream and, once
+// the Runtime API serves, to its Telemetry API subscribers.
+type outputTee struct {
+	stream *logs.Stream
+	rapi   atomic.Pointer[runtimeapi.Server]
+}
+
+func (t *outputTee) Write(p []byte) (int, error) {
+	n, err := t.stream.Write(p)
+	if r := t.rapi.Load(); r != nil {
+		_, _ = r.Write(p)
+	}
+	return n, err
 }

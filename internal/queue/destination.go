@@ -3,6 +3,8 @@ package queue
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/hearth-run/hearth/internal/function"
 )
 
 // invocationRecordJSON is the document Lambda sends to a destination.
@@ -74,17 +76,10 @@ func jsonOrString(p []byte) json.RawMessage {
 // accepts a Lambda function ARN (arn:PARTITION:lambda:REGION:ACCOUNT:
 // function:NAME[:QUALIFIER]), NAME:QUALIFIER or NAME; other ARNs (SQS,
 // SNS, EventBridge) are not function targets.
-func parseTarget(target string) (function, qualifier string, ok bool) {
+func parseTarget(target string) (name, qualifier string, ok bool) {
 	if strings.HasPrefix(target, "arn:") {
-		parts := strings.Split(target, ":")
-		if len(parts) < 7 || len(parts) > 8 || parts[2] != "lambda" || parts[5] != "function" || parts[6] == "" {
-			return "", "", false
-		}
-		if len(parts) == 8 {
-			qualifier = parts[7]
-		}
-		return parts[6], qualifier, true
+		return function.ParseFunctionARN(target)
 	}
-	function, qualifier, _ = strings.Cut(target, ":")
-	return function, qualifier, function != ""
+	name, qualifier, _ = strings.Cut(target, ":")
+	return name, qualifier, name != ""
 }

@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/hearth-run/hearth/internal/function"
 )
 
 // Invoker runs one asynchronous invocation. Hearth's invoke package
@@ -205,7 +206,7 @@ func (q *Queue) Enqueue(ctx context.Context, ev Event) (string, error) {
 		return "", err
 	}
 	if ev.ID == "" {
-		ev.ID = newRequestID()
+		ev.ID = function.NewUUID()
 	}
 	if ev.Accepted.IsZero() {
 		ev.Accepted = q.opts.Now()
@@ -244,15 +245,6 @@ func (q *Queue) signal() {
 	case q.wake <- struct{}{}:
 	default:
 	}
-}
-
-// newRequestID returns a random UUID (version 4), Lambda's request ID form.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 func defaultARN(function, qualifier string) string {

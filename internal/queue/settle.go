@@ -6,6 +6,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/function"
 )
 
 // Conditions of an invocation record, as Lambda names them.
@@ -120,7 +122,7 @@ func (q *Queue) failure(rec *record, cfg EventConfig, condition string) []op {
 	if cfg.DeadLetter != "" {
 		if fn, qual, ok := parseTarget(cfg.DeadLetter); ok {
 			q.stats.deadLetter.Add(1)
-			ops = append(ops, op{put: &record{ID: newRequestID(), Function: fn, Qualifier: qual,
+			ops = append(ops, op{put: &record{ID: function.NewUUID(), Function: fn, Qualifier: qual,
 				Payload: rec.Payload, Accepted: q.opts.Now()}})
 		} else {
 			q.log.Warn("dead-letter target is not a function, not delivered", "target", cfg.DeadLetter)
@@ -137,7 +139,7 @@ func (q *Queue) destination(ops []op, target string, payload []byte) []op {
 		return ops
 	}
 	q.stats.destinations.Add(1)
-	return append(ops, op{put: &record{ID: newRequestID(), Function: fn, Qualifier: qual,
+	return append(ops, op{put: &record{ID: function.NewUUID(), Function: fn, Qualifier: qual,
 		Payload: payload, Accepted: q.opts.Now()}})
 }
 

@@ -22,6 +22,11 @@ func (s *Server) AwaitNext(ctx context.Context) error {
 	}
 	select {
 	case <-l.next:
+		// Lambda freezes only once every extension has asked for its
+		// next event too.
+		if err := s.waitExtensions(ctx, (*extension).idle); err != nil {
+			return fmt.Errorf("await extensions after %s: %w", l.id, err)
+		}
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("await next after %s: %w", l.id, ctx.Err())

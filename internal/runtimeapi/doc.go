@@ -44,9 +44,44 @@
 // the /response read; headers are written into the header map with
 // pre-canonicalised keys, and no goroutine is started per invocation.
 //
+// # End of an invocation
+//
+// Invoke returns when the runtime posts its outcome, so the caller is
+// answered at once; the invocation ends (AwaitNext) when the runtime asks
+// for its next event and every extension has asked for its next one, which
+// is when Lambda freezes the environment.
+//
+// # Extensions API (2020-01-01)
+//
+// POST /2020-01-01/extension/register (Lambda-Extension-Name, body
+// {"events":["INVOKE","SHUTDOWN"]}) answers 200 with a
+// Lambda-Extension-Identifier and the function's name, version and
+// handler; GET .../event/next hands out INVOKE and SHUTDOWN events;
+// POST .../init/error fails Init, .../exit/error marks the extension gone.
+// Extensions named in Options.ExternalExtensions (the executables in
+// /opt/extensions) are external, any other is internal, as Lambda tells
+// them apart. Init ends when the runtime and every extension have asked for
+// work. Shutdown hands out SHUTDOWN and waits until the extensions have
+// taken it and hung up.
+//
+// # Telemetry API (2022-07-01, schema 2022-12-13)
+//
+// PUT /2022-07-01/telemetry subscribes a registered extension's HTTP
+// listener to "platform", "function" and "extension" events, with Lambda's
+// buffering limits (maxItems 1,000–10,000, maxBytes 256 KiB–1 MiB,
+// timeoutMs 25–30,000). Events since the start of Init are delivered too.
+// The Server emits platform.initStart, platform.initRuntimeDone,
+// platform.initReport, platform.start and platform.runtimeDone itself; its
+// owner emits platform.report (Emit) and passes the environment's output
+// (Write), whose lines become "function" events. A subscriber's
+// sandbox.localdomain is the environment's loopback, reached through
+// Options.Dial. Shutdown delivers what is queued before SHUTDOWN.
+//
 // # Not implemented
 //
-// The extensions, telemetry and restore (SnapStart) APIs are not served.
+// The older Logs API (2020-08-15) and the restore (SnapStart) API are not
+// served. The output of extensions cannot be told from the function's, so
+// all of it is "function" events; "extension" events are never emitted.
 //
 // # Response streaming
 //

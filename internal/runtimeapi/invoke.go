@@ -76,7 +76,8 @@ type call struct {
 	// of this call was posted (or the call abandoned): the invocation is
 	// over and the environment may be frozen. Closed under Server.mu.
 	next     chan struct{}
-	nextSeen bool // next is closed; guarded by Server.mu
+	nextSeen bool      // next is closed; guarded by Server.mu
+	begun    time.Time // when Invoke handed it out
 	n        int
 	stream   Stream // Invocation.Stream
 	keys     [maxHeaders]string
@@ -135,6 +136,9 @@ func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 	}
 	s.cur = c
 	s.last = c
+	c.begun = time.Now()
+	s.startLocked(c)
+	s.queueInvokeLocked(inv)
 	close(s.wake)
 	s.wake = make(chan struct{})
 	s.mu.Unlock()

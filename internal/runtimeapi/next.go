@@ -15,7 +15,7 @@ func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 		return
 	case stateStarted:
 		s.state = stateRunning
-		close(s.ready)
+		s.maybeReadyLocked()
 	}
 	if l := s.last; l != nil && s.cur != l && !l.nextSeen {
 		// The runtime is done with its last invocation: it ends here.

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+
+	"github.com/hearth-run/hearth/internal/errdefs"
 )
 
 // Request headers and trailers the runtime may send with an outcome.
@@ -21,8 +23,8 @@ const (
 
 // Error types Hearth reports to the caller.
 const (
-	typeResponseSizeTooLarge = "Function.ResponseSizeTooLarge"
-	typeRuntimeUnknown       = "Runtime.Unknown"
+	typeResponseSizeTooLarge = errdefs.FunctionResponseTooLarge
+	typeRuntimeUnknown       = errdefs.RuntimeUnknown
 )
 
 // lambdaErrorType matches the error types Lambda accepts from a runtime's
@@ -79,6 +81,7 @@ func (s *Server) handleOutcome(w http.ResponseWriter, r *http.Request, id string
 	}
 	s.cur = nil
 	s.results <- res // capacity 1 and empty: only the owner of cur sends
+	s.runtimeDoneLocked(c, res)
 	s.mu.Unlock()
 
 	if tooLarge {

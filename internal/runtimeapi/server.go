@@ -1,12 +1,14 @@
 package runtimeapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // DefaultMaxResponseBytes is Lambda's limit on a synchronous response
@@ -28,6 +30,22 @@ type Options struct {
 	// Logger receives protocol violations (at debug level) and HTTP server
 	// errors. Nil discards them.
 	Logger *slog.Logger
+
+	// ExternalExtensions names the executables started from
+	// /opt/extensions: Init waits until each has registered, and they
+	// count as external extensions. Any other registration is internal.
+	ExternalExtensions []string
+
+	// Info is what extensions are told at registration.
+	Info ExtensionInfo
+
+	// InitType is AWS_LAMBDA_INITIALIZATION_TYPE, told in Init's
+	// Telemetry API events. Default "on-demand".
+	InitType string
+
+	// Dial connects to a Telemetry API subscriber's listener as seen from
+	// inside the environment. Nil dials from the host.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // runtimeState is where the runtime is in its life, as far as the Runtime
@@ -69,7 +87,11 @@ type Server struct {
 	// until it has collected (or abandoned) its result.
 	busy sync.Mutex
 
-	// mu guards state, cur, last, wake and closed.
+	// externalNames and info are Options.ExternalExtensions and Info.
+	externalNames []string
+	info          ExtensionInfo
+
+	// mu guards state, cur, last, wake, closed, initDone, exts and changed.
 	mu    sync.Mutex
 	state runtimeState
 	// cur is the invocation in flight, from Invoke until the runtime posts
@@ -82,9 +104,19 @@ type Server struct {
 	// GET /next at once.
 	wake   chan struct{}
 	closed bool
+	// initDone says Init is over: the runtime and every extension have
+	// asked for work (ready is closed).
+	initDone bool
+	// exts are the registered extensions, in order of registration.
+	exts []*extension
+	// changed is closed (and replaced) whenever an extension's state
+	// changes or events are queued for extensions.
+	changed chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
+
+	telemetryState
 }
 
 // New starts serving the Runtime API on opts.Listener. The serving goroutine
@@ -107,7 +139,18 @@ func New(opts Options) *Server {
 		done:     make(chan struct{}),
 		results:  make(chan Result, 1),
 		wake:     make(chan struct{}),
+		changed:  make(chan struct{}),
+
+		externalNames: opts.ExternalExtensions,
+		info:          opts.Info,
 	}
+	s.doneCtx, s.stopDone = context.WithCancel(context.Background())
+	s.dial, s.initType, s.started = opts.Dial, opts.InitType, time.Now()
+	if s.initType == "" {
+		s.initType = "on-demand"
+	}
+	s.Emit(TelemetryInitStart, map[string]string{"initializationType": s.initType, "phase": "init",
+		"functionName": opts.Info.FunctionName, "functionVersion": opts.Info.FunctionVersion})
 	// No read, write or idle timeouts: /next is a long poll, and an idle
 	// environment may sit frozen for a long time between invocations.
 	s.http = &http.Server{
@@ -142,8 +185,10 @@ func (s *Server) Close() error {
 		s.closed = true
 		close(s.done)
 		s.mu.Unlock()
+		s.stopDone()
 		s.closeErr = s.http.Close()
 		<-s.served
+		s.telemetryWG.Wait()
 	})
 	return s.closeErr
 }
@@ -161,7 +206,13 @@ const (
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
 	if !ok {
-		http.NotFound(w, r)
+		if r.URL.Path == pathTelemetry {
+			if allow(w, r, http.MethodPut) {
+				s.handleTelemetry(w, r)
+			}
+			return
+		}
+		s.serveExtensions(w, r)
 		return
 	}
 	switch rest {
@@ -206,4 +257,28 @@ func allow(w http.ResponseWriter, r *http.Request, method string) bool {
 	w.Header()["Allow"] = []string{method}
 	w.WriteHeader(http.StatusMethodNotAllowed)
 	return false
+}
+
+// serveExtensions routes an Extensions API request.
+func (s *Server) serveExtensions(w http.ResponseWriter, r *http.Request) {
+	switch strings.TrimPrefix(r.URL.Path, extPrefix) {
+	case pathExtRegister:
+		if allow(w, r, http.MethodPost) {
+			s.handleExtRegister(w, r)
+		}
+	case pathExtNext:
+		if allow(w, r, http.MethodGet) {
+			s.handleExtNext(w, r)
+		}
+	case pathExtInitError:
+		if allow(w, r, http.MethodPost) {
+			s.handleExtError(w, r, true)
+		}
+	case pathExtExitError:
+		if allow(w, r, http.MethodPost) {
+			s.handleExtError(w, r, false)
+		}
+	default:
+		http.NotFound(w, r)
+	}
 }

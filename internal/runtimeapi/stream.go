@@ -100,5 +100,6 @@ func (s *Server) complete(c *call, res Result) bool {
 	}
 	s.cur = nil
 	s.results <- res // capacity 1 and empty: only the owner of cur sends
+	s.runtimeDoneLocked(c, res)
 	return true
 }

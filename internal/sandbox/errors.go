@@ -15,4 +15,7 @@ var (
 	ErrInit = errors.New("sandbox: init failed")
 	// ErrFreezeTimeout is returned when a freeze or thaw did not complete.
 	ErrFreezeTimeout = errors.New("sandbox: freezer timeout")
+	// errRangeOverlap is a network range Hearth cannot use: not IPv4, too
+	// small, or overlapping a route of the host.
+	errRangeOverlap = errors.New("unusable network range")
 )

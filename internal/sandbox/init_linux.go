@@ -58,9 +58,12 @@ func runInit(raw string) error {
 			return fmt.Errorf("mount /tmp: %w", err)
 		}
 	}
-	filter, err := assembleSeccomp()
-	if err != nil {
-		return err
+	var filter []unix.SockFilter
+	if prep.Seccomp {
+		var err error
+		if filter, err = assembleSeccomp(); err != nil {
+			return err
+		}
 	}
 	if _, err := unix.Write(initStatusFd, []byte{initReady}); err != nil {
 		return fmt.Errorf("report ready: %w", err)
@@ -84,8 +87,10 @@ func runInit(raw string) error {
 		return err
 	}
 	unix.Umask(0o022)
-	if err := loadSeccomp(filter); err != nil {
-		return err
+	if filter != nil {
+		if err := loadSeccomp(filter); err != nil {
+			return err
+		}
 	}
 	return fmt.Errorf("exec %s: %w", cfg.Path, syscall.Exec(path, cfg.Args, cfg.Env))
 }

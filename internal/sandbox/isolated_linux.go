@@ -19,6 +19,7 @@ const initEnv = "HEARTH_SANDBOX_INIT"
 type prepConfig struct {
 	Root      string // host directory the new root is mounted over
 	TmpDev    string // block device to mount at /tmp; "" = a tmpfs
+	Seccomp   bool   // load the seccomp filter before the bootstrap
 	CgroupFds []int  // v1: open cgroup.procs files to write "0" to
 }
 
@@ -52,12 +53,13 @@ type pending struct {
 	cmd     *exec.Cmd
 	cg      *cgroup
 	network string
-	cfgW    *os.File // config pipe to the init
-	statusR *os.File // status pipe from the init
-	outR    *os.File // stdout and stderr of the tree
-	net     *envNet  // the namespace's Runtime API listener and link
-	scratch *scratch // the disk of /tmp; nil when /tmp is a tmpfs
-	ready   bool     // the init reported its shared root mounted
+	cfgW    *os.File  // config pipe to the init
+	statusR *os.File  // status pipe from the init
+	outR    *os.File  // stdout and stderr of the tree
+	net     *envNet   // the namespace's Runtime API listener and link
+	scratch *scratch  // the disk of /tmp; nil when /tmp is a tmpfs
+	uid     *uidLease // the uid the bootstrap will run as
+	ready   bool      // the init reported its shared root mounted
 }
 
 // initReady is the byte an init writes on its status pipe once it has
@@ -81,8 +83,10 @@ func (pd *pending) waitReady() error {
 
 // close releases a pending init that will not be used.
 func (pd *pending) close() {
-	_ = pd.cmd.Process.Kill()
-	_ = pd.cmd.Wait()
+	if pd.cmd != nil {
+		_ = pd.cmd.Process.Kill()
+		_ = pd.cmd.Wait()
+	}
 	for _, f := range []*os.File{pd.cfgW, pd.statusR, pd.outR} {
 		if f != nil {
 			_ = f.Close()
@@ -92,71 +96,80 @@ func (pd *pending) close() {
 		pd.net.close()
 	}
 	pd.scratch.release()
+	pd.uid.release()
 	_ = pd.cg.remove()
 }
 
 // spawnInit clones a new init into fresh namespaces (network included)
-// and a placeholder cgroup, and prepares its network. It runs ahead of
-// Start for kept inits (the default network), or inside Start otherwise.
-func (m *Manager) spawnInit(network string, tmpMB int) (pd *pending, err error) {
+// and a placeholder cgroup, with its /tmp disk, its network and its uid.
+// It runs ahead of Start for kept inits (the default network and /tmp
+// size), or inside Start otherwise.
+func (m *Manager) spawnInit(network string, tmpMB int) (_ *pending, err error) {
 	cg, err := m.cg.create("init-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(m.seq.Add(1), 10))
 	if err != nil {
 		return nil, err
 	}
-	pd = &pending{cg: cg, network: network}
-	prep := prepConfig{Root: m.rootDir}
+	pd := &pending{cg: cg, network: network}
+	defer func() {
+		if err != nil {
+			pd.close()
+		}
+	}()
+	prep := prepConfig{Root: m.rootDir, Seccomp: !m.noSeccomp}
 	if m.mke2fs != "" {
 		if pd.scratch, err = m.newScratch(tmpMB); err != nil {
-			_ = cg.remove()
 			return nil, err
 		}
 		prep.TmpDev = pd.scratch.dev
 	}
+	if err := m.startInit(pd, prep); err != nil {
+		return nil, err
+	}
+	if pd.net, err = m.setupNet(pd.cmd.Process.Pid, network); err != nil {
+		return nil, err
+	}
+	if pd.uid, err = m.uids.acquire(); err != nil {
+		return nil, err
+	}
+	return pd, nil
+}
+
+// startInit starts the init process of pd with its pipes, cloned into
+// its namespaces and cgroup.
+func (m *Manager) startInit(pd *pending, prep prepConfig) (err error) {
+	var cfgR, statusW, outW *os.File
 	var childEnds []*os.File // closed in any case once the child has them
 	defer func() {
-		for _, f := range childEnds {
-			_ = f.Close()
-		}
-		if err != nil {
-			if pd.cmd != nil && pd.cmd.Process != nil {
-				pd.close()
-				return
+		for _, f := range append(childEnds, cfgR, statusW, outW) {
+			if f != nil {
+				_ = f.Close()
 			}
-			for _, f := range []*os.File{pd.cfgW, pd.statusR, pd.outR} {
-				if f != nil {
-					_ = f.Close()
-				}
-			}
-			pd.scratch.release()
-			_ = cg.remove()
 		}
 	}()
-	var cfgR, statusW, outW *os.File
 	for _, pp := range []struct{ r, w **os.File }{{&cfgR, &pd.cfgW}, {&pd.statusR, &statusW}, {&pd.outR, &outW}} {
 		if *pp.r, *pp.w, err = os.Pipe(); err != nil {
-			return pd, fmt.Errorf("pipe: %w", err)
+			return fmt.Errorf("pipe: %w", err)
 		}
 	}
-	childEnds = append(childEnds, cfgR, statusW, outW)
 	attr := &syscall.SysProcAttr{
 		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS | syscall.CLONE_NEWNET,
 		Pdeathsig:  syscall.SIGKILL,
 	}
 	extra := []*os.File{cfgR, statusW}
 	if m.cg.v2 {
-		dir, err := os.Open(cg.dirs[""])
+		dir, err := os.Open(pd.cg.dirs[""])
 		if err != nil {
-			return pd, fmt.Errorf("open cgroup: %w", err)
+			return fmt.Errorf("open cgroup: %w", err)
 		}
 		defer dir.Close()
 		attr.UseCgroupFD, attr.CgroupFD = true, int(dir.Fd())
 	} else {
 		// Open files, not paths: a kept init's cgroup is renamed when its
 		// environment is known, maybe before the init has joined it.
-		for _, path := range cg.procsFiles() {
+		for _, path := range pd.cg.procsFiles() {
 			f, err := os.OpenFile(path, os.O_WRONLY, 0)
 			if err != nil {
-				return pd, fmt.Errorf("open cgroup: %w", err)
+				return fmt.Errorf("open cgroup: %w", err)
 			}
 			childEnds = append(childEnds, f)
 			prep.CgroupFds = append(prep.CgroupFds, 3+len(extra))
@@ -165,9 +178,9 @@ func (m *Manager) spawnInit(network string, tmpMB int) (pd *pending, err error) 
 	}
 	js, err := json.Marshal(prep)
 	if err != nil {
-		return pd, err
+		return err
 	}
-	pd.cmd = &exec.Cmd{
+	cmd := &exec.Cmd{
 		Path:        m.opts.InitPath,
 		Args:        []string{"hearth-sandbox-init"},
 		Env:         []string{initEnv + "=" + string(js), "GOMAXPROCS=1", "GOGC=off"},
@@ -176,14 +189,11 @@ func (m *Manager) spawnInit(network string, tmpMB int) (pd *pending, err error) 
 		ExtraFiles:  extra,
 		SysProcAttr: attr,
 	}
-	if err := pd.cmd.Start(); err != nil {
-		pd.cmd = nil
-		return pd, fmt.Errorf("%w: %w", ErrInit, err)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInit, err)
 	}
-	if pd.net, err = m.setupNet(pd.cmd.Process.Pid, network); err != nil {
-		return pd, err
-	}
-	return pd, nil
+	pd.cmd = cmd
+	return nil
 }
 
 // launch hands an init its environment and waits until it has executed
@@ -207,9 +217,7 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		return nil, err
 	}
 	p.ln, p.addr = pd.net.ln, runtimeAPIAddr
-	if p.uid, err = m.uids.acquire(); err != nil {
-		return nil, err
-	}
+	p.uid, pd.uid = pd.uid, nil // the Process owns the lease from here
 	defer func() {
 		if err != nil {
 			p.uid.release()

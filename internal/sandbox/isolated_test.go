@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,10 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -285,5 +288,69 @@ func TestSignalOnlyMembers(t *testing.T) {
 	p.Stop(0)
 	if err := p.signal(syscall.SIGKILL); err != syscall.ESRCH {
 		t.Errorf("signal after the bootstrap was reaped = %v, want ESRCH", err)
+	}
+}
+
+// TestNetworkRangeOverlap: a range that overlaps a route of the host is
+// refused, naming the route, rather than shadowing the host's network.
+func TestNetworkRangeOverlap(t *testing.T) {
+	newManager(t, "auto").Close() // needs root
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var taken string
+	for _, r := range routes {
+		l, err := netlink.LinkByIndex(r.LinkIndex)
+		if ones, _ := r.Dst.Mask.Size(); r.Dst != nil && ones > 0 && ones <= 28 && err == nil && !strings.HasPrefix(l.Attrs().Name, vethPrefix) {
+			taken = r.Dst.String()
+			break
+		}
+	}
+	if taken == "" {
+		t.Fatal("the host has no route of its own to collide with")
+	}
+	_, err = New(Options{StateDir: t.TempDir(), CgroupParent: testCgroupParent + "-overlap", NetworkCIDR: taken,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if !errors.Is(err, errRangeOverlap) || !strings.Contains(err.Error(), taken) {
+		t.Errorf("New with the range %s of a host route: %v, want errRangeOverlap naming it", taken, err)
+	}
+}
+
+// TestIsolatedConcurrentStarts: cold starts at once each get their own
+// uid, network link and /tmp disk, none failing for racing the others.
+func TestIsolatedConcurrentStarts(t *testing.T) {
+	m := newManager(t, "auto")
+	const n = 12
+	procs := make([]*Process, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		s := spec(m, nil, "sleep")
+		wg.Add(1)
+		go func() { defer wg.Done(); procs[i], errs[i] = m.Start(s) }()
+	}
+	wg.Wait()
+	uids, links, disks := map[int]bool{}, map[string]bool{}, map[string]bool{}
+	for i, p := range procs {
+		if errs[i] != nil {
+			t.Errorf("start %d: %v", i, errs[i])
+			continue
+		}
+		defer p.Stop(0)
+		uids[p.UID()], links[p.net.link.name] = true, true
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", p.Pid()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) > 4 && f[4] == "/tmp" {
+				_, post, _ := strings.Cut(line, " - ")
+				disks[strings.Fields(post)[1]] = true
+			}
+		}
+	}
+	if len(uids) != n || len(links) != n || len(disks) != n {
+		t.Errorf("%d environments have %d uids, %d links and %d /tmp disks; want %d of each", n, len(uids), len(links), len(disks), n)
 	}
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -71,6 +72,7 @@ type Manager struct {
 	nat        *natNet      // links and NAT rules; nil when plain
 	uids       *uidPool     // nil when plain
 	mke2fs     string       // formats /tmp disks; "" = /tmp is a tmpfs
+	noSeccomp  bool         // the kernel cannot filter system calls
 	scratchDir string       // where /tmp images are created (and at once unlinked)
 	tmplMu     sync.Mutex   // guards templates
 	templates  map[int]bool // sizes (MB) whose formatted template exists in scratchDir
@@ -148,19 +150,10 @@ func New(opts Options) (*Manager, error) {
 	}
 	m.cleanup()
 	if m.isolated {
-		if m.nat, err = newNatNet(opts.NetworkCIDR, opts.CgroupParent); err != nil {
+		if err := m.setupIsolated(); err != nil {
+			_ = m.nat.close()
+			_ = m.cg.removeParents()
 			return nil, fmt.Errorf("sandbox: %w", err)
-		}
-		if m.uids, err = newUIDPool(opts.FirstUID, opts.UIDs); err != nil {
-			return nil, fmt.Errorf("sandbox: %w", err)
-		}
-		m.templates = map[int]bool{}
-		if err := os.MkdirAll(m.scratchDir, 0o700); err != nil {
-			return nil, fmt.Errorf("sandbox: create state dir: %w", err)
-		}
-		var why string
-		if m.mke2fs, why = scratchSupported(); why != "" {
-			m.log.Warn("sandbox: NOT enforced: /tmp on disk; /tmp is a tmpfs charged to the memory limit", "reason", why)
 		}
 	}
 	m.closing, m.keeperDone = make(chan struct{}), make(chan struct{})
@@ -178,6 +171,39 @@ func New(opts Options) (*Manager, error) {
 			"network \"none\"; freezing uses SIGSTOP", "reason", reason)
 	}
 	return m, nil
+}
+
+// setupIsolated prepares what isolated environments share: the NAT
+// range and rules, the uid pool, the /tmp disks and the seccomp filter.
+// What the machine cannot provide is named in one warning; a network
+// range that collides with the host's routes is an error.
+func (m *Manager) setupIsolated() error {
+	var missing []string
+	var err error
+	if m.nat, err = newNatNet(m.opts.NetworkCIDR, m.opts.CgroupParent); errors.Is(err, errRangeOverlap) {
+		return err
+	} else if err != nil {
+		missing = append(missing, "outbound network (network nat gives loopback only): "+err.Error())
+	}
+	if m.uids, err = newUIDPool(m.opts.FirstUID, m.opts.UIDs); err != nil {
+		return err
+	}
+	m.templates = map[int]bool{}
+	if err := os.MkdirAll(m.scratchDir, 0o700); err != nil {
+		return fmt.Errorf("create state dir: %w", err)
+	}
+	var why string
+	if m.mke2fs, why = scratchSupported(); why != "" {
+		missing = append(missing, "/tmp on disk (/tmp is a tmpfs charged to the memory limit): "+why)
+	}
+	if !seccompSupported() {
+		missing = append(missing, "seccomp filter: the kernel lacks seccomp filters")
+		m.noSeccomp = true
+	}
+	if len(missing) > 0 {
+		m.log.Warn("sandbox: environments are isolated, but NOT enforced: " + strings.Join(missing, "; "))
+	}
+	return nil
 }
 
 // detect decides whether to isolate and returns why not when it does not.

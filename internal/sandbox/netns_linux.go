@@ -26,7 +26,9 @@ type envNet struct {
 
 // hosts is the environment's /etc/hosts.
 func (en *envNet) hosts() string {
-	s := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+	// sandbox.localdomain is where extensions listen for Telemetry API
+	// events, as on Lambda.
+	s := "127.0.0.1\tlocalhost sandbox.localdomain\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 	if en.link != nil {
 		s += en.link.host.String() + "\t" + hostAlias + "\n"
 	}
@@ -61,7 +63,7 @@ func (m *Manager) setupNet(pid int, network string) (en *envNet, err error) {
 			en.close()
 		}
 	}()
-	if network == "nat" {
+	if network == "nat" && m.nat != nil { // nil: NAT unavailable, New said so
 		if en.link, err = m.nat.attach(int(nsf.Fd())); err != nil {
 			return en, err
 		}

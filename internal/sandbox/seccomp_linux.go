@@ -45,6 +45,9 @@ func seccompPolicy() seccomp.Policy {
 	}
 }
 
+// seccompSupported reports whether the kernel filters system calls.
+func seccompSupported() bool { return seccomp.Supported() }
+
 // assembleSeccomp compiles the policy to a BPF program. The init does it
 // while it waits for its environment, off the cold-start path.
 func assembleSeccomp() ([]unix.SockFilter, error) {

@@ -11,6 +11,17 @@ import (
 	"github.com/hearth-run/hearth/internal/store"
 )
 
+// asyncInvoker runs the queue's events through the server's invoker. The
+// queue is created first, so that the invoker gets it in its Options; the
+// queue invokes only once running, after both exist.
+type asyncInvoker struct{ s *Server }
+
+var _ queue.Invoker = asyncInvoker{}
+
+func (a asyncInvoker) InvokeAsync(ctx context.Context, ev *queue.Event) (queue.Outcome, error) {
+	return a.s.invoker.InvokeAsync(ctx, ev)
+}
+
 // ruleSource lists the stored rules for the scheduler.
 type ruleSource struct{ store store.Rules }
 

@@ -98,17 +98,16 @@ func (s *Server) closeCluster() {
 // clusterEvents routes Event invocations through the cluster's replicated
 // event stream when this is a node; the local queue then runs the events
 // this node pulls from it.
-func (s *Server) clusterEvents() error {
+func (s *Server) clusterEvents() (invoke.Enqueuer, error) {
 	if s.cluster.node == nil {
-		return nil
+		return s.queue, nil
 	}
 	ev, err := s.cluster.node.Events(s.queue)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.cluster.events = ev
-	s.invoker.SetQueue(ev)
-	return nil
+	return ev, nil
 }
 
 // settledAsync tells the event stream that the local queue recorded an

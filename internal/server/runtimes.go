@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/images"
 	"github.com/hearth-run/hearth/internal/runtimes"
 )
@@ -54,4 +55,41 @@ func (f imageFetcher) Fetch(ctx context.Context, uri string) (images.Image, erro
 		return images.Image{}, err
 	}
 	return f.store.Unpack(img)
+}
+
+// functionLister lists functions and their versions.
+type functionLister interface {
+	ListFunctions(marker string, max int) ([]*function.Function, string, error)
+	Versions(name string) ([]*function.Config, error)
+}
+
+// collectImages removes the unpacked images no function version and no
+// runtime uses any more. It runs at start, before any environment exists.
+func collectImages(st functionLister, imgs *images.Store, log *slog.Logger) error {
+	used := map[string]bool{}
+	marker := ""
+	for {
+		fns, next, err := st.ListFunctions(marker, 1000)
+		if err != nil {
+			return err
+		}
+		for _, fn := range fns {
+			used[fn.Latest.ImageDigest] = true
+			versions, err := st.Versions(fn.Latest.Name)
+			if err != nil {
+				return err
+			}
+			for _, v := range versions {
+				used[v.ImageDigest] = true
+			}
+		}
+		if marker = next; marker == "" {
+			break
+		}
+	}
+	removed, err := imgs.Collect(func(d string) bool { return used[d] })
+	if len(removed) > 0 {
+		log.Info("removed unused images", "digests", removed)
+	}
+	return err
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/hearth-run/hearth/internal/api/sigv4"
 	"github.com/hearth-run/hearth/internal/codestore"
 	"github.com/hearth-run/hearth/internal/config"
+	"github.com/hearth-run/hearth/internal/console"
 	"github.com/hearth-run/hearth/internal/credentials"
 	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/images"
@@ -86,7 +87,9 @@ type Server struct {
 	// metricsListener and metricsHTTP serve --metrics-listen, when set.
 	metricsListener net.Listener
 	metricsHTTP     *http.Server
-	sched           *schedule.Scheduler
+	// console serves the web console at /console/ on the API listener.
+	console *console.Console
+	sched   *schedule.Scheduler
 	// logStore holds the log groups; its retention runs in Serve.
 	logStore *logs.Store
 	// urlListener and urlHTTP serve --url-listen, when set.
@@ -111,11 +114,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	s.bolt, err = store.Open(filepath.Join(dir, "hearth.db"), nil)
-	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("data dir %s is locked by another running Hearth; stop it or choose another --data-dir", dir)
-	}
-	if err != nil {
+	if s.bolt, err = openStore(dir, log); err != nil {
 		return nil, err
 	}
 	s.store = s.bolt
@@ -142,6 +141,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	imageStore, err := images.Open(ImageDir(dir))
 	if err != nil {
 		return nil, err
+	}
+	if err := collectImages(s.store, imageStore, log); err != nil {
+		log.Warn("unused images not removed", "err", err)
 	}
 	catalogue, err := Catalogue(CatalogueOptions{
 		DataDir: dir, RuntimeDir: cfg.RuntimeDir, Fallback: cfg.RuntimeFallback, Logger: log,
@@ -179,16 +181,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if s.envListener, endpoint, err = s.listenForEnvironments(cfg); err != nil {
 		return nil, err
 	}
-	s.invoker = invoke.New(invoke.Options{
-		Store: s.store, Code: shared, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
-		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
-		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log,
-	})
-	if err := s.invoker.Restore(); err != nil {
-		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
-	}
 	s.queue, err = queue.New(queue.Options{
-		DB: s.bolt.DB(), Invoker: s.invoker, Configs: invoke.AsyncConfigs{Store: s.store},
+		DB: s.bolt.DB(), Invoker: asyncInvoker{s}, Configs: invoke.AsyncConfigs{Store: s.store},
 		FunctionARN: func(name, qualifier string) string {
 			if qualifier == "" {
 				qualifier = function.Latest
@@ -204,9 +198,17 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.invoker.SetQueue(s.queue)
-	if err := s.clusterEvents(); err != nil {
+	enqueuer, err := s.clusterEvents()
+	if err != nil {
 		return nil, err
+	}
+	s.invoker = invoke.New(invoke.Options{
+		Store: s.store, Code: shared, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
+		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
+		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log, Queue: enqueuer,
+	})
+	if err := s.invoker.Restore(); err != nil {
+		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
 	}
 	schedOpts := schedule.Options{
 		Rules: ruleSource{s.store}, Fire: s.fireOnce(fireRule(s.queue, cfg.Region, cfg.AccountID, log)), Logger: log,
@@ -223,18 +225,27 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		}
 		return sessions.Secret(id)
 	}})
+	rootKey := func(id string) (string, bool) {
+		if id == creds.AccessKeyID {
+			return creds.SecretAccessKey, true
+		}
+		return "", false
+	}
+	s.console = console.New(console.Options{Events: s.Events, Secret: rootKey, Verifier: verifier,
+		Catalog: catalog{s.store}, Logs: logStore, Logger: log})
 	urlKey := make([]byte, 32)
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
 		Store: s.store, Code: shared, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
-		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), LogGroups: logStore,
+		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), URLScheme: s.scheme(), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions,
 		Images: imageFetcher{store: imageStore, insecure: cfg.InsecureRegistry}, Logger: log,
 		MaxBodyBytesInFlight: cfg.HTTP.MaxBodyBytesInFlight,
 	})
-	s.http = apiHTTPServer(handler, cfg.HTTP)
+	s.http = apiHTTPServer(s.withConsole(handler), cfg.HTTP)
+	s.http.RegisterOnShutdown(s.console.Close) // its event streams never go idle
 	if err := s.listenURLs(cfg, handler); err != nil {
 		return nil, err
 	}
@@ -278,7 +289,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
 	go s.runCluster(bgCtx)
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
-		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "api", s.scheme()+"://"+s.Addr(), "metrics", s.metricsURL())
+		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "api", s.scheme()+"://"+s.Addr(), "metrics", s.metricsURL(),
+		"console", s.scheme()+"://"+s.Addr()+"/console/ (hearth console prints a login link)")
 	var err error
 	select {
 	case err = <-errc:

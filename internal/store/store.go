@@ -7,6 +7,13 @@
 // change that was acknowledged survives kill -9, and a failed request leaves
 // nothing half-written. The database file is locked while open: a second
 // Hearth on the same data dir fails with ErrLocked instead of corrupting it.
+//
+// # Damage
+//
+// Open checks the database (integrity.go) and reports a damaged file as
+// ErrCorrupt, never with a panic; with Options.Existing, a missing or empty
+// file is ErrMissing rather than a fresh start. A marker file beside the
+// database tells the next Open whether this run closed it cleanly.
 package store
 
 import (
@@ -14,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/function"
@@ -34,25 +42,35 @@ type Options struct {
 	// LockTimeout is how long Open waits for another process's lock on the
 	// database file before giving up with ErrLocked. Default 500ms.
 	LockTimeout time.Duration
+	// Existing says the data dir holds an earlier run's data (code, logs):
+	// a missing or zero-length database is then ErrMissing, not a fresh
+	// start that would silently forget every function.
+	Existing bool
 }
 
 // Store is the metadata database.
 type Store struct {
-	db *bolt.DB
+	db   *bolt.DB
+	path string
+	// Clean is false when the previous run did not shut down cleanly (Open
+	// then checked the whole database before using it).
+	Clean bool
 }
 
-// Open opens or creates the database at path.
+// Open opens or creates the database at path and checks it: every way a
+// damaged file can fail is ErrCorrupt, never a panic (see integrity.go).
 func Open(path string, opts *Options) (*Store, error) {
 	timeout := 500 * time.Millisecond
-	if opts != nil && opts.LockTimeout > 0 {
-		timeout = opts.LockTimeout
+	existing := false
+	if opts != nil {
+		if opts.LockTimeout > 0 {
+			timeout = opts.LockTimeout
+		}
+		existing = opts.Existing
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
-	}
+	db, clean, err := openChecked(path, timeout, existing)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketFunctions, bucketVersions, bucketAliases, bucketProvisioned} {
@@ -66,15 +84,28 @@ func Open(path string, opts *Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("init %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	if err := markOpen(path); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("mark %s open: %w", path, err)
+	}
+	return &Store{db: db, path: path, Clean: clean}, nil
 }
 
 // DB returns the underlying database, for packages that keep their own
 // buckets in it (the async queue).
 func (s *Store) DB() *bolt.DB { return s.db }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database and, when that succeeded, removes the mark
+// that it is open: the next Open knows this run shut down cleanly.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	if err := os.Remove(s.path + markerSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
 
 // CreateFunction stores a new function. It fails with ErrExists when the
 // name is taken.

@@ -148,7 +148,16 @@ func handle(ctx context.Context, ev event) (map[string]any, error) {
 	return out, nil
 }
 
-func main() { lambda.Start(handle) }
+func main() {
+	if os.Getenv("GOFN_SIGTERM") != "" {
+		// An internal extension: Lambda then sends SIGTERM before SIGKILL.
+		lambda.StartWithOptions(handle, lambda.WithEnableSIGTERM(func() {
+			fmt.Println("gofn: SIGTERM handler ran")
+		}))
+		return
+	}
+	lambda.Start(handle)
+}
 
 // httpGet fetches http://addr/ and reports the status, the body and the error.
 func httpGet(addr string) (int, string, string) {
