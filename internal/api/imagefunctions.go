@@ -80,18 +80,8 @@ func (s *Server) createImageFunction(w http.ResponseWriter, r *http.Request, in 
 	if in.PackageType != function.PackageImage {
 		return errorf(http.StatusBadRequest, typeInvalidParam, "Please provide PackageType Image when the function's code is an ImageUri.")
 	}
-	c := function.Config{
-		Name: name, Runtime: in.Runtime, Role: in.Role, Handler: in.Handler, PackageType: function.PackageImage,
-		Description: in.Description, Architectures: in.Architectures, ImageConfig: in.ImageConfig.toFunction(),
-	}
-	if len(in.Layers) > 0 {
-		return errorf(http.StatusBadRequest, typeInvalidParam, "Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image.")
-	}
-	c.ApplyDefaults()
-	if err := s.applyConfig(&c, &in.configFields); err != nil {
-		return err
-	}
-	if err := c.Validate(); err != nil {
+	c, err := s.newImageConfig(in, name)
+	if err != nil {
 		return err
 	}
 	if _, err := s.opts.Store.Function(c.Name); err == nil {
@@ -101,11 +91,11 @@ func (s *Server) createImageFunction(w http.ResponseWriter, r *http.Request, in 
 	if err != nil {
 		return err
 	}
-	setImage(&c, in.Code.ImageUri, im)
+	setImage(c, in.Code.ImageUri, im)
 	unlock := s.lock(c.Name)
 	defer unlock()
 	c.Touch(time.Now())
-	fn := &function.Function{Latest: c, Tags: in.Tags}
+	fn := &function.Function{Latest: *c, Tags: in.Tags}
 	if err := s.opts.Store.CreateFunction(fn); err != nil {
 		return err
 	}
@@ -120,6 +110,22 @@ func (s *Server) createImageFunction(w http.ResponseWriter, r *http.Request, in 
 	}
 	writeJSON(w, http.StatusCreated, s.configuration(&fn.Latest))
 	return nil
+}
+
+// newImageConfig is the validated configuration of a new image function.
+func (s *Server) newImageConfig(in *createFunctionInput, name string) (*function.Config, error) {
+	if len(in.Layers) > 0 {
+		return nil, errorf(http.StatusBadRequest, typeInvalidParam, "Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image.")
+	}
+	c := &function.Config{
+		Name: name, Runtime: in.Runtime, Role: in.Role, Handler: in.Handler, PackageType: function.PackageImage,
+		Description: in.Description, Architectures: in.Architectures, ImageConfig: in.ImageConfig.toFunction(),
+	}
+	c.ApplyDefaults()
+	if err := s.applyConfig(c, &in.configFields); err != nil {
+		return nil, err
+	}
+	return c, c.Validate()
 }
 
 // updateImageCode is UpdateFunctionCode with an ImageUri: a new digest is

@@ -47,28 +47,39 @@ func (s *Server) authorize(r *http.Request, id sigv4.Identity, op string) error 
 	case err != nil:
 		return invalid
 	}
-	allowed := sessionOps[op] || (strings.HasPrefix(op, "Get") || strings.HasPrefix(op, "List")) && !sessionDenied[op]
-	// Operations of other services (events:…, logs:…) are not granted.
 	name := functionName(r.PathValue("name"))
-	if op == "GetFunction" && name != sess.Function {
-		allowed = false // its answer carries a download URL of the code
-	}
-	if allowed {
+	if sessionAllows(op, name, sess.Function) {
 		return nil
 	}
+	return s.accessDenied(op, name, sess.Function)
+}
+
+// sessionAllows reports whether a session of function may call op on the
+// function called name: invoking and reading (Get*, List*), except
+// Hearth's own views and another function's code (GetFunction answers
+// with a download URL). Other services' operations are not granted.
+func sessionAllows(op, name, function string) bool {
+	if op == "GetFunction" && name != function {
+		return false
+	}
+	return sessionOps[op] || (strings.HasPrefix(op, "Get") || strings.HasPrefix(op, "List")) && !sessionDenied[op]
+}
+
+// accessDenied is IAM's answer to a session calling what it may not.
+func (s *Server) accessDenied(op, name, fn string) error {
 	action := "lambda:" + op
 	if service, target, ok := strings.Cut(op, ":"); ok {
 		// EventBridge and CloudWatch Logs name operations by X-Amz-Target,
 		// "AWSEvents.PutRule": the action is "events:PutRule".
-		_, name, _ := strings.Cut(target, ".")
-		action = service + ":" + name
+		_, t, _ := strings.Cut(target, ".")
+		action = service + ":" + t
 	}
 	resource := function.ARN(s.opts.Region, s.opts.Account, name)
 	if name == "" {
 		resource = "arn:aws:lambda:" + s.opts.Region + ":" + s.opts.Account + ":function:*"
 	}
 	return errorf(http.StatusForbidden, "AccessDeniedException",
-		"User: arn:aws:sts::"+s.opts.Account+":assumed-role/hearth-function-"+sess.Function+"/"+sess.Function+
+		"User: arn:aws:sts::"+s.opts.Account+":assumed-role/hearth-function-"+fn+"/"+fn+
 			" is not authorized to perform: "+action+" on resource: "+resource+
 			" because no identity-based policy allows the "+action+" action")
 }

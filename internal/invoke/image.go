@@ -31,32 +31,10 @@ func (iv *Invoker) buildImageSpec(fn *function.Function, c *function.Config) (*v
 	if err != nil {
 		return nil, fmt.Errorf("image of %s: %w", c.Name, err)
 	}
-	ic := c.ImageConfig
-	if ic == nil {
-		ic = &function.ImageConfig{}
-	}
-	entry, cmd, dir := im.Config.Entrypoint, im.Config.Cmd, im.Config.WorkingDir
-	if len(ic.EntryPoint) > 0 {
-		entry = ic.EntryPoint
-	}
-	if len(ic.Command) > 0 {
-		cmd = ic.Command
-	}
-	if ic.WorkingDirectory != "" {
-		dir = ic.WorkingDirectory
-	}
-	argv := append(append([]string{}, entry...), cmd...)
-	path := "/lambda-entrypoint.sh"
-	if len(argv) > 0 {
-		path, argv = argv[0], argv[1:]
-	}
+	path, argv, dir, handler := imageCommand(im.Config, c.ImageConfig)
 	if !im.Has(path) && strings.HasPrefix(path, "/") {
 		vs.missing = &pool.InitError{Type: errdefs.RuntimeInvalidEntrypoint,
 			Message: fmt.Sprintf("Couldn't find valid entrypoint %s in the image %s", path, c.ImageDigest)}
-	}
-	handler := ""
-	if len(cmd) > 0 {
-		handler = cmd[0]
 	}
 	network := ""
 	if n := fn.Tags[NetworkTag]; n == "none" || n == "nat" || n == "host" {
@@ -68,9 +46,37 @@ func (iv *Invoker) buildImageSpec(fn *function.Function, c *function.Config) (*v
 			RootFS: im.RootFS, WorkDir: dir, Path: path, Args: argv, Env: iv.imageEnv(c, im.Config.Env, handler),
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
 		},
-		Starting: iv.starting(c.Name, ""),
+		Starting: iv.starting(c, ""),
 	}
 	return vs, nil
+}
+
+// imageCommand is what an image function runs: ImageConfig's EntryPoint
+// and Command, else the image's ENTRYPOINT and CMD (Lambda's base images
+// start /lambda-entrypoint.sh), in ImageConfig's WorkingDirectory, else
+// the image's WORKDIR. The handler is the command's first word.
+func imageCommand(im images.Config, ic *function.ImageConfig) (path string, args []string, dir, handler string) {
+	if ic == nil {
+		ic = &function.ImageConfig{}
+	}
+	entry, cmd, dir := im.Entrypoint, im.Cmd, im.WorkingDir
+	if len(ic.EntryPoint) > 0 {
+		entry = ic.EntryPoint
+	}
+	if len(ic.Command) > 0 {
+		cmd = ic.Command
+	}
+	if ic.WorkingDirectory != "" {
+		dir = ic.WorkingDirectory
+	}
+	if len(cmd) > 0 {
+		handler = cmd[0]
+	}
+	argv := append(append([]string{}, entry...), cmd...)
+	if len(argv) == 0 {
+		return "/lambda-entrypoint.sh", nil, dir, handler
+	}
+	return argv[0], argv[1:], dir, handler
 }
 
 // imageEnv is the environment of an image function: the image's ENV, then

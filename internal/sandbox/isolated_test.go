@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -313,5 +314,43 @@ func TestNetworkRangeOverlap(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if !errors.Is(err, errRangeOverlap) || !strings.Contains(err.Error(), taken) {
 		t.Errorf("New with the range %s of a host route: %v, want errRangeOverlap naming it", taken, err)
+	}
+}
+
+// TestIsolatedConcurrentStarts: cold starts at once each get their own
+// uid, network link and /tmp disk, none failing for racing the others.
+func TestIsolatedConcurrentStarts(t *testing.T) {
+	m := newManager(t, "auto")
+	const n = 12
+	procs := make([]*Process, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		s := spec(m, nil, "sleep")
+		wg.Add(1)
+		go func() { defer wg.Done(); procs[i], errs[i] = m.Start(s) }()
+	}
+	wg.Wait()
+	uids, links, disks := map[int]bool{}, map[string]bool{}, map[string]bool{}
+	for i, p := range procs {
+		if errs[i] != nil {
+			t.Errorf("start %d: %v", i, errs[i])
+			continue
+		}
+		defer p.Stop(0)
+		uids[p.UID()], links[p.net.link.name] = true, true
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", p.Pid()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) > 4 && f[4] == "/tmp" {
+				_, post, _ := strings.Cut(line, " - ")
+				disks[strings.Fields(post)[1]] = true
+			}
+		}
+	}
+	if len(uids) != n || len(links) != n || len(disks) != n {
+		t.Errorf("%d environments have %d uids, %d links and %d /tmp disks; want %d of each", n, len(uids), len(links), len(disks), n)
 	}
 }

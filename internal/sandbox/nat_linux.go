@@ -94,8 +94,9 @@ func checkRoutes(ipn *net.IPNet) error {
 		if ones, _ := r.Dst.Mask.Size(); ones == 0 {
 			continue // the default route
 		}
-		if l, err := netlink.LinkByIndex(r.LinkIndex); err == nil && strings.HasPrefix(l.Attrs().Name, vethPrefix) {
-			continue
+		l, err := netlink.LinkByIndex(r.LinkIndex)
+		if err != nil || strings.HasPrefix(l.Attrs().Name, vethPrefix) {
+			continue // a Hearth's link, or one gone since the routes were listed
 		}
 		return fmt.Errorf("%w: %s overlaps the host route %s; choose another with --network-cidr", errRangeOverlap, ipn, r.Dst)
 	}
@@ -110,34 +111,55 @@ func (n *natNet) addr(slot, off int) net.IP {
 
 // attach creates a veth pair for the namespace nsfd: the host side with
 // its address, up; the peer moved into the namespace as eth0, configured
-// later from inside (configurePeer).
+// later from inside (configurePeer). The lock covers only the choice of a
+// slot, so that concurrent cold starts create their links in parallel.
 func (n *natNet) attach(nsfd int) (*natLink, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	for range n.slots {
-		slot := n.next
-		n.next = (n.next + 1) % n.slots
-		if n.used[slot] {
-			continue
+		slot, ok := n.reserve()
+		if !ok {
+			break
 		}
 		l := &natLink{slot: slot, name: vethPrefix + strconv.Itoa(slot), host: n.addr(slot, 1), peer: n.addr(slot, 2)}
 		la := netlink.NewLinkAttrs()
 		la.Name = l.name
 		err := netlink.LinkAdd(&netlink.Veth{LinkAttrs: la, PeerName: "eth0", PeerNamespace: netlink.NsFd(nsfd)})
 		if errors.Is(err, unix.EEXIST) {
-			continue // another Hearth's, or one still being torn down
+			n.unreserve(slot) // another Hearth's, or one still being torn down
+			continue
 		}
 		if err != nil {
+			n.unreserve(slot)
 			return nil, fmt.Errorf("create veth %s: %w", l.name, err)
 		}
-		n.used[slot] = true
 		if err := l.configureHost(n.tag); err != nil {
-			n.releaseLocked(l)
+			n.release(l)
 			return nil, err
 		}
 		return l, nil
 	}
 	return nil, fmt.Errorf("network range exhausted (%d links)", n.slots)
+}
+
+// reserve picks a slot this Manager does not use, starting after the last
+// one picked, and marks it used.
+func (n *natNet) reserve() (int, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for range n.slots {
+		slot := n.next
+		n.next = (n.next + 1) % n.slots
+		if !n.used[slot] {
+			n.used[slot] = true
+			return slot, true
+		}
+	}
+	return 0, false
+}
+
+func (n *natNet) unreserve(slot int) {
+	n.mu.Lock()
+	delete(n.used, slot)
+	n.mu.Unlock()
 }
 
 func (l *natLink) mask() net.IPMask { return net.CIDRMask(30, 32) }
@@ -182,16 +204,10 @@ func (l *natLink) configurePeer() error {
 
 // release deletes the link (both ends) and frees its slot.
 func (n *natNet) release(l *natLink) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.releaseLocked(l)
-}
-
-func (n *natNet) releaseLocked(l *natLink) {
 	if link, err := netlink.LinkByName(l.name); err == nil {
 		_ = netlink.LinkDel(link)
 	}
-	delete(n.used, l.slot)
+	n.unreserve(l.slot)
 }
 
 // removeLinks deletes the host-side links tagged tag (left by a Hearth

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -141,9 +142,17 @@ func copySparse(dst *os.File, src string, size int64) error {
 	return nil
 }
 
+// loopMu serialises finding and configuring a loop device within this
+// process: concurrent attaches would all be given the same free device and
+// all but one would fail and retry. (The kernel serialises the work
+// anyway; other processes can still race, hence the retries.)
+var loopMu sync.Mutex
+
 // attachLoop attaches backing to a free loop device with autoclear and
 // direct I/O (no second copy in the page cache).
 func attachLoop(backing *os.File) (string, *os.File, error) {
+	loopMu.Lock()
+	defer loopMu.Unlock()
 	ctl, err := os.OpenFile("/dev/loop-control", os.O_RDWR, 0)
 	if err != nil {
 		return "", nil, fmt.Errorf("loop control: %w", err)
