@@ -125,3 +125,43 @@ func TestCrashAfterResponse(t *testing.T) {
 		}
 	}
 }
+
+var (
+	traceForm  = regexp.MustCompile(`^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01]$`)
+	reportNums = regexp.MustCompile(`Duration: ([0-9.]+) ms\tBilled Duration: ([0-9]+) ms\tMemory Size: [0-9]+ MB\tMax Memory Used: ([0-9]+) MB\t(?:Init Duration: ([0-9.]+) ms)?`)
+)
+
+// TestReportAndTrace: _X_AMZN_TRACE_ID is always set; a custom runtime's
+// cold start bills its Init; Max Memory Used counts an interpreter's whole
+// resident memory.
+func TestReportAndTrace(t *testing.T) {
+	h := startHearth(t, "")
+	c := h.client()
+	createFunction(t, c, "details-go", runtimeCases[0])
+	r := invoke(t, c, "details-go", map[string]any{"action": "env"})
+	env, _ := r.Payload["env"].(map[string]any)
+	if tr, _ := env["_X_AMZN_TRACE_ID"].(string); !traceForm.MatchString(tr) {
+		t.Errorf("_X_AMZN_TRACE_ID = %q", tr)
+	}
+	m := reportNums.FindStringSubmatch(r.Log)
+	if m == nil || m[4] == "" {
+		t.Fatalf("no cold REPORT:\n%s", r.Log)
+	}
+	d, _ := strconv.ParseFloat(m[1], 64)
+	billed, _ := strconv.Atoi(m[2])
+	initMs, _ := strconv.ParseFloat(m[4], 64)
+	if float64(billed) < d+initMs {
+		t.Errorf("Billed Duration %d ms leaves out Init (%.2f + %.2f ms)", billed, d, initMs)
+	}
+
+	createFunction(t, c, "details-node", runtimeCases[2])
+	r = invoke(t, c, "details-node", map[string]any{})
+	m = reportNums.FindStringSubmatch(r.Log)
+	if m == nil {
+		t.Fatalf("no REPORT:\n%s", r.Log)
+	}
+	// Node's own resident set is tens of MB; the cgroup alone saw a few.
+	if used, _ := strconv.Atoi(m[3]); used < 20 {
+		t.Errorf("Max Memory Used %d MB for Node.js", used)
+	}
+}

@@ -211,8 +211,24 @@ func (s *Server) listFunctions(w http.ResponseWriter, r *http.Request, _ []byte)
 		Functions  []functionConfiguration `json:"Functions"`
 		NextMarker string                  `json:"NextMarker,omitempty"`
 	}{Functions: make([]functionConfiguration, 0, len(fns)), NextMarker: next}
+	all, err := functionVersionAll(q.Get("FunctionVersion"))
+	if err != nil {
+		return err
+	}
 	for _, fn := range fns {
 		out.Functions = append(out.Functions, s.configuration(&fn.Latest))
+		if !all {
+			continue
+		}
+		versions, err := s.opts.Store.Versions(fn.Latest.Name)
+		if err != nil {
+			return err
+		}
+		for _, v := range versions {
+			if v.Version != function.Latest {
+				out.Functions = append(out.Functions, s.configuration(v))
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -241,4 +257,17 @@ func (s *Server) deleteFunction(w http.ResponseWriter, r *http.Request, _ []byte
 	s.log.InfoContext(r.Context(), "function deleted", "function", ref.Name)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// functionVersionAll reads ListFunctions' FunctionVersion: ALL lists every
+// published version after each function's $LATEST.
+func functionVersionAll(v string) (bool, error) {
+	switch v {
+	case "":
+		return false, nil
+	case "ALL":
+		return true, nil
+	}
+	return false, errorf(http.StatusBadRequest, typeValidation, "1 validation error detected: Value '"+sanitize(v)+
+		"' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]")
 }

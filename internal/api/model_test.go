@@ -101,6 +101,18 @@ func TestValidationAgreesWithModel(t *testing.T) {
 	if got := member(t, shapes, "CreateFunctionRequest", "Role").Pattern; got != function.RolePattern {
 		t.Errorf("Role pattern: model %q, Hearth %q", got, function.RolePattern)
 	}
+	if got := member(t, shapes, "CreateFunctionRequest", "KMSKeyArn").Pattern; got != function.KMSKeyPattern {
+		t.Errorf("KMSKeyArn pattern: model %q, Hearth %q", got, function.KMSKeyPattern)
+	}
+	for _, c := range []struct{ shape, member, hearth string }{
+		{"FileSystemConfig", "Arn", function.EFSARNPattern},
+		{"FileSystemConfig", "LocalMountPath", function.MountPathPattern},
+		{"LoggingConfig", "LogGroup", function.LogGroupPattern},
+	} {
+		if got := member(t, shapes, c.shape, c.member).Pattern; got != c.hearth {
+			t.Errorf("%s.%s pattern: model %q, Hearth %q", c.shape, c.member, got, c.hearth)
+		}
+	}
 	tests := []struct {
 		input, member, value string
 		stricter             bool // Lambda refuses what its model allows
@@ -130,6 +142,9 @@ func TestValidationAgreesWithModel(t *testing.T) {
 		{"CreateFunctionRequest", "FunctionName", "fn-1_x", false},
 		{"CreateFunctionRequest", "FunctionName", "fn.x", false},
 		{"CreateFunctionRequest", "FunctionName", strings.Repeat("f", 65), true},
+		{"CreateFunctionRequest", "KMSKeyArn", "arn:aws:kms:us-east-1:123456789012:key/k", false},
+		{"CreateFunctionRequest", "KMSKeyArn", "", false},
+		{"CreateFunctionRequest", "KMSKeyArn", "key", false},
 		{"InvocationRequest", "LogType", "Tail", false},
 		{"InvocationRequest", "LogType", "None", false},
 		{"InvocationRequest", "LogType", "Bogus", false},

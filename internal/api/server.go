@@ -126,8 +126,11 @@ type Options struct {
 	// URLs, when set, serves the function URL configuration API and the
 	// URLs themselves (requests whose Host is <url-id>.lambda-url.*).
 	URLs URLStore
-	// URLPort is the port in the function URLs Hearth hands out.
-	URLPort string
+	// URLPort is the port in the function URLs Hearth hands out, and
+	// URLScheme their scheme ("http" when empty; "https" when the API
+	// listener speaks TLS).
+	URLPort   string
+	URLScheme string
 	// LogGroups, when set, serves the CloudWatch Logs API (requests
 	// with X-Amz-Target Logs_20140328.*).
 	LogGroups LogGroups

@@ -14,30 +14,33 @@ const lambdaTime = "2006-01-02T15:04:05.000-0700"
 
 // functionConfiguration is Lambda's FunctionConfiguration shape.
 type functionConfiguration struct {
-	FunctionName     string            `json:"FunctionName"`
-	FunctionArn      string            `json:"FunctionArn"`
-	Runtime          string            `json:"Runtime,omitempty"`
-	Role             string            `json:"Role"`
-	Handler          string            `json:"Handler,omitempty"`
-	CodeSize         int64             `json:"CodeSize"`
-	Description      string            `json:"Description"`
-	Timeout          int               `json:"Timeout"`
-	MemorySize       int               `json:"MemorySize"`
-	LastModified     string            `json:"LastModified"`
-	CodeSha256       string            `json:"CodeSha256"`
-	Version          string            `json:"Version"`
-	Environment      *environment      `json:"Environment,omitempty"`
-	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
-	TracingConfig    map[string]string `json:"TracingConfig"`
-	RevisionId       string            `json:"RevisionId"`
-	State            string            `json:"State"`
-	LastUpdateStatus string            `json:"LastUpdateStatus"`
-	PackageType      string            `json:"PackageType"`
-	Architectures    []string          `json:"Architectures"`
-	EphemeralStorage ephemeralStorage  `json:"EphemeralStorage"`
-	SnapStart        map[string]string `json:"SnapStart"`
-	LoggingConfig    map[string]string `json:"LoggingConfig"`
-	Layers           []layerRef        `json:"Layers,omitempty"`
+	FunctionName      string                     `json:"FunctionName"`
+	FunctionArn       string                     `json:"FunctionArn"`
+	Runtime           string                     `json:"Runtime,omitempty"`
+	Role              string                     `json:"Role"`
+	Handler           string                     `json:"Handler,omitempty"`
+	CodeSize          int64                      `json:"CodeSize"`
+	Description       string                     `json:"Description"`
+	Timeout           int                        `json:"Timeout"`
+	MemorySize        int                        `json:"MemorySize"`
+	LastModified      string                     `json:"LastModified"`
+	CodeSha256        string                     `json:"CodeSha256"`
+	Version           string                     `json:"Version"`
+	Environment       *environment               `json:"Environment,omitempty"`
+	DeadLetterConfig  *deadLetterConfig          `json:"DeadLetterConfig,omitempty"`
+	TracingConfig     map[string]string          `json:"TracingConfig"`
+	RevisionId        string                     `json:"RevisionId"`
+	State             string                     `json:"State"`
+	LastUpdateStatus  string                     `json:"LastUpdateStatus"`
+	PackageType       string                     `json:"PackageType"`
+	Architectures     []string                   `json:"Architectures"`
+	EphemeralStorage  ephemeralStorage           `json:"EphemeralStorage"`
+	SnapStart         map[string]string          `json:"SnapStart"`
+	LoggingConfig     map[string]string          `json:"LoggingConfig"`
+	Layers            []layerRef                 `json:"Layers,omitempty"`
+	VpcConfig         *vpcConfigResponse         `json:"VpcConfig,omitempty"`
+	FileSystemConfigs []fileSystemConfigResponse `json:"FileSystemConfigs,omitempty"`
+	KMSKeyArn         string                     `json:"KMSKeyArn,omitempty"`
 	// ImageConfigResponse is set for image functions with an ImageConfig.
 	ImageConfigResponse *imageConfigResponse `json:"ImageConfigResponse,omitempty"`
 }
@@ -73,6 +76,7 @@ func (s *Server) configuration(c *function.Config) functionConfiguration {
 	if c.PackageType == function.PackageImage {
 		fc.PackageType, fc.ImageConfigResponse = function.PackageImage, imageConfigResponseOf(c)
 	}
+	settingsResponse(&fc, c)
 	if len(c.Environment) > 0 {
 		fc.Environment = &environment{Variables: c.Environment}
 	}

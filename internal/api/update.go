@@ -179,10 +179,12 @@ type configFields struct {
 	Environment      *environment      `json:"Environment"`
 	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
 	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
+	settingsFields
 }
 
 // applyConfig sets the fields given in f on c.
 func (s *Server) applyConfig(c *function.Config, f *configFields) error {
+	applySettings(c, &f.settingsFields)
 	if f.Timeout != nil {
 		c.TimeoutSec = *f.Timeout
 	}

@@ -126,6 +126,9 @@ func eventHeaders(r *http.Request) (map[string]string, []string) {
 	}
 	if headers["x-forwarded-proto"] == "" {
 		headers["x-forwarded-proto"] = "http"
+		if r.TLS != nil {
+			headers["x-forwarded-proto"] = "https"
+		}
 	}
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && headers["x-forwarded-port"] == "" {
 		if _, port, err := net.SplitHostPort(a.String()); err == nil {

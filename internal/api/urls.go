@@ -66,7 +66,11 @@ func (s *Server) URL(id string) string {
 	if port == "" {
 		port = "80"
 	}
-	return "http://" + id + ".lambda-url." + s.opts.Region + ".localhost:" + port + "/"
+	scheme := s.opts.URLScheme
+	if scheme == "" {
+		scheme = "http"
+	}
+	return scheme + "://" + id + ".lambda-url." + s.opts.Region + ".localhost:" + port + "/"
 }
 
 func (s *Server) urlShape(c *function.URLConfig, modified bool) functionURLConfig {

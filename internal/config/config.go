@@ -42,6 +42,7 @@ type Config struct {
 	TLSCert          string        // PEM certificate (chain) file: the API speaks HTTPS; "" = plain HTTP
 	TLSKey           string        // PEM private key file of TLSCert
 	HTTP             HTTPLimits    // what one client can hold of the API server
+	Cluster          Cluster       // the cluster this node belongs to; zero = a single Hearth
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -133,6 +134,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	}
 	fs.Float64Var(&c.RetryScale, "retry-scale", c.RetryScale, "scale of async retry waits, 1 = Lambda's (env HEARTH_RETRY_SCALE)")
 	c.HTTP.flags(fs, getenv, &errs)
+	c.Cluster.flags(fs, getenv)
 	fs.Float64Var(&c.ScheduleSpeedup, "schedule-speedup", c.ScheduleSpeedup, "run scheduled rules this many times faster than real time (tests and demos)")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
@@ -213,6 +215,9 @@ func (c Config) Validate() error {
 	}
 	if c.RetryScale <= 0 {
 		return fmt.Errorf("retry scale %v: must be positive", c.RetryScale)
+	}
+	if err := c.Cluster.validate(); err != nil {
+		return err
 	}
 	return c.HTTP.validate()
 }

@@ -3,6 +3,7 @@ package function
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"reflect"
 	"time"
 )
 
@@ -52,6 +53,8 @@ type Config struct {
 	ImageURI    string       `json:"imageURI,omitempty"`    // Code.ImageUri as given
 	ImageDigest string       `json:"imageDigest,omitempty"` // manifest digest it resolved to, "sha256:…"
 	ImageConfig *ImageConfig `json:"imageConfig,omitempty"`
+	// Settings are the members Hearth stores and returns (settings.go).
+	Settings *Settings `json:"settings,omitempty"`
 }
 
 // ApplyDefaults fills the fields Lambda defaults when a create request omits them.
@@ -83,7 +86,7 @@ func (c *Config) Touch(now time.Time) {
 // SameDeployment reports whether two configurations would run identically:
 // Lambda's test for "unchanged since the last published version".
 func (c Config) SameDeployment(o Config) bool {
-	if c.ImageDigest != o.ImageDigest || !c.ImageConfig.Equal(o.ImageConfig) {
+	if c.ImageDigest != o.ImageDigest || !c.ImageConfig.Equal(o.ImageConfig) || !reflect.DeepEqual(c.Settings, o.Settings) {
 		return false
 	}
 	if c.CodeSHA256 != o.CodeSHA256 || c.Runtime != o.Runtime || c.Handler != o.Handler ||

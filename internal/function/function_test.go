@@ -126,3 +126,25 @@ func FuzzParseRef(f *testing.F) {
 		}
 	})
 }
+
+func TestTraceHeader(t *testing.T) {
+	tests := []struct {
+		caller string
+		active bool
+		want   string // "" with active: a made-up sampled header
+	}{
+		{"Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0", false, "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0"},
+		{"", false, ""},
+		{"Root=1-5759e988-bd862e3fe1be46a994272793", true, "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"},
+		{"Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=?", true, "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"},
+		{"Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0", true, "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0"},
+	}
+	for _, tt := range tests {
+		if got := TraceHeader(tt.caller, tt.active); got != tt.want {
+			t.Errorf("TraceHeader(%q, %v) = %q, want %q", tt.caller, tt.active, got, tt.want)
+		}
+	}
+	if got := TraceHeader("", true); !strings.HasPrefix(got, "Root=1-") || !strings.HasSuffix(got, ";Sampled=1") || len(got) != len("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1") {
+		t.Errorf("made-up header %q", got)
+	}
+}

@@ -124,6 +124,9 @@ func (c *Config) Validate() error {
 				"; Architectures [" + a + "] cannot run here.")
 		}
 	}
+	if err := c.Settings.Validate(); err != nil {
+		return err
+	}
 	return ValidateEnvironment(c.Environment)
 }
 

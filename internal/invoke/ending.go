@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/activity"
@@ -107,12 +108,13 @@ func (iv *Invoker) finish(e *ending) {
 		MaxMemoryUsedMB: int((peak + (1<<20 - 1)) >> 20)}
 	if e.cold {
 		r.InitDuration = env.InitDuration()
+		r.BillInit = strings.HasPrefix(e.vs.config.Runtime, "provided")
 	}
 	if e.status == "timeout" || e.status == "error" && !e.healthy {
 		r.Status, r.ErrorType = e.status, e.errorType
 	}
 	stream.Report(r)
-	env.Emit(runtimeapi.TelemetryReport, reportRecord(r))
+	env.Emit(runtimeapi.TelemetryReport, func() any { return reportRecord(r) })
 	oc, errType := outcome(e.status, e.errorType, e.res.Payload)
 	iv.publishEnd(e.ev, elapsed, oc, errType)
 	iv.opts.Pool.Release(env, e.healthy)
@@ -143,7 +145,7 @@ func reportRecord(r logs.Report) map[string]any {
 		status = "error"
 	}
 	metrics := map[string]any{"durationMs": float64(r.Duration.Microseconds()) / 1000,
-		"billedDurationMs": logs.BilledDuration(r.Duration).Milliseconds(),
+		"billedDurationMs": r.Billed().Milliseconds(),
 		"memorySizeMB":     r.MemorySizeMB, "maxMemoryUsedMB": r.MaxMemoryUsedMB}
 	if r.InitDuration > 0 {
 		metrics["initDurationMs"] = float64(r.InitDuration.Microseconds()) / 1000

@@ -16,6 +16,10 @@ type Report struct {
 	// invocation.
 	InitDuration time.Duration
 
+	// BillInit adds InitDuration to Billed Duration, as Lambda bills the
+	// Init of custom runtimes (provided.*).
+	BillInit bool
+
 	// Status is "" for an invocation that completed (success or handled
 	// function error), else Lambda's status word: "timeout" or "error".
 	Status string
@@ -23,6 +27,14 @@ type Report struct {
 	// ErrorType goes with Status "error", e.g. "Runtime.ExitError" or
 	// "Runtime.OutOfMemory"; ignored without a Status.
 	ErrorType string
+}
+
+// Billed is the invocation's Billed Duration.
+func (r Report) Billed() time.Duration {
+	if r.BillInit {
+		return BilledDuration(r.Duration + r.InitDuration)
+	}
+	return BilledDuration(r.Duration)
 }
 
 // BilledDuration is d rounded up to the next millisecond, at least 1 ms:
@@ -65,7 +77,7 @@ func AppendReport(dst []byte, r Report) []byte {
 	dst = append(dst, "\tDuration: "...)
 	dst = appendMillis(dst, r.Duration)
 	dst = append(dst, " ms\tBilled Duration: "...)
-	dst = strconv.AppendInt(dst, BilledDuration(r.Duration).Milliseconds(), 10)
+	dst = strconv.AppendInt(dst, r.Billed().Milliseconds(), 10)
 	dst = append(dst, " ms\tMemory Size: "...)
 	dst = strconv.AppendInt(dst, int64(r.MemorySizeMB), 10)
 	dst = append(dst, " MB\tMax Memory Used: "...)

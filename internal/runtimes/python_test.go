@@ -18,6 +18,8 @@ def handler(event, context):
         "log_stream_name": context.log_stream_name,
         "identity": context.identity.cognito_identity_id,
         "client": context.client_context.client.app_title,
+        "installation_id": context.client_context.client.installation_id,
+        "logged": context.log("context log line") is None,
         "custom": context.client_context.custom,
         "remaining_ok": 0 < left <= 60000,
         "trace": os.environ.get("_X_AMZN_TRACE_ID"),
@@ -79,6 +81,7 @@ func TestPythonBootstrap(t *testing.T) {
 			`"invoked_function_arn": "arn:aws:lambda:us-east-1:000000000000:function:fn"`,
 			`"aws_request_id": "req-ctx"`, `"log_group_name": "/aws/lambda/fn"`,
 			`"identity": "id-1"`, `"client": "app-title"`, `"custom": {"k": "v"}`,
+			`"installation_id": null`, `"logged": true`,
 			`"remaining_ok": true`, `"trace": "Root=1-abc;Sampled=1"`,
 		}}},
 	}, {

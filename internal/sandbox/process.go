@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -96,6 +97,7 @@ type Process struct {
 	stopped, cgFrozen bool
 	oom               bool
 	peak              uint64
+	status            keptFile // plain: /proc/PID/status, for the peak
 }
 
 // Pid is the host PID of the bootstrap (the PID 1 of its namespace when
@@ -140,19 +142,41 @@ func (p *Process) OOMKilled() bool {
 	return p.oom
 }
 
-// MaxMemoryBytes is the peak memory of the environment: the cgroup's peak
-// when isolated, the bootstrap's peak resident set in plain mode.
+// MaxMemoryBytes is the peak memory of the environment: when isolated, the
+// larger of the cgroup's peak and the sum of its processes' peak resident
+// sets; in plain mode the bootstrap's peak resident set.
 func (p *Process) MaxMemoryBytes() uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var now uint64
 	if p.cg != nil {
-		now = p.cg.peak()
+		// What Lambda reports is the environment's peak resident memory.
+		// The cgroup's peak leaves out pages charged elsewhere (an
+		// interpreter's shared file pages), so the processes' own peaks
+		// count too.
+		var rss uint64
+		for _, pid := range p.cg.pids() {
+			if pid == p.pid {
+				rss += p.bootstrapHWM()
+			} else {
+				rss += vmHWM(pid)
+			}
+		}
+		now = max(p.cg.peak(), rss)
 	} else {
-		now = vmHWM(p.pid)
+		now = p.bootstrapHWM()
 	}
 	p.peak = max(p.peak, now)
 	return p.peak
+}
+
+// bootstrapHWM is the bootstrap's peak resident set in bytes, read from its
+// /proc status file kept open. p.mu must be held.
+func (p *Process) bootstrapHWM() uint64 {
+	if p.status.path == "" {
+		p.status.path = "/proc/" + strconv.Itoa(p.pid) + "/status"
+	}
+	return p.status.statusKB("VmHWM:") * 1024
 }
 
 // Freeze stops every process of the environment. It returns as soon as the
@@ -191,15 +215,14 @@ func (p *Process) Freeze() error {
 // child turns up, the bootstrap stays stopped (p.stopped) and the caller
 // freezes the cgroup too.
 func (p *Process) stopAlone() bool {
-	if pids := p.cg.pids(); len(pids) != 1 || pids[0] != p.pid {
+	if !p.cg.onlyPid(p.pid) {
 		return false
 	}
 	if p.signal(syscall.SIGSTOP) != nil {
 		return false
 	}
 	p.stopped = true
-	pids := p.cg.pids()
-	return len(pids) == 1 && pids[0] == p.pid
+	return p.cg.onlyPid(p.pid)
 }
 
 // WaitFrozen waits, at most timeout, until a Freeze has taken effect: every
@@ -348,6 +371,9 @@ func (p *Process) cleanup() {
 	if p.record != "" {
 		_ = os.Remove(p.record)
 	}
+	p.mu.Lock()
+	p.status.close()
+	p.mu.Unlock()
 	if p.net != nil {
 		p.net.close()
 	} else {

@@ -213,6 +213,10 @@ class ClientContext(_Obj):
     pass
 
 
+# The attributes of client_context.client, as Lambda's Python runtime has them.
+_CLIENT_FIELDS = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
+
+
 class LambdaContext:
     """The context object handed to the handler, with Lambda's field names."""
 
@@ -232,12 +236,19 @@ class LambdaContext:
             cc.update(client_context)
             self.client_context = ClientContext(cc)
             if isinstance(cc["client"], dict):
-                self.client_context.client = Client(cc["client"])
+                client = dict.fromkeys(_CLIENT_FIELDS)  # Lambda's attributes, None unless sent
+                client.update(cc["client"])
+                self.client_context.client = Client(client)
         self.identity = CognitoIdentity({"cognito_identity_id": None, "cognito_identity_pool_id": None})
         if identity is not None:
             self.identity.cognito_identity_id = identity.get("cognitoIdentityId")
             self.identity.cognito_identity_pool_id = identity.get("cognitoIdentityPoolId")
         self._deadline_ms = deadline_ms
+
+    def log(self, msg):
+        """Writes msg to the function's log as it is, as Lambda's context does."""
+        sys.stdout.write(str(msg))
+        sys.stdout.flush()
 
     def get_remaining_time_in_millis(self):
         left = self._deadline_ms - int(time.time() * 1000)
