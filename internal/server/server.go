@@ -151,7 +151,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays})
+	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays, Logger: log})
 	if err != nil {
 		return nil, err
 	}
