@@ -116,7 +116,7 @@ func (iv *Invoker) finish(e *ending) {
 		r.Status, r.ErrorType = e.status, e.errorType
 	}
 	stream.Report(r)
-	env.Emit(runtimeapi.TelemetryReport, reportRecord(r))
+	env.Emit(runtimeapi.TelemetryReport, func() any { return reportRecord(r) })
 	oc, errType := outcome(e.status, e.errorType, e.res.Payload)
 	iv.publishEnd(e.ev, elapsed, oc, errType)
 	iv.opts.Pool.Release(env, e.healthy)

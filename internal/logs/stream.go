@@ -264,8 +264,13 @@ func (st *Stream) flush() {
 	marks := st.ix.take()
 	st.mu.Unlock()
 	if len(out) > 0 {
-		if _, err := st.file.Write(out); err != nil && st.flushErr == nil {
-			st.flushErr = err
+		if n, err := st.file.Write(out); err != nil {
+			if st.flushErr == nil {
+				st.flushErr = err
+			}
+			st.store.lost.lost(st.key.function, len(out)-n, err)
+		} else {
+			st.store.lost.written()
 		}
 	}
 	st.ix.written(marks, len(out))

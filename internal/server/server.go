@@ -151,7 +151,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays})
+	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +159,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	s.sandbox, err = sandbox.New(sandbox.Options{
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
 		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
+		Prestart: prestart(cfg.Prestart),
 	})
 	if err != nil {
 		return nil, err
@@ -366,4 +367,13 @@ func cgroupParent(dataDir string) string {
 	}
 	sum := sha256.Sum256([]byte(abs))
 	return "hearth-" + hex.EncodeToString(sum[:6])
+}
+
+// prestart maps the configured ready pool bound to sandbox.Options.Prestart,
+// where 0 is the default and a negative number none.
+func prestart(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }
