@@ -1,6 +1,9 @@
 package pool
 
-import "github.com/hearth-run/hearth/internal/activity"
+import (
+	"github.com/hearth-run/hearth/internal/activity"
+	"github.com/hearth-run/hearth/internal/runtimeapi"
+)
 
 // Release returns an environment after its request. A healthy one becomes
 // idle (and is frozen); an unhealthy one — timed out, crashed, out of
@@ -197,9 +200,13 @@ func (p *Pool) finishStop(env *Environment) {
 	env.mu.Lock()
 	proc, rapi, cancel, stream := env.proc, env.rapi, env.cancel, env.stream
 	env.frozen = false
+	reason := runtimeapi.ShutdownSpindown
+	if env.endReason == activity.StopFailure {
+		reason = runtimeapi.ShutdownFailure
+	}
 	env.mu.Unlock()
 	if proc != nil {
-		p.shutdown(proc, rapi)
+		p.shutdown(proc, rapi, reason)
 	}
 	if rapi != nil {
 		// Only now that the process is gone: a runtime must never find its
