@@ -159,6 +159,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	s.sandbox, err = sandbox.New(sandbox.Options{
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
 		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
+		Prestart: prestart(cfg.Prestart),
 	})
 	if err != nil {
 		return nil, err
@@ -206,6 +207,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Store: s.store, Code: shared, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
 		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
 		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log, Queue: enqueuer,
+		Limiter: s.limiter(),
 	})
 	if err := s.invoker.Restore(); err != nil {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
@@ -365,4 +367,13 @@ func cgroupParent(dataDir string) string {
 	}
 	sum := sha256.Sum256([]byte(abs))
 	return "hearth-" + hex.EncodeToString(sum[:6])
+}
+
+// prestart maps the configured ready pool bound to sandbox.Options.Prestart,
+// where 0 is the default and a negative number none.
+func prestart(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }
