@@ -58,3 +58,39 @@ func TestClusterAsyncSurvivesNodeKill(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestClusterScheduleFiresOnce runs a rate(1 minute) rule at 60 times
+// real speed on three nodes: it fires about once a second in all, not
+// once per node.
+func TestClusterScheduleFiresOnce(t *testing.T) {
+	nodes := startCluster(t, 3, "--schedule-speedup", "60")
+	arn := pyFunction(t, nodes[0].client(), "cl-tick", `import json
+def handler(event, context):
+    print("TICK " + json.dumps({"time": event.get("time")}))
+`)
+	ctx := context.Background()
+	if _, err := nodes[1].eventsClient().PutRule(ctx, "ticker", "rate(1 minute)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := nodes[2].eventsClient().PutTargets(ctx, "ticker", "fn", arn); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	time.Sleep(6 * time.Second)
+	var ticks []string
+	for _, h := range nodes {
+		lines, _ := h.logLines(t, "cl-tick", "TICK ")
+		ticks = append(ticks, lines...)
+	}
+	elapsed := time.Since(start)
+	seen := map[string]bool{}
+	for _, tick := range ticks {
+		seen[tick] = true
+	}
+	// One firing per scheduled second (plus one for a period that began
+	// just before the target was added and one still running at the end).
+	if len(ticks) < 3 || len(ticks) > int(elapsed.Seconds())+2 || len(seen) != len(ticks) {
+		t.Fatalf("%d firings (%d distinct) in %v: %v", len(ticks), len(seen), elapsed, ticks)
+	}
+	t.Logf("%d firings in %v", len(ticks), elapsed)
+}

@@ -22,9 +22,10 @@ import (
 // each. The nodes start together: a new cluster waits for most of them.
 func startCluster(t *testing.T, n int, extra ...string) []*hearth {
 	t.Helper()
+	addrs := distinctAddrs(t, 4*n) // per node: API, NATS client, route; and spare
 	routes := make([]string, n)
 	for i := range routes {
-		routes[i] = "nats://" + freeAddr(t)
+		routes[i] = "nats://" + addrs[3*i+2]
 	}
 	nodes := make([]*hearth, n)
 	for i := range nodes {
@@ -36,11 +37,11 @@ func startCluster(t *testing.T, n int, extra ...string) []*hearth {
 		}
 		args := append([]string{
 			"--cluster", "hc", "--node-name", fmt.Sprint("node", i+1),
-			"--nats-listen", freeAddr(t), "--cluster-listen", strings.TrimPrefix(routes[i], "nats://"),
+			"--nats-listen", addrs[3*i+1], "--cluster-listen", strings.TrimPrefix(routes[i], "nats://"),
 			"--cluster-routes", strings.Join(others, ","),
 			"--network-cidr", fmt.Sprintf("198.18.%d.0/18", 64*i),
 		}, extra...)
-		nodes[i] = &hearth{t: t, dataDir: t.TempDir(), addr: freeAddr(t), args: args}
+		nodes[i] = &hearth{t: t, dataDir: t.TempDir(), addr: addrs[3*i], args: args}
 	}
 	for _, h := range nodes {
 		h.launch()
@@ -50,6 +51,22 @@ func startCluster(t *testing.T, n int, extra ...string) []*hearth {
 		h.waitListening(60 * time.Second)
 	}
 	return nodes
+}
+
+// distinctAddrs returns n free loopback addresses, all different: they are
+// held open together before being released.
+func distinctAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		out = append(out, l.Addr().String())
+	}
+	return out
 }
 
 // launch starts hearth without waiting for it.

@@ -24,6 +24,7 @@ type sharedCode interface {
 type clusterState struct {
 	node   *cluster.Node
 	events *cluster.Events
+	conc   *cluster.Concurrency
 	// scheduling is true while this node holds the scheduler lease: only
 	// that node fires scheduled rules.
 	scheduling atomic.Bool
@@ -46,6 +47,9 @@ func (s *Server) joinCluster(cfg config.Config, local *codestore.Store) (sharedC
 	if err != nil {
 		return nil, err
 	}
+	if s.cluster.conc, err = node.Concurrency(); err != nil {
+		return nil, err
+	}
 	shared, err := node.Credentials(s.Credentials)
 	if err != nil {
 		return nil, err
@@ -66,6 +70,7 @@ func (s *Server) runCluster(ctx context.Context) {
 		return
 	}
 	go node.Store.Watch(ctx, s.invoker.FunctionChanged, s.sched.Reload)
+	go s.cluster.conc.Run(ctx)
 	go func() {
 		if err := s.cluster.events.Run(ctx); err != nil {
 			s.log.Error("cluster events stopped", "err", err)
@@ -116,4 +121,13 @@ func (s *Server) settledAsync(id string) {
 	if ev := s.cluster.events; ev != nil {
 		ev.Settled(id)
 	}
+}
+
+// limiter is the cluster's count of reserved concurrency, nil for a
+// single Hearth.
+func (s *Server) limiter() invoke.Limiter {
+	if s.cluster.conc == nil {
+		return nil
+	}
+	return s.cluster.conc
 }
