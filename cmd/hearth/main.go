@@ -12,6 +12,7 @@
 //	hearth version                              print the version and commit
 //	hearth url create|get|delete FUNCTION       manage a function's URL
 //	hearth store check [--data-dir DIR]         check the metadata store for damage
+//	hearth cluster status                       show a cluster's members, streams and leases
 package main
 
 import (
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return ps(ctx, args[1:], getenv, stdout, stderr)
 	case "functions":
 		return functions(ctx, args[1:], getenv, stdout, stderr)
+	case "cluster":
+		return cluster(ctx, args[1:], getenv, stdout, stderr)
 	case "runtimes":
 		return runtimesCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "console":
@@ -89,6 +92,7 @@ commands:
   version    print the version, commit and build date
   url        create, show or delete a function URL (create|get|delete FUNCTION)
   store      check the data dir's metadata store for damage (store check)
+  cluster    show a cluster's members, stream replication and leases (cluster status)
 
 Client commands reach Hearth at --endpoint (env HEARTH_ENDPOINT, default
 http://127.0.0.1:9911) with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or with
