@@ -20,18 +20,23 @@ func runBurst(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 	defer h.Stop()
 	r := newResult("burst")
 	t := Table{
-		Title:   "Burst: N concurrent invocations of a fresh aws-lambda-go function",
-		Columns: []string{"N", "all answered after (ms)", "p50 (ms)", "p99 (ms)", "environments", "cold starts", "failures"},
+		Title: "Burst: N concurrent invocations of a fresh aws-lambda-go function",
+		Columns: []string{"N", "all answered after (ms)", "target", "p50 (ms)", "p99 (ms)", "environments", "cold starts", "failures",
+			"CPU per environment (ms)", "target"},
 		Notes: []string{"Each burst goes to a new function, so every environment it uses is started by it. " +
 			"The function answers at once, so environments that finish early serve later requests: " +
-			"environments is how many the burst needed, not N."},
+			"environments is how many the burst needed, not N. CPU per environment is Hearth's and its environments' CPU " +
+			"(user + system, /proc/PID/stat of the server and every living descendant) over the burst, divided by the " +
+			"environments; the kernel's own threads (network namespace teardown) are not in it."},
 	}
 	for _, n := range sizes {
 		name := fmt.Sprintf("burst-%d", n)
 		if err := deploy(ctx, tb, h, name, runtimeSpecs[0]); err != nil {
 			return nil, err
 		}
+		s0, c0 := treeCPU(h.cmd.Process.Pid)
 		calls, total := fanOut(n, func(int) call { return invoke(ctx, h.Lambda, name, "", []byte(`{}`), true) })
+		s1, c1 := treeCPU(h.cmd.Process.Pid)
 		fail, first := failures(calls)
 		if fail > 0 {
 			r.problem("burst %d: %d failed, first: %v", n, fail, first)
@@ -41,11 +46,19 @@ func runBurst(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 			r.problem("burst %d: %d cold starts for %d environments", n, cold, envs)
 		}
 		lat := latencies(calls)
-		t.row(fmt.Sprint(n), fmtDur(total), fmtDur(lat.pct(50)), fmtDur(lat.pct(99)), fmt.Sprint(envs), fmt.Sprint(cold), fmt.Sprint(fail))
+		cpu := msOf(s1-s0+c1-c0) / float64(max(envs, 1))
+		target := ""
+		if n == 500 {
+			target = "≤ 2000"
+		}
+		t.row(fmt.Sprint(n), fmtDur(total), target, fmtDur(lat.pct(50)), fmtDur(lat.pct(99)), fmt.Sprint(envs), fmt.Sprint(cold), fmt.Sprint(fail),
+			fmt.Sprintf("%.1f", cpu), "≤ 6")
+		r.Metrics[fmt.Sprintf("burst.%d.cpu_per_env_ms", n)] = cpu
 		r.Metrics[fmt.Sprintf("burst.%d.total_ms", n)] = msOf(total)
 		r.Metrics[fmt.Sprintf("burst.%d.environments", n)] = float64(envs)
 		r.Metrics[fmt.Sprintf("burst.%d.failures", n)] = float64(fail)
-		fmt.Fprintf(o.Progress, "  burst %d: %s ms, %d environments\n", n, fmtDur(total), envs)
+		fmt.Fprintf(o.Progress, "  burst %d: %s ms, %d environments, CPU per environment %.1f ms (server %.1f, environments %.1f)\n",
+			n, fmtDur(total), envs, cpu, msOf(s1-s0)/float64(max(envs, 1)), msOf(c1-c0)/float64(max(envs, 1)))
 	}
 	r.Tables = append(r.Tables, t)
 	return r, nil

@@ -24,12 +24,21 @@ func runMemory(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 	}
 	defer h.Stop()
 	r := newResult("memory")
+	if err := deploy(ctx, tb, h, "memory", runtimeSpecs[0]); err != nil {
+		return nil, err
+	}
+	// The baseline is taken with the function deployed and one environment
+	// running, so that the growth below is the environments' and not the
+	// deploy's (the code store, the function's records, warmed caches).
+	if c := invoke(ctx, h.Lambda, "memory", "", []byte(`{}`), false); c.Err != nil {
+		return nil, c.Err
+	}
+	if _, err := waitAllFrozen(ctx, h, "memory", 1); err != nil {
+		r.problem("baseline: %v", err)
+	}
 	time.Sleep(500 * time.Millisecond)
 	idle, err := rssMB(h.cmd.Process.Pid)
 	if err != nil {
-		return nil, err
-	}
-	if err := deploy(ctx, tb, h, "memory", runtimeSpecs[0]); err != nil {
 		return nil, err
 	}
 	// Every invocation sleeps long enough that all are in flight together:
@@ -41,27 +50,9 @@ func runMemory(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 	if s := streams(calls); s != n {
 		r.problem("%d environments for %d concurrent invocations", s, n)
 	}
-	var envs []environment
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		envs, err = h.environments(ctx, "memory")
-		if err != nil {
-			return nil, err
-		}
-		frozen := 0
-		for _, e := range envs {
-			if e.Frozen {
-				frozen++
-			}
-		}
-		if frozen == len(envs) && len(envs) == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			r.problem("%d of %d environments frozen after 30 s", frozen, len(envs))
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+	envs, err := waitAllFrozen(ctx, h, "memory", n)
+	if err != nil {
+		r.problem("%v", err)
 	}
 	time.Sleep(500 * time.Millisecond)
 	loaded, err := rssMB(h.cmd.Process.Pid)
@@ -78,16 +69,25 @@ func runMemory(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		Notes: []string{"Hearth's own RSS (the server process, not the functions). Environment processes is the RSS " +
 			"of each environment's process tree (its bootstrap), frozen; RSS counts shared pages in every process."},
 	}
-	t.row("Hearth, idle", fmt.Sprintf("%.1f", idle))
+	t.row("Hearth, one function deployed, one environment", fmt.Sprintf("%.1f", idle))
 	t.row(fmt.Sprintf("Hearth, with %d idle frozen environments", len(envs)), fmt.Sprintf("%.1f", loaded))
-	t.row("Hearth, per environment", fmt.Sprintf("%.3f", (loaded-idle)/float64(max(len(envs), 1))))
+	t.row("Hearth, per further environment", fmt.Sprintf("%.3f", (loaded-idle)/float64(max(len(envs)-1, 1))))
 	t.row("environment processes, per environment", fmt.Sprintf("%.1f", envRSS/float64(max(len(envs), 1))))
 	r.Metrics["memory.idle_mb"] = idle
 	r.Metrics["memory.loaded_mb"] = loaded
 	r.Metrics["memory.environments"] = float64(len(envs))
-	r.Metrics["memory.hearth_per_env_mb"] = (loaded - idle) / float64(max(len(envs), 1))
+	r.Metrics["memory.hearth_per_env_mb"] = (loaded - idle) / float64(max(len(envs)-1, 1))
 	r.Metrics["memory.env_process_mb"] = envRSS / float64(max(len(envs), 1))
 	r.Tables = append(r.Tables, t)
+	perRuntime := 10
+	if o.Short {
+		perRuntime = 2
+	}
+	rt, err := runtimeMemory(ctx, tb, h, perRuntime, r)
+	if err != nil {
+		return nil, err
+	}
+	r.Tables = append(r.Tables, rt)
 	return r, nil
 }
 

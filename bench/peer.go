@@ -26,6 +26,7 @@ type target struct {
 	do   func() error
 	lat  dist
 	rps  []float64
+	cpu  cpuMeter // the server's process tree
 }
 
 // runPeer measures, in one run and interleaved in rounds so that the
@@ -116,10 +117,11 @@ func runPeer(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		return nil, hearthCold.Err
 	}
 	targets := []*target{
-		{name: "floor: no-op Go HTTP server, loopback", do: post("http://" + floorAddr + "/")},
-		{name: "AWS Lambda Runtime Interface Emulator", do: post(rieURL)},
-		{name: "Hearth, SigV4-signed net/http request", do: signedInvoke(client, h.addr, "peer")},
-		{name: "Hearth, aws-sdk-go-v2 Invoke", do: func() error { return invoke(ctx, h.Lambda, "peer", "", []byte(`{}`), false).Err }},
+		{name: "floor: no-op Go HTTP server, loopback", do: post("http://" + floorAddr + "/"), cpu: cpuMeter{pid: floor.cmd.Process.Pid}},
+		{name: "AWS Lambda Runtime Interface Emulator", do: post(rieURL), cpu: cpuMeter{pid: rie.cmd.Process.Pid}},
+		{name: "Hearth, SigV4-signed net/http request", do: signedInvoke(client, h.addr, "peer"), cpu: cpuMeter{pid: h.cmd.Process.Pid}},
+		{name: "Hearth, aws-sdk-go-v2 Invoke", do: func() error { return invoke(ctx, h.Lambda, "peer", "", []byte(`{}`), false).Err },
+			cpu: cpuMeter{pid: h.cmd.Process.Pid}},
 	}
 	for _, tg := range targets { // warm up connections and environments
 		for range 20 {
@@ -130,14 +132,14 @@ func runPeer(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 	}
 	for range rounds {
 		for _, tg := range targets {
-			for range seq / rounds {
+			tg.cpu.measure(seq/rounds, func() {
 				t0 := time.Now()
 				if err := tg.do(); err != nil {
 					r.problem("%s: %v", tg.name, err)
-					continue
+					return
 				}
 				tg.lat = append(tg.lat, time.Since(t0))
-			}
+			})
 			ld := load(1, perRound, 20, tg.do)
 			if ld.fail > 0 {
 				r.problem("%s throughput: %d failed, first: %v", tg.name, ld.fail, ld.first)
@@ -163,10 +165,38 @@ func runPeer(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		r.Metrics["peer."+keys[i]+".p99_ms"] = msOf(tg.lat.pct(99))
 		r.Metrics["peer."+keys[i]+".rps"] = rps
 	}
+	r.Tables = append(r.Tables, cpuTable(targets, seq))
+	for i, tg := range targets {
+		srv, fn := tg.cpu.perCall()
+		r.Metrics["peer."+keys[i]+".server_cpu_us"] = srv
+		r.Metrics["peer."+keys[i]+".function_cpu_us"] = fn
+	}
 	r.Metrics["peer.emulator.cold_ms"] = msOf(rieCold)
 	r.Metrics["peer.hearth.cold_ms"] = msOf(hearthCold.Latency())
 	r.Tables = append(r.Tables, t)
 	return r, nil
+}
+
+// cpuTable is the CPU per warm call of each server and its environments,
+// against the emulator's and the issue's target of 0.85× the emulator.
+func cpuTable(targets []*target, seq int) Table {
+	t := Table{
+		Title:   fmt.Sprintf("CPU per warm invocation, from /proc/PID/stat over the %d sequential calls of each server", seq),
+		Columns: []string{"server", "server CPU (µs)", "function CPU (µs)", "total (µs)", "total ÷ emulator", "target"},
+		Notes: []string{"Server is the server's own process (Hearth, the emulator, the floor); function is every living " +
+			"descendant of it — the environment's init and bootstrap. The client's CPU is not counted. " +
+			"/proc counts in 10 ms ticks: thousands of calls are needed for a figure to mean anything."},
+	}
+	es, ef := targets[1].cpu.perCall()
+	for i, tg := range targets {
+		s, f := tg.cpu.perCall()
+		target := ""
+		if i >= 2 {
+			target = "≤ 0.85×"
+		}
+		t.row(tg.name, fmt.Sprintf("%.0f", s), fmt.Sprintf("%.0f", f), fmt.Sprintf("%.0f", s+f), ratio(s+f, es+ef), target)
+	}
+	return t
 }
 
 // signedInvoke invokes a Hearth function with a bare SigV4-signed request.

@@ -125,7 +125,21 @@ func TestBoundaryNetwork(t *testing.T) {
 	}
 	r := invoke(t, c, "net-none", map[string]any{"action": "get", "addr": target})
 	if r.FunctionError != "" || r.Payload["getErr"] == "<nil>" || !strings.Contains(fmt.Sprint(r.Payload["getErr"]), "host.hearth.internal") {
-		t.Errorf("network none: GET %s: %s", target, r.Raw)
+		t.Errorf("tag hearth:network=none: GET %s: %s", target, r.Raw)
+	}
+
+	// The same with the server's --network none, and the tag nat over it.
+	h2 := startHearth(t, "", "--network", "none")
+	c2 := h2.client()
+	createFunction(t, c2, "srv-none", runtimeCases[0])
+	createFunction(t, c2, "srv-nat", runtimeCases[0], func(in *lambda.CreateFunctionInput) {
+		in.Tags = map[string]string{"hearth:network": "nat"}
+	})
+	if r := invoke(t, c2, "srv-none", map[string]any{"action": "get", "addr": target}); r.FunctionError != "" || r.Payload["getErr"] == "<nil>" {
+		t.Errorf("--network none: GET %s: %s", target, r.Raw)
+	}
+	if r := invoke(t, c2, "srv-nat", map[string]any{"action": "get", "addr": target}); r.Payload["body"] != "hello from the host" {
+		t.Errorf("--network none, tag nat: GET %s: %s", target, r.Raw)
 	}
 }
 

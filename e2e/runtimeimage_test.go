@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -131,6 +132,9 @@ func TestRuntimeImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	hearthCmd(t, "runtimes", "pull", "provided.al2", ref, "--data-dir", dataDir)
+	// A managed runtime's image with its own runtime client, as Lambda's
+	// base images have: the image's /var/runtime/bootstrap runs the function.
+	hearthCmd(t, "runtimes", "import", "python3.13", dir, "--data-dir", dataDir)
 	if out := hearthCmd(t, "runtimes", "--data-dir", dataDir); !strings.Contains(out, "provided.al2023  exact     "+digest.String()[:19]) {
 		t.Errorf("hearth runtimes does not list the image:\n%s", out)
 	}
@@ -144,7 +148,12 @@ func TestRuntimeImage(t *testing.T) {
 	createFunction(t, c, "pulled", runtimeCase{"data", "provided.al2", "bootstrap", func(t *testing.T) []byte {
 		return zipFiles(t, map[string][]byte{"data.txt": []byte("pulled")})
 	}})
-	for fn, want := range map[string]string{"own-bootstrap": marker, "image-bootstrap": marker, "pulled": marker2} {
+	createFunction(t, c, "managed", runtimeCase{"python", "python3.13", "app.handler", pythonZip})
+	if r := invoke(t, c, "managed", map[string]any{"action": "env"}); r.FunctionError != "" ||
+		fmt.Sprint(r.Payload["env"]) == "" || !strings.Contains(fmt.Sprint(r.Payload["env"]), "AWS_EXECUTION_ENV:AWS_Lambda_python3.13") {
+		t.Errorf("python3.13 on its runtime image: %s", r.Raw)
+	}
+	for fn, want := range map[string]string{"own-bootstrap": marker, "image-bootstrap": marker, "pulled": marker2, "managed": marker} {
 		r := invoke(t, c, fn, map[string]any{"action": "read", "path": "/hearth-marker"})
 		if r.FunctionError != "" || r.Payload["readText"] != want {
 			t.Errorf("%s: read /hearth-marker: %s, want %q", fn, r.Raw, want)

@@ -44,9 +44,26 @@ func updateAndDrain(t *testing.T, h *hearth, c *lambda.Client, name string, env 
 	waitFor(t, "old environments of "+name+" retired", func() bool { return len(h.environments(t, name)) == 0 })
 	for _, e := range old {
 		waitFor(t, "old process gone", func() bool { _, err := os.Stat("/proc/" + itoa(e.Pid)); return err != nil })
+		// The cgroup goes after the process, and the stream is closed
+		// (flushed) right after the cgroup.
+		waitFor(t, "old cgroup gone", func() bool { return !cgroupExists(e.ID) })
 	}
-	// The stream is closed right after the process is reaped.
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
+}
+
+// waitStream waits until the stream of function that holds needle also
+// holds want, and returns it.
+func (h *hearth) waitStream(t *testing.T, function, needle, want string) string {
+	t.Helper()
+	var log string
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if log = h.streamWith(t, function, needle); strings.Contains(log, want) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return log
 }
 
 // TestUpdateStopsCleanly: updating a warm function stops its environment
@@ -97,7 +114,7 @@ func TestGoSIGTERMHandler(t *testing.T) {
 		t.Fatalf("invoke: %q %s", r.FunctionError, r.Raw)
 	}
 	updateAndDrain(t, h, c, "sigterm", map[string]string{"GOFN_SIGTERM": "1", "REV": "2"})
-	log := h.streamWith(t, "sigterm", id)
+	log := h.waitStream(t, "sigterm", id, "gofn: SIGTERM handler ran")
 	if strings.Contains(log, "Failed to register") || strings.Contains(log, "WARNING") {
 		t.Errorf("the internal extension did not register cleanly:\n%s", log)
 	}
@@ -145,7 +162,7 @@ func TestExternalExtension(t *testing.T) {
 		ids = append(ids, id)
 	}
 	updateAndDrain(t, h, c, "extended", map[string]string{"REV": "2"})
-	log := h.streamWith(t, "extended", ids[0])
+	log := h.waitStream(t, "extended", ids[0], `"eventType":"SHUTDOWN"`)
 	for _, id := range ids {
 		ev := strings.Index(log, `"requestId":"`+id+`"`)
 		end := strings.Index(log, "END RequestId: "+id)

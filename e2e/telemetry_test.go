@@ -65,7 +65,7 @@ func TestTelemetrySubscriber(t *testing.T) {
 		ids = append(ids, id)
 	}
 	updateAndDrain(t, h, c, "observed", map[string]string{"REV": "2"})
-	log := h.streamWith(t, "observed", ids[0])
+	log := h.waitStream(t, "observed", ids[0], "subscriber got platform.report "+ids[1])
 	for _, id := range ids {
 		for _, typ := range []string{"platform.start", "platform.report"} {
 			if !strings.Contains(log, "subscriber got "+typ+" "+id+"\n") {

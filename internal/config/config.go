@@ -42,6 +42,8 @@ type Config struct {
 	TLSCert          string        // PEM certificate (chain) file: the API speaks HTTPS; "" = plain HTTP
 	TLSKey           string        // PEM private key file of TLSCert
 	HTTP             HTTPLimits    // what one client can hold of the API server
+	Cluster          Cluster       // the cluster this node belongs to; zero = a single Hearth
+	Prestart         int           // isolated inits kept ready at most (the ready pool follows recent cold starts); 0 = none
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -57,6 +59,7 @@ func Default() Config {
 		NetworkCIDR:      "198.18.0.0/16",
 		ConcurrencyLimit: 1000,
 		MinUnreserved:    100,
+		Prestart:         16,
 		RetryScale:       1,
 		ScheduleSpeedup:  1,
 		LogLevel:         "info",
@@ -124,6 +127,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	integer(&c.ConcurrencyLimit, "concurrency-limit", "HEARTH_CONCURRENCY_LIMIT", "account-wide concurrent executions")
 	integer(&c.LogRetentionDays, "log-retention", "HEARTH_LOG_RETENTION", "days log events are kept in log groups without a retention policy (0: forever)")
 	integer(&c.MinUnreserved, "min-unreserved", "HEARTH_MIN_UNRESERVED", "concurrency that reservations must leave unreserved")
+	integer(&c.Prestart, "prestart", "HEARTH_PRESTART", "sandbox inits kept ready at most, about 4 MiB each; the ready pool follows recent cold starts (0: none)")
 	if v := getenv("HEARTH_RETRY_SCALE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -133,6 +137,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	}
 	fs.Float64Var(&c.RetryScale, "retry-scale", c.RetryScale, "scale of async retry waits, 1 = Lambda's (env HEARTH_RETRY_SCALE)")
 	c.HTTP.flags(fs, getenv, &errs)
+	c.Cluster.flags(fs, getenv)
 	fs.Float64Var(&c.ScheduleSpeedup, "schedule-speedup", c.ScheduleSpeedup, "run scheduled rules this many times faster than real time (tests and demos)")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
@@ -165,6 +170,9 @@ func (c Config) Validate() error {
 	}
 	if c.LogRetentionDays < 0 {
 		return errors.New("log retention must not be negative")
+	}
+	if c.Prestart < 0 {
+		return errors.New("prestart must not be negative")
 	}
 	if c.DataDir == "" {
 		return errors.New("data dir must not be empty")
@@ -213,6 +221,9 @@ func (c Config) Validate() error {
 	}
 	if c.RetryScale <= 0 {
 		return fmt.Errorf("retry scale %v: must be positive", c.RetryScale)
+	}
+	if err := c.Cluster.validate(); err != nil {
+		return err
 	}
 	return c.HTTP.validate()
 }

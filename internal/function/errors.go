@@ -1,13 +1,14 @@
 package function
 
-import "errors"
+import "github.com/hearth-run/hearth/internal/errdefs"
 
-// Sentinels classify validation failures. The api package maps them to AWS
-// error types: ErrValidation to ValidationException, ErrInvalidParameter to
+// Sentinels classify validation failures, both of class errdefs.ErrInvalid.
+// The api package maps them to AWS error types: ErrValidation to
+// ValidationException, ErrInvalidParameter to
 // InvalidParameterValueException.
 var (
-	ErrValidation       = errors.New("validation error")
-	ErrInvalidParameter = errors.New("invalid parameter value")
+	ErrValidation       = errdefs.New(errdefs.ErrInvalid, "validation error")
+	ErrInvalidParameter = errdefs.New(errdefs.ErrInvalid, "invalid parameter value")
 )
 
 // Error is a validation failure carrying Lambda's own wording in Msg.

@@ -32,6 +32,8 @@ type ending struct {
 	ctx    context.Context // ends at the function's deadline
 	cancel context.CancelFunc
 	ev     *activity.Event // the invocation's event, published at its end
+	// release gives back the cluster's unit of reserved concurrency.
+	release func()
 
 	healthy   bool
 	status    string // REPORT status: "", "error" or "timeout"
@@ -114,10 +116,13 @@ func (iv *Invoker) finish(e *ending) {
 		r.Status, r.ErrorType = e.status, e.errorType
 	}
 	stream.Report(r)
-	env.Emit(runtimeapi.TelemetryReport, reportRecord(r))
+	env.Emit(runtimeapi.TelemetryReport, func() any { return reportRecord(r) })
 	oc, errType := outcome(e.status, e.errorType, e.res.Payload)
 	iv.publishEnd(e.ev, elapsed, oc, errType)
 	iv.opts.Pool.Release(env, e.healthy)
+	if e.release != nil {
+		e.release()
+	}
 }
 
 // Drain waits until every invocation still awaiting its runtime's next

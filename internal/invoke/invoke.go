@@ -68,7 +68,9 @@ type Options struct {
 	// them.
 	Images Images
 	// Queue accepts Event invocations; nil refuses them.
-	Queue   Enqueuer
+	Queue Enqueuer
+	// Limiter, when set, counts reserved concurrency across a cluster.
+	Limiter Limiter
 	Region  string
 	Account string
 	// Events, when set, hears of every invocation's start and end, of
@@ -311,7 +313,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
-		Starting: iv.starting(c.Name, rc.warning),
+		Starting: iv.starting(c, rc.warning),
 		Missing:  noBootstrap,
 	}
 	return vs, nil
@@ -342,14 +344,20 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	if vs.missing != nil {
 		return iv.initFailed(res, vs.missing)
 	}
+	release, err := iv.takeShared(req, vs)
+	if err != nil {
+		return nil, err
+	}
 	acq, err := iv.opts.Pool.Acquire(ctx, &vs.pool)
 	var te *errdefs.ThrottleError
 	if errors.As(err, &te) {
+		release()
 		iv.throttled(req, vs, te.Reason)
 		return nil, fmt.Errorf("invoke %s: %w", req.Function, err)
 	}
 	ev := iv.started(req, vs, acq, requestID)
 	if err != nil {
+		release()
 		iv.publishEnd(ev, 0, activity.OutcomeError, initErrorType(err))
 		return iv.acquireFailed(req, res, acq, vs, err)
 	}
@@ -357,7 +365,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	env.Stream().Start(requestID, vs.config.Version)
 	timeout := time.Duration(vs.config.TimeoutSec) * time.Second
 	e := &ending{env: env, vs: vs, res: res, cold: acq.Cold, ev: ev, healthy: true,
-		begin: time.Now()}
+		begin: time.Now(), release: release}
 	e.ctx, e.cancel = context.WithDeadline(context.WithoutCancel(ctx), e.begin.Add(timeout))
 	out, err := env.Invoke(e.ctx, runtimeapi.Invocation{
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
@@ -378,6 +386,13 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	if out.ErrorType != "" {
 		res.FunctionError = "Unhandled"
 		e.status = "error"
+	}
+	if req.durableOutput && !req.LogTail {
+		// The invocation's END and REPORT (which flush) come later, at the
+		// runtime's next request; an outcome recorded for good must not
+		// precede the output it produced on disk.
+		env.SyncOutput()
+		env.Stream().Flush()
 	}
 	iv.afterResponse(e, req.LogTail)
 	return res, nil

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hearth-run/hearth/internal/credentials"
 	"github.com/hearth-run/hearth/internal/errdefs"
+	"github.com/hearth-run/hearth/internal/function"
 	"github.com/hearth-run/hearth/internal/pool"
 	"github.com/hearth-run/hearth/internal/runtimes"
 )
@@ -70,17 +71,19 @@ func (iv *Invoker) runtimeDir(rc runtimeCommand) string {
 }
 
 // starting returns the hook that runs at each start of an environment of
-// function: it writes the fallback warning, if any, into the function's
-// log and hands the environment a fresh session credential.
-func (iv *Invoker) starting(function, warning string) func(io.Writer) []string {
+// c: it writes the fallback warning, if any, into the function's log and
+// hands the environment a fresh session credential.
+func (iv *Invoker) starting(c *function.Config, warning string) func(io.Writer) []string {
 	if warning == "" && iv.opts.Credentials == nil {
 		return nil
 	}
+	name := c.Name
+	_, ownEndpoint := c.Environment["AWS_ENDPOINT_URL_LAMBDA"]
 	return func(w io.Writer) []string {
 		if warning != "" {
 			_, _ = io.WriteString(w, warning+"\n")
 		}
-		return iv.sessionEnv(function)
+		return iv.sessionEnv(name, !ownEndpoint)
 	}
 }
 
@@ -91,16 +94,16 @@ type Credentials interface {
 }
 
 // sessionEnv returns the variables that give a new environment of
-// function its own session credential and Hearth's endpoint, as Lambda
+// fn its own session credential and Hearth's endpoint, as Lambda
 // gives each environment its execution role's credentials.
-func (iv *Invoker) sessionEnv(function string) []string {
+func (iv *Invoker) sessionEnv(fn string, endpoint bool) []string {
 	if iv.opts.Credentials == nil {
 		return nil
 	}
-	s := iv.opts.Credentials.Issue(function)
+	s := iv.opts.Credentials.Issue(fn)
 	env := []string{"AWS_ACCESS_KEY_ID=" + s.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + s.SecretAccessKey,
 		"AWS_SESSION_TOKEN=" + s.SessionToken}
-	if iv.opts.APIEndpoint != "" {
+	if endpoint && iv.opts.APIEndpoint != "" { // unless the function sets its own
 		env = append(env, "AWS_ENDPOINT_URL_LAMBDA="+iv.opts.APIEndpoint)
 	}
 	return env

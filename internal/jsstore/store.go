@@ -30,6 +30,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hearth-run/hearth/internal/store"
@@ -43,7 +44,7 @@ type Options struct {
 	// Replicas is how many servers hold each bucket: 3 in a cluster of
 	// three or more, else 1 (the default).
 	Replicas int
-	// Timeout bounds each store operation; default 10s.
+	// Timeout bounds each store operation, retries included; default 30s.
 	Timeout time.Duration
 }
 
@@ -67,7 +68,7 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 		opts.Replicas = 1
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
+		opts.Timeout = 30 * time.Second
 	}
 	s := &Store{timeout: opts.Timeout}
 	for _, b := range []struct {
@@ -154,7 +155,11 @@ func (b bucket) ctx() (context.Context, context.CancelFunc) {
 // load reads the document under name into v. It returns the revision and
 // whether the key exists.
 func (b bucket) load(ctx context.Context, name string, v any) (uint64, bool, error) {
-	e, err := b.kv.Get(ctx, key(name))
+	var e jetstream.KeyValueEntry
+	err := try(ctx, func(ctx context.Context) (err error) {
+		e, err = b.kv.Get(ctx, key(name))
+		return err
+	})
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return 0, false, nil
 	}
@@ -212,19 +217,55 @@ func mutate[T any](b bucket, name string, change func(v *T, exists bool) (op, er
 
 // write puts or deletes name if its revision is still rev.
 func (b bucket) write(ctx context.Context, name string, v any, what op, rev uint64, exists bool) error {
-	if what == drop {
-		return b.kv.Delete(ctx, key(name), jetstream.LastRevision(rev))
-	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	if exists {
-		_, err = b.kv.Update(ctx, key(name), data, rev)
-	} else {
-		_, err = b.kv.Create(ctx, key(name), data)
+	// A write retried after a timeout may have landed the first time; the
+	// retry then loses its compare-and-set and mutate starts over from
+	// the state that write made.
+	return try(ctx, func(ctx context.Context) (err error) {
+		switch {
+		case what == drop:
+			err = b.kv.Delete(ctx, key(name), jetstream.LastRevision(rev))
+		case exists:
+			_, err = b.kv.Update(ctx, key(name), data, rev)
+		default:
+			_, err = b.kv.Create(ctx, key(name), data)
+		}
+		return err
+	})
+}
+
+// attemptTimeout bounds one request to JetStream within an operation.
+const attemptTimeout = 3 * time.Second
+
+// try runs f, again while it fails for want of an answer (a stream
+// electing a new leader after a server died, a reconnecting client) and
+// ctx lasts.
+func try(ctx context.Context, f func(context.Context) error) error {
+	for {
+		attempt, cancel := context.WithTimeout(ctx, attemptTimeout)
+		err := f(attempt)
+		cancel()
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return err
+}
+
+// transient reports whether err says that no one answered (yet), rather
+// than what the answer was.
+func transient(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrConnectionReconnecting) || (errors.As(err, &apiErr) && apiErr.Code == 503)
 }
 
 // conflict reports whether err is a lost compare-and-set.
@@ -246,6 +287,15 @@ func conflict(err error) bool {
 func all[T any](b bucket) ([]*T, error) {
 	ctx, cancel := b.ctx()
 	defer cancel()
+	var out []*T
+	err := try(ctx, func(ctx context.Context) (err error) {
+		out, err = allOnce[T](ctx, b)
+		return err
+	})
+	return out, err
+}
+
+func allOnce[T any](ctx context.Context, b bucket) ([]*T, error) {
 	st, err := b.kv.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list: %w", err)

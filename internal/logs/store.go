@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -35,6 +36,10 @@ type Options struct {
 	// RetentionDays is how long events are kept in a log group without a
 	// retention policy of its own; 0 keeps them forever.
 	RetentionDays int
+
+	// Logger hears once when function output starts to be lost (a full
+	// disk) and once when it is written again. Default slog.Default().
+	Logger *slog.Logger
 }
 
 // StreamInfo describes one stored stream.
@@ -60,6 +65,9 @@ type Store struct {
 	// mu guards open.
 	mu   sync.Mutex
 	open map[streamKey]*Stream
+
+	// lost counts output that could not be written.
+	lost lostOutput
 }
 
 // Open opens (creating it if needed) the store rooted at opts.Dir.
@@ -78,7 +86,12 @@ func Open(opts Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{dir: opts.Dir, interval: interval, now: now, retention: opts.RetentionDays, open: make(map[streamKey]*Stream)}, nil
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Store{dir: opts.Dir, interval: interval, now: now, retention: opts.RetentionDays, open: make(map[streamKey]*Stream),
+		lost: lostOutput{log: log, dir: opts.Dir}}, nil
 }
 
 // Create opens the stream for writing, creating its file or appending to it

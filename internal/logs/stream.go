@@ -171,6 +171,17 @@ func (st *Stream) Report(r Report) {
 	st.flush()
 }
 
+// Flush writes what is buffered to the stream's file now. After Close it
+// does nothing.
+func (st *Stream) Flush() {
+	st.mu.Lock()
+	closed := st.closed
+	st.mu.Unlock()
+	if !closed {
+		st.flush()
+	}
+}
+
 // Tail returns a copy of the current or just-ended invocation's log, from
 // its START line through its REPORT line, at most the last TailBytes bytes.
 func (st *Stream) Tail() []byte {
@@ -264,8 +275,13 @@ func (st *Stream) flush() {
 	marks := st.ix.take()
 	st.mu.Unlock()
 	if len(out) > 0 {
-		if _, err := st.file.Write(out); err != nil && st.flushErr == nil {
-			st.flushErr = err
+		if n, err := st.file.Write(out); err != nil {
+			if st.flushErr == nil {
+				st.flushErr = err
+			}
+			st.store.lost.lost(st.key.function, len(out)-n, err)
+		} else {
+			st.store.lost.written()
 		}
 	}
 	st.ix.written(marks, len(out))

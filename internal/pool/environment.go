@@ -136,10 +136,10 @@ func (e *Environment) AwaitNext(ctx context.Context) error {
 }
 
 // Emit hands a platform event to the environment's Telemetry API
-// subscribers.
-func (e *Environment) Emit(eventType string, record any) {
-	if e.rapi != nil {
-		e.rapi.Emit(eventType, record)
+// subscribers; record is called only when there are any.
+func (e *Environment) Emit(eventType string, record func() any) {
+	if e.rapi != nil && e.rapi.Subscribed() {
+		e.rapi.Emit(eventType, record())
 	}
 }
 

@@ -14,10 +14,11 @@ const internalGrace = 500 * time.Millisecond
 // shutdown ends an environment's process as Lambda does. Without
 // extensions the process gets SIGKILL alone. With extensions, the
 // Shutdown phase lasts 500 ms (internal extensions only) or StopGrace
-// (external ones): extensions registered for it get their SHUTDOWN event,
+// (external ones): extensions registered for it get their SHUTDOWN event
+// (reason "failure" for an environment that failed, else "spindown"),
 // the runtime SIGTERM, and whatever is left SIGKILL at the end of the
 // phase. The Runtime API stays up throughout; the caller closes it after.
-func (p *Pool) shutdown(proc Process, rapi *runtimeapi.Server) {
+func (p *Pool) shutdown(proc Process, rapi *runtimeapi.Server, reason string) {
 	var internal, external int
 	if rapi != nil {
 		internal, external = rapi.Extensions()
@@ -35,7 +36,7 @@ func (p *Pool) shutdown(proc Process, rapi *runtimeapi.Server) {
 	deadline := time.Now().Add(grace)
 	_ = proc.Thaw() // the extensions must run to see their event
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	rapi.Shutdown(ctx, runtimeapi.ShutdownSpindown)
+	rapi.Shutdown(ctx, reason)
 	cancel()
 	proc.Stop(time.Until(deadline))
 }

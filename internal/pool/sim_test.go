@@ -20,7 +20,8 @@ import (
 // interleaved steps — acquire, invoke, release, update, kill, provision,
 // reap — and checks the pool's invariants after every one, in the manner
 // of bbolt's simulation tests. HEARTH_SIM_SEED replays a run; the seed of
-// a failed run is in the failure.
+// a failed run is in the failure. HEARTH_SIM_STEPS sets the steps per run
+// (per worker in the concurrent one).
 
 // simLimits are the simulated account: reservations stay fixed so that the
 // limits checked are the ones admission applied.
@@ -183,12 +184,25 @@ func (s *sim) step(rng *rand.Rand, mine *[]*Environment) error {
 	return nil
 }
 
+// simSteps is the number of steps, 3000 unless HEARTH_SIM_STEPS says
+// otherwise (a soak run); short is its value with -short.
+func simSteps(t *testing.T, steps, short int) int {
+	if s := os.Getenv("HEARTH_SIM_STEPS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			t.Fatalf("HEARTH_SIM_STEPS=%q", s)
+		}
+		return n
+	}
+	if testing.Short() {
+		return short
+	}
+	return steps
+}
+
 func TestSimulation(t *testing.T) {
 	seed := simSeed(t)
-	steps := 3000
-	if testing.Short() {
-		steps = 500
-	}
+	steps := simSteps(t, 3000, 500)
 	s := newSim(t, seed)
 	var mine []*Environment
 	for i := range steps {
@@ -205,10 +219,7 @@ func TestSimulation(t *testing.T) {
 func TestSimulationConcurrent(t *testing.T) {
 	seed := simSeed(t)
 	const workers = 4
-	steps := 800
-	if testing.Short() {
-		steps = 200
-	}
+	steps := simSteps(t, 800, 200)
 	s := newSim(t, seed)
 	errc := make(chan error, workers)
 	var wg sync.WaitGroup

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/errdefs"
@@ -109,6 +110,10 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 	}
 	begin := time.Now()
 	proc, err := p.starter.Start(sb)
+	if errors.Is(err, syscall.ENOSPC) {
+		// The host's disk is full: Hearth's failure, not the function's.
+		return fmt.Errorf("start environment %s: %w", env.ID, err)
+	}
 	if err != nil {
 		return &InitError{Type: errdefs.RuntimeInvalidEntrypoint, Message: err.Error()}
 	}

@@ -13,6 +13,7 @@ import (
 // the event is dispatched.
 type item struct {
 	seq       uint64
+	id        string // the event's request ID
 	function  string
 	qualifier string
 	accepted  time.Time
@@ -21,7 +22,7 @@ type item struct {
 }
 
 func itemOf(r *record) *item {
-	return &item{seq: r.seq, function: r.Function, qualifier: r.Qualifier,
+	return &item{seq: r.seq, id: r.ID, function: r.Function, qualifier: r.Qualifier,
 		accepted: r.Accepted, notBefore: r.NotBefore, heapIndex: -1}
 }
 

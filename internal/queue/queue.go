@@ -95,6 +95,10 @@ type Options struct {
 	// Observe, when set, is told each outcome as it is recorded: one of
 	// the Outcome… constants. It must not block.
 	Observe func(function, qualifier, outcome string)
+	// Settled, when set, is told the ID of each event whose outcome is
+	// recorded and that leaves the queue (a cluster acknowledges it to
+	// the replicated event stream then). It must not block.
+	Settled func(id string)
 }
 
 // Outcomes told to Options.Observe.

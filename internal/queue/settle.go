@@ -192,5 +192,8 @@ func (q *Queue) done(it *item, counted bool, how int) {
 		l.ready = append([]*item{it}, l.ready...)
 	}
 	q.mu.Unlock()
+	if how == doneRemove && q.opts.Settled != nil {
+		q.opts.Settled(it.id)
+	}
 	q.signal()
 }

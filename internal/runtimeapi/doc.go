@@ -18,7 +18,8 @@
 //     Lambda-Runtime-Aws-Request-Id, Lambda-Runtime-Deadline-Ms,
 //     Lambda-Runtime-Invoked-Function-Arn, Lambda-Runtime-Trace-Id and, when
 //     set, Lambda-Runtime-Client-Context and Lambda-Runtime-Cognito-Identity.
-//     The first GET marks the end of init (Server.Ready).
+//     The first GET marks the end of the runtime's init; Server.Ready is
+//     closed once every extension has asked for its first event too.
 //   - POST .../invocation/{id}/response and .../error answer 202
 //     {"status":"OK"}. An id that is not the invocation in flight (unknown,
 //     stale, already answered) gets 400 InvalidRequestID. A response larger

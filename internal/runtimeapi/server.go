@@ -160,7 +160,9 @@ func New(opts Options) *Server {
 	go func() {
 		defer close(s.served)
 		err := s.http.Serve(opts.Listener)
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		// The listener closes with the environment's process, which goes
+		// before the Server: that is the normal end too.
+		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			logger.Error("runtime API server stopped", "err", err)
 		}
 	}()

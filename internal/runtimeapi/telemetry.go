@@ -49,6 +49,14 @@ type subscription struct {
 	client *http.Client
 }
 
+// Subscribed reports whether an event emitted now would be delivered, so
+// that callers build records only then.
+func (s *Server) Subscribed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.telemetryWantedLocked()
+}
+
 // Emit hands a platform event to the Telemetry API subscribers: eventType
 // is one of the Telemetry* names, record its record object.
 func (s *Server) Emit(eventType string, record any) {
@@ -61,8 +69,16 @@ func (s *Server) emit(category, eventType string, record any) {
 	s.emitLocked(category, eventType, record)
 }
 
+// telemetryWantedLocked reports whether an event now would reach anyone:
+// a subscriber, or the backlog kept during Init. Called with mu held; an
+// invocation without subscribers renders no events.
+func (s *Server) telemetryWantedLocked() bool { return len(s.subs) > 0 || !s.initDone }
+
 // emitLocked is emit with mu held.
 func (s *Server) emitLocked(category, eventType string, record any) {
+	if !s.telemetryWantedLocked() {
+		return
+	}
 	b, err := json.Marshal(struct {
 		Time   string `json:"time"`
 		Type   string `json:"type"`
@@ -85,9 +101,9 @@ func (s *Server) emitLocked(category, eventType string, record any) {
 // to subscribers of "function" events. It never fails.
 func (s *Server) Write(p []byte) (int, error) {
 	s.mu.Lock()
-	n := len(s.subs)
+	wanted := s.telemetryWantedLocked()
 	s.mu.Unlock()
-	if n == 0 && s.initDone {
+	if !wanted {
 		return len(p), nil
 	}
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
@@ -263,12 +279,18 @@ func (s *Server) initDoneLocked() {
 // startLocked tells subscribers of an invocation's start. Called with mu
 // held.
 func (s *Server) startLocked(c *call) {
+	if !s.telemetryWantedLocked() {
+		return
+	}
 	s.emitLocked("platform", TelemetryStart, map[string]string{"requestId": c.id, "version": s.info.FunctionVersion})
 }
 
 // runtimeDoneLocked tells subscribers that the runtime posted the outcome
 // of c. Called with mu held.
 func (s *Server) runtimeDoneLocked(c *call, res Result) {
+	if !s.telemetryWantedLocked() {
+		return
+	}
 	status := "success"
 	if res.ErrorType != "" {
 		status = "error"

@@ -1,6 +1,9 @@
 package runtimes
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 const nodeContext = `exports.handler = async (event, context) => ({
   functionName: context.functionName,
@@ -26,7 +29,14 @@ func TestNodeBootstrap(t *testing.T) {
 		"Lambda-Runtime-Client-Context":   `{"client":{"app_title":"app-title"},"custom":{"k":"v"},"env":{}}`,
 	}}
 	one := func(body string) []fakeEvent { return []fakeEvent{ev("req-1", body)} }
+	big := strings.Repeat("é€x", 100000) // 600 KB: a chunked answer, read in many pieces
 	cases := []bootstrapCase{{
+		name:    "large event and result",
+		files:   map[string]string{"app.js": "exports.handler = async (event) => ({ n: event.s.length, s: event.s });\n"},
+		handler: "app.handler",
+		events:  []fakeEvent{ev("req-1", `{"s":"`+big+`"}`), ev("req-2", `{"s":"é"}`)},
+		want:    []wantPost{{kind: "response", body: `{"n":300000,"s":"` + big + `"}`}, {kind: "response", body: `{"n":1,"s":"é"}`}},
+	}, {
 		name:    "async returns data",
 		files:   map[string]string{"app.js": "exports.handler = async (event) => ({ got: event, u: undefined, n: null });\n"},
 		handler: "app.handler",

@@ -123,6 +123,9 @@ func v1Mounts() (map[string]string, error) {
 type cgroup struct {
 	fs   *cgroupFS
 	dirs map[string]string // v1: controller -> dir; v2: "" -> dir
+	// procs and peakMem are kept open: a freeze reads the task list twice,
+	// the end of every invocation reads the peak.
+	procs, peakMem *keptFile
 }
 
 func (fs *cgroupFS) dir(controller, id string) string {
@@ -148,7 +151,28 @@ func (fs *cgroupFS) create(id string) (*cgroup, error) {
 			return nil, fmt.Errorf("create cgroup %s: %w", d, err)
 		}
 	}
+	cg.keepFiles()
 	return cg, nil
+}
+
+// keepFiles names the files read on every invocation; they open on first
+// read.
+func (cg *cgroup) keepFiles() {
+	if cg.fs.v2 {
+		cg.procs = &keptFile{path: cg.dirs[""] + "/cgroup.procs"}
+		cg.peakMem = &keptFile{path: cg.dirs[""] + "/memory.peak"}
+	} else {
+		cg.procs = &keptFile{path: cg.dirs["pids"] + "/cgroup.procs"}
+		cg.peakMem = &keptFile{path: cg.dirs["memory"] + "/memory.max_usage_in_bytes"}
+	}
+}
+
+// closeFiles closes the kept files.
+func (cg *cgroup) closeFiles() {
+	if cg.procs != nil {
+		cg.procs.close()
+		cg.peakMem.close()
+	}
 }
 
 // rename gives the cgroup the name id (kept inits are created under a
@@ -161,6 +185,8 @@ func (cg *cgroup) rename(id string) error {
 		}
 		cg.dirs[c] = nd
 	}
+	cg.closeFiles()
+	cg.keepFiles()
 	return nil
 }
 
@@ -307,25 +333,18 @@ func (cg *cgroup) oomKilled() bool {
 }
 
 // peak is the cgroup's maximum memory usage in bytes (0 if unknown).
-func (cg *cgroup) peak() uint64 {
-	if cg.fs.v2 {
-		return readUint(cg.dirs[""] + "/memory.peak")
-	}
-	return readUint(cg.dirs["memory"] + "/memory.max_usage_in_bytes")
-}
+func (cg *cgroup) peak() uint64 { return cg.peakMem.uintValue() }
 
 // pids lists the processes in the cgroup (host PIDs).
-func (cg *cgroup) pids() []int {
-	d := cg.dirs[""]
-	if !cg.fs.v2 {
-		d = cg.dirs["pids"]
-	}
-	return readPids(d + "/cgroup.procs")
-}
+func (cg *cgroup) pids() []int { return cg.procs.pidList() }
+
+// onlyPid reports whether pid is the cgroup's one process.
+func (cg *cgroup) onlyPid(pid int) bool { return cg.procs.isOnlyPid(pid) }
 
 // remove deletes the cgroup; the tasks must be gone. An emptied cgroup can
 // stay busy for a moment while the last task is reaped, hence the retries.
 func (cg *cgroup) remove() error {
+	cg.closeFiles()
 	var errs []error
 	for _, d := range cg.dirs {
 		var err error

@@ -1,6 +1,6 @@
 // Package sandbox runs the process tree of one Lambda execution environment:
-// a bootstrap program with its code read-only at /var/task, a size-limited
-// writable /tmp, a memory limit, a CPU share proportional to memory, and a
+// a bootstrap program with its code read-only at /var/task, a writable /tmp
+// on a disk of EphemeralStorage's size, a memory limit, a CPU share proportional to memory, and a
 // freezer that parks the whole tree between invocations.
 //
 // # Modes
@@ -14,7 +14,10 @@
 //     a minimal /dev, and its own cgroup (memory with swap off, pids, cpu,
 //     freezer). The bootstrap runs as a uid and gid of its own (leased from
 //     Options.FirstUID up, see uidPool), with no capabilities, no_new_privs,
-//     RLIMIT_NOFILE 1024 and a seccomp filter (seccompPolicy).
+//     RLIMIT_NOFILE 1024 and a seccomp filter (seccompPolicy). /tmp is a
+//     loop-mounted ext4 disk (scratch); without mke2fs or loop devices it
+//     is a tmpfs, and New names that and anything else not enforced in one
+//     warning.
 //   - Plain (not root, Isolation "off", or no kernel support): the bootstrap is
 //     an ordinary child in its own process group; freezing uses SIGSTOP and
 //     SIGCONT; nothing is enforced. New logs one warning that says so.
@@ -55,10 +58,11 @@
 //
 // # Kept inits
 //
-// To keep namespace creation, network setup, cgroup creation and the
-// init's own start off the cold-start path, the Manager keeps
-// Options.Prestart inits ready (default network only), each waiting in a placeholder cgroup that Start
-// renames to the environment's ID before applying its limits. The CPU
+// To keep namespace creation, network setup, the /tmp disk, cgroup
+// creation, the uid lease and the init's own start off the cold-start
+// path, the Manager keeps Options.Prestart inits ready (for the default
+// network and a 512 MB /tmp), each waiting in a placeholder cgroup that
+// Start renames to the environment's ID before applying its limits. The CPU
 // weight and quota are applied once the bootstrap runs, so Hearth's setup
 // work is not slowed by a small function's CPU share on a busy machine.
 //
@@ -74,10 +78,13 @@
 //
 // # Cleanup
 //
-// No cgroup, mount, link or process outlives an environment: mounts exist
-// only in the environment's mount namespace, the namespace dies with its
-// PID 1, and [Process.Stop] removes the cgroup and the veth pair and frees
-// the uid. Close removes the nftables table. After a kill -9 of Hearth, [New] kills
+// No cgroup, mount, link, loop device or process outlives an environment:
+// mounts exist only in the environment's mount namespace, the namespace
+// dies with its PID 1, the /tmp disk detaches itself with its mount, and
+// [Process.Stop] removes the cgroup and the veth pair and frees the uid.
+// Close also removes the parent cgroups and the nftables table. Signals go
+// through pidfds (signal_linux.go). After a kill -9 of Hearth, [New] kills
 // what is left in the cgroups below Options.CgroupParent and in the process
-// groups recorded under Options.StateDir, and removes them.
+// groups recorded under Options.StateDir, and removes them, the links
+// tagged with Options.CgroupParent and the loop devices of its images.
 package sandbox

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"strconv"
 	"syscall"
-	"time"
 )
 
 // initEnv names the environment variable that marks a process as the
@@ -264,6 +263,7 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 // new one.
 func (m *Manager) startIsolated(spec Spec) (*Process, error) {
 	if spec.Network == m.opts.Network && (m.mke2fs == "" || spec.EphemeralMB == defaultEphemeral) {
+		m.noteStart()
 		select {
 		case pd := <-m.kept:
 			return m.launch(pd, spec)
@@ -276,44 +276,6 @@ func (m *Manager) startIsolated(spec Spec) (*Process, error) {
 	}
 	return m.launch(pd, spec)
 }
-
-// keepInits keeps Options.Prestart inits ready until Close. Owned by the
-// Manager: Close stops it and waits.
-func (m *Manager) keepInits() {
-	defer close(m.keeperDone)
-	for {
-		pd, err := m.spawnInit(m.opts.Network, defaultEphemeral)
-		if err == nil {
-			if err = pd.waitReady(); err != nil {
-				pd.close()
-			}
-		}
-		if err != nil {
-			m.log.Warn("sandbox: cannot prepare an init; starts will spawn their own", "err", err)
-			return
-		}
-		select {
-		case m.kept <- pd:
-		case <-m.closing:
-			pd.close()
-			return
-		}
-		// Preparing the next init is milliseconds of CPU and of the
-		// kernel's network locks; leave them to the environment just
-		// started while its bootstrap initializes.
-		t := time.NewTimer(refillDelay)
-		select {
-		case <-t.C:
-		case <-m.closing:
-			t.Stop()
-			return
-		}
-	}
-}
-
-// refillDelay is how long the keeper waits after handing out an init
-// before preparing the next: about a Go bootstrap's Init.
-const refillDelay = 10 * time.Millisecond
 
 // drainKept releases the inits kept ready; keepInits must have stopped.
 func (m *Manager) drainKept() {

@@ -43,10 +43,13 @@ type Options struct {
 	// InitPath is the binary re-executed as the sandbox init; it must call
 	// Init first thing. Default: os.Executable().
 	InitPath string
-	// Prestart is how many isolated inits are kept ready in their
+	// Prestart is how many isolated inits are kept ready at most in their
 	// namespaces and cgroups, with the shared part of the root already
-	// mounted, so that a host-network Start only completes one. Default 1;
-	// negative: none (every Start spawns its own init).
+	// mounted, so that a Start on the default network only completes one.
+	// The ready pool follows demand: as many as Starts in the last
+	// 10 seconds, at least one, at most Prestart; each kept init costs
+	// about 4 MiB of memory. Default 1; negative: none (every Start
+	// spawns its own init).
 	Prestart int
 	// Logger receives the mode warning and cleanup messages. Default: slog.Default().
 	Logger *slog.Logger
@@ -81,6 +84,7 @@ type Manager struct {
 
 	seq        atomic.Uint64 // names placeholder cgroups
 	kept       chan *pending // inits ready for Start (isolated, Prestart >= 1)
+	demand     demand        // recent Starts, which size the ready pool
 	closing    chan struct{} // closed by Close to stop keepInits
 	keeperDone chan struct{} // closed when keepInits has returned
 	closeOnce  sync.Once
@@ -158,7 +162,8 @@ func New(opts Options) (*Manager, error) {
 	}
 	m.closing, m.keeperDone = make(chan struct{}), make(chan struct{})
 	if m.isolated && opts.Prestart >= 0 {
-		m.kept = make(chan *pending, max(opts.Prestart, 1)-1)
+		m.kept = make(chan *pending, max(opts.Prestart, 1))
+		m.demand.wake = make(chan struct{}, 1)
 		go m.keepInits()
 	} else {
 		close(m.keeperDone)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -96,6 +97,7 @@ type Process struct {
 	stopped, cgFrozen bool
 	oom               bool
 	peak              uint64
+	status            keptFile // plain: /proc/PID/status, for the peak
 }
 
 // Pid is the host PID of the bootstrap (the PID 1 of its namespace when
@@ -154,14 +156,27 @@ func (p *Process) MaxMemoryBytes() uint64 {
 		// count too.
 		var rss uint64
 		for _, pid := range p.cg.pids() {
-			rss += vmHWM(pid)
+			if pid == p.pid {
+				rss += p.bootstrapHWM()
+			} else {
+				rss += vmHWM(pid)
+			}
 		}
 		now = max(p.cg.peak(), rss)
 	} else {
-		now = vmHWM(p.pid)
+		now = p.bootstrapHWM()
 	}
 	p.peak = max(p.peak, now)
 	return p.peak
+}
+
+// bootstrapHWM is the bootstrap's peak resident set in bytes, read from its
+// /proc status file kept open. p.mu must be held.
+func (p *Process) bootstrapHWM() uint64 {
+	if p.status.path == "" {
+		p.status.path = "/proc/" + strconv.Itoa(p.pid) + "/status"
+	}
+	return p.status.statusKB("VmHWM:") * 1024
 }
 
 // Freeze stops every process of the environment. It returns as soon as the
@@ -200,15 +215,14 @@ func (p *Process) Freeze() error {
 // child turns up, the bootstrap stays stopped (p.stopped) and the caller
 // freezes the cgroup too.
 func (p *Process) stopAlone() bool {
-	if pids := p.cg.pids(); len(pids) != 1 || pids[0] != p.pid {
+	if !p.cg.onlyPid(p.pid) {
 		return false
 	}
 	if p.signal(syscall.SIGSTOP) != nil {
 		return false
 	}
 	p.stopped = true
-	pids := p.cg.pids()
-	return len(pids) == 1 && pids[0] == p.pid
+	return p.cg.onlyPid(p.pid)
 }
 
 // WaitFrozen waits, at most timeout, until a Freeze has taken effect: every
@@ -357,6 +371,9 @@ func (p *Process) cleanup() {
 	if p.record != "" {
 		_ = os.Remove(p.record)
 	}
+	p.mu.Lock()
+	p.status.close()
+	p.mu.Unlock()
 	if p.net != nil {
 		p.net.close()
 	} else {

@@ -26,6 +26,7 @@ func (s *Server) gauges() []metrics.Gauge {
 		{Name: "hearth_async_dropped_total", Help: "Asynchronous events dropped with nowhere to go.", Type: "counter", Value: float64(q.Dropped)},
 		{Name: "hearth_async_destination_deliveries_total", Help: "Invocation records sent to destinations.", Type: "counter", Value: float64(q.Destinations)},
 		{Name: "hearth_async_dead_letters_total", Help: "Events sent to dead-letter targets.", Type: "counter", Value: float64(q.DeadLetters)},
+		{Name: "hearth_function_log_bytes_lost_total", Help: "Function log output that could not be written (a full disk).", Type: "counter", Value: float64(s.logStore.LostBytes())},
 	}
 	states := map[string]int{}
 	for _, e := range s.pool.Environments() {

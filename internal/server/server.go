@@ -95,6 +95,8 @@ type Server struct {
 	// urlListener and urlHTTP serve --url-listen, when set.
 	urlListener net.Listener
 	urlHTTP     *http.Server
+	// cluster is set when this Hearth is a node of a cluster.
+	cluster clusterState
 }
 
 // New opens the data dir and prepares every part of the server; Serve then
@@ -125,7 +127,11 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, err
 	}
 	s.code = code
-	if n, err := api.CollectCode(code, s.store); err != nil || n > 0 {
+	shared, err := s.joinCluster(cfg, code)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := api.CollectCode(shared, s.store); err != nil || n > 0 {
 		log.Info("unused code packages collected", "count", n, "err", err)
 	}
 	runtimeDir := filepath.Join(dir, "runtime")
@@ -145,7 +151,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays})
+	logStore, err := logs.Open(logs.Options{Dir: filepath.Join(dir, "logs"), RetentionDays: cfg.LogRetentionDays, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +159,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	s.sandbox, err = sandbox.New(sandbox.Options{
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
 		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
+		Prestart: prestart(cfg.Prestart),
 	})
 	if err != nil {
 		return nil, err
@@ -187,20 +194,26 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		ThrottleBackoff: [2]time.Duration{scaled(time.Second, cfg.RetryScale), scaled(5*time.Minute, cfg.RetryScale)},
 		Logger:          log,
 		Observe:         s.observeAsync,
+		Settled:         s.settledAsync,
 	})
 	if err != nil {
 		return nil, err
 	}
+	enqueuer, err := s.clusterEvents()
+	if err != nil {
+		return nil, err
+	}
 	s.invoker = invoke.New(invoke.Options{
-		Store: s.store, Code: code, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
+		Store: s.store, Code: shared, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
 		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
-		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log, Queue: s.queue,
+		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log, Queue: enqueuer,
+		Limiter: s.limiter(),
 	})
 	if err := s.invoker.Restore(); err != nil {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
 	}
 	schedOpts := schedule.Options{
-		Rules: ruleSource{s.store}, Fire: fireRule(s.queue, cfg.Region, cfg.AccountID, log), Logger: log,
+		Rules: ruleSource{s.store}, Fire: s.fireOnce(fireRule(s.queue, cfg.Region, cfg.AccountID, log)), Logger: log,
 	}
 	if cfg.ScheduleSpeedup > 1 {
 		clock := fastClock{start: time.Now(), speedup: cfg.ScheduleSpeedup}
@@ -225,7 +238,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	urlKey := make([]byte, 32)
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
-		Store: s.store, Code: code, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
+		Store: s.store, Code: shared, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
 		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
 		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), URLScheme: s.scheme(), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
@@ -276,6 +289,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	bg.Add(2)
 	go func() { defer bg.Done(); _ = s.queue.Run(bgCtx) }()
 	go func() { defer bg.Done(); _ = s.sched.Run(bgCtx) }()
+	go s.runCluster(bgCtx)
 	s.log.Info("hearth serving", "listen", s.Addr(), "data_dir", s.Config.DataDir,
 		"isolated", s.sandbox.Isolated(), "region", s.Config.Region, "api", s.scheme()+"://"+s.Addr(), "metrics", s.metricsURL(),
 		"console", s.scheme()+"://"+s.Addr()+"/console/ (hearth console prints a login link)")
@@ -340,6 +354,7 @@ func (s *Server) close() {
 	if s.bolt != nil {
 		s.bolt.Close()
 	}
+	s.closeCluster()
 }
 
 // cgroupParent names the cgroup that holds this data dir's environments.
@@ -352,4 +367,13 @@ func cgroupParent(dataDir string) string {
 	}
 	sum := sha256.Sum256([]byte(abs))
 	return "hearth-" + hex.EncodeToString(sum[:6])
+}
+
+// prestart maps the configured ready pool bound to sandbox.Options.Prestart,
+// where 0 is the default and a negative number none.
+func prestart(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }

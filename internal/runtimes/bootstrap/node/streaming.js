@@ -7,8 +7,9 @@
 // after the first byte is reported in the HTTP trailers.
 'use strict';
 
-const http = require('http');
-const { Writable } = require('stream');
+// http and stream are loaded at the first streamed response: a function
+// that never streams does not pay for them at its cold start.
+let agent = null;
 
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 const HIGH_WATER_MARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
@@ -50,10 +51,12 @@ function responseStream(target, handler, done) {
     finished = true;
     done(err, status, text);
   };
+  const http = require('http');
+  if (!agent) agent = new http.Agent({ keepAlive: true, maxSockets: 1, noDelay: true });
   const open = () => {
     if (req) return req;
     req = http.request({
-      host: target.host, port: target.port, agent: target.agent, method: 'POST', path: target.path,
+      host: target.host, port: target.port, agent, method: 'POST', path: target.path,
       headers: {
         'Lambda-Runtime-Function-Response-Mode': 'streaming',
         'Transfer-Encoding': 'chunked',
@@ -69,6 +72,7 @@ function responseStream(target, handler, done) {
     return req;
   };
   let failed = false;
+  const { Writable } = require('stream');
   const stream = new Writable({
     highWaterMark: handler[HIGH_WATER_MARK],
     write(chunk, _enc, cb) {

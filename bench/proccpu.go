@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"time"
+)
+
+// cpuTicks is USER_HZ, the unit of /proc/PID/stat's utime and stime (100 on
+// every Linux architecture Hearth builds for).
+const cpuTicks = 100
+
+// treeCPU is the CPU time (user + system) spent so far by the process pid
+// itself and by its living descendants, read from /proc/PID/stat. The
+// descendants of a server are the environments it runs (Hearth's
+// bootstraps, the emulator's bootstrap); children that exited are not
+// counted, so measure over a stretch in which none exits.
+func treeCPU(pid int) (self, children time.Duration) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, 0
+	}
+	parent := map[int]int{}
+	cpu := map[int]time.Duration{}
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		ppid, t, ok := procStat(p)
+		if ok {
+			parent[p], cpu[p] = ppid, t
+		}
+	}
+	for p, t := range cpu {
+		if p == pid {
+			self += t
+			continue
+		}
+		for a, n := parent[p], 0; a > 1 && n < 64; a, n = parent[a], n+1 {
+			if a == pid {
+				children += t
+				break
+			}
+		}
+	}
+	return self, children
+}
+
+// procStat reads a process's parent and its own user + system CPU time.
+func procStat(pid int) (ppid int, cpu time.Duration, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	// pid (comm) state ppid ... utime(14) stime(15): comm may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 13 {
+		return 0, 0, false
+	}
+	ppid, _ = strconv.Atoi(string(f[1]))
+	ut, _ := strconv.ParseInt(string(f[11]), 10, 64)
+	st, _ := strconv.ParseInt(string(f[12]), 10, 64)
+	return ppid, time.Duration(ut+st) * time.Second / cpuTicks, true
+}
+
+// cpuMeter accumulates a server's CPU and its environments' CPU over the
+// calls measured.
+type cpuMeter struct {
+	pid            int
+	self, children time.Duration
+	calls          int
+}
+
+// measure runs n calls of do and adds their CPU to the meter; it returns
+// do's latencies and errors through each.
+func (m *cpuMeter) measure(n int, each func()) {
+	s0, c0 := treeCPU(m.pid)
+	for range n {
+		each()
+	}
+	s1, c1 := treeCPU(m.pid)
+	m.self += s1 - s0
+	m.children += c1 - c0
+	m.calls += n
+}
+
+// perCall returns the server's and the environments' CPU per call in µs.
+func (m *cpuMeter) perCall() (server, function float64) {
+	if m.calls == 0 {
+		return 0, 0
+	}
+	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) / float64(m.calls) }
+	return us(m.self), us(m.children)
+}

@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+)
+
+// TestClusterReservedConcurrency gives a function reserved concurrency 2
+// and sends 9 concurrent 2-second invocations spread over three nodes: at
+// most 2 run, the rest are throttled with Lambda's reason.
+func TestClusterReservedConcurrency(t *testing.T) {
+	nodes := startCluster(t, 3)
+	ctx := context.Background()
+	c1 := nodes[0].client()
+	pyFunction(t, c1, "cl-reserved", "import time\ndef handler(event, context):\n    time.sleep(2)\n    return {}\n")
+	if _, err := c1.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{
+		FunctionName: aws.String("cl-reserved"), ReservedConcurrentExecutions: aws.Int32(2)}); err != nil {
+		t.Fatal(err)
+	}
+	// Every node has seen the reservation once its cached spec retired.
+	for _, h := range nodes {
+		waitFor(t, "reservation seen", func() bool {
+			out, err := h.client().GetFunctionConcurrency(ctx, &lambda.GetFunctionConcurrencyInput{FunctionName: aws.String("cl-reserved")})
+			return err == nil && aws.ToInt32(out.ReservedConcurrentExecutions) == 2
+		})
+	}
+	time.Sleep(500 * time.Millisecond) // the change watch reaches every invoker
+	const n = 9
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := nodes[i%3].client()
+			<-start
+			_, errs[i] = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("cl-reserved")})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	ran, throttled := 0, 0
+	for i, err := range errs {
+		var tm *types.TooManyRequestsException
+		switch {
+		case err == nil:
+			ran++
+		case errors.As(err, &tm) && tm.Reason == types.ThrottleReasonReservedFunctionConcurrentInvocationLimitExceeded:
+			throttled++
+		default:
+			t.Errorf("invocation %d: %v", i, err)
+		}
+	}
+	if ran < 1 || ran > 2 || ran+throttled != n {
+		t.Fatalf("reserved 2, %d at once over three nodes: %d ran, %d throttled", n, ran, throttled)
+	}
+	t.Logf("%d ran, %d throttled", ran, throttled)
+}

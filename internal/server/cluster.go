@@ -1,0 +1,133 @@
+package server
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/hearth-run/hearth/internal/api"
+	"github.com/hearth-run/hearth/internal/cluster"
+	"github.com/hearth-run/hearth/internal/codestore"
+	"github.com/hearth-run/hearth/internal/config"
+	"github.com/hearth-run/hearth/internal/invoke"
+	"github.com/hearth-run/hearth/internal/schedule"
+)
+
+// sharedCode is what the API and the invoker need of the code store: the
+// local one, or in a cluster the replicated bucket cached locally.
+type sharedCode interface {
+	api.CodeStore
+	invoke.CodeTrees
+}
+
+// clusterState is a cluster node's part of the Server.
+type clusterState struct {
+	node   *cluster.Node
+	events *cluster.Events
+	conc   *cluster.Concurrency
+	// scheduling is true while this node holds the scheduler lease: only
+	// that node fires scheduled rules.
+	scheduling atomic.Bool
+}
+
+// joinCluster makes this server a node of cfg.Cluster when one is
+// configured: the metadata, the code and (unless given) the credentials
+// become the cluster's. It returns the code store to serve.
+func (s *Server) joinCluster(cfg config.Config, local *codestore.Store) (sharedCode, error) {
+	if !cfg.Cluster.Enabled() {
+		return local, nil
+	}
+	node, err := cluster.Join(cluster.Options{Cluster: cfg.Cluster, DataDir: cfg.DataDir, Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	s.cluster.node = node
+	s.store = node.Store
+	code, err := node.Code(local)
+	if err != nil {
+		return nil, err
+	}
+	if s.cluster.conc, err = node.Concurrency(); err != nil {
+		return nil, err
+	}
+	shared, err := node.Credentials(s.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.AccessKeyID == "" && shared != s.Credentials {
+		s.Credentials, s.GeneratedCredentials = shared, false
+	}
+	s.log.Info("joined cluster", "cluster", cfg.Cluster.Name, "node", node.Name, "replicas", node.Replicas)
+	return code, nil
+}
+
+// runCluster follows changes made through other nodes (cached function
+// specs retire, the schedule reloads) and competes for the scheduler
+// lease, until ctx ends.
+func (s *Server) runCluster(ctx context.Context) {
+	node := s.cluster.node
+	if node == nil {
+		return
+	}
+	go node.Store.Watch(ctx, s.invoker.FunctionChanged, s.sched.Reload)
+	go s.cluster.conc.Run(ctx)
+	go func() {
+		if err := s.cluster.events.Run(ctx); err != nil {
+			s.log.Error("cluster events stopped", "err", err)
+		}
+	}()
+	node.Lease(ctx, "scheduler", func(held bool) {
+		s.cluster.scheduling.Store(held)
+		s.log.Info("scheduler lease", "held", held)
+	})
+}
+
+// fireOnce wraps a rule's firing so that in a cluster only the node
+// holding the scheduler lease fires it.
+func (s *Server) fireOnce(fire func(context.Context, schedule.Rule, time.Time)) func(context.Context, schedule.Rule, time.Time) {
+	return func(ctx context.Context, rule schedule.Rule, at time.Time) {
+		if s.cluster.node != nil && !s.cluster.scheduling.Load() {
+			return
+		}
+		fire(ctx, rule, at)
+	}
+}
+
+// closeCluster leaves the cluster.
+func (s *Server) closeCluster() {
+	if s.cluster.node != nil {
+		s.cluster.node.Close()
+	}
+}
+
+// clusterEvents routes Event invocations through the cluster's replicated
+// event stream when this is a node; the local queue then runs the events
+// this node pulls from it.
+func (s *Server) clusterEvents() (invoke.Enqueuer, error) {
+	if s.cluster.node == nil {
+		return s.queue, nil
+	}
+	ev, err := s.cluster.node.Events(s.queue)
+	if err != nil {
+		return nil, err
+	}
+	s.cluster.events = ev
+	return ev, nil
+}
+
+// settledAsync tells the event stream that the local queue recorded an
+// event's outcome.
+func (s *Server) settledAsync(id string) {
+	if ev := s.cluster.events; ev != nil {
+		ev.Settled(id)
+	}
+}
+
+// limiter is the cluster's count of reserved concurrency, nil for a
+// single Hearth.
+func (s *Server) limiter() invoke.Limiter {
+	if s.cluster.conc == nil {
+		return nil
+	}
+	return s.cluster.conc
+}
