@@ -388,6 +388,13 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		res.FunctionError = "Unhandled"
 		e.status = "error"
 	}
+	if req.durableOutput && !req.LogTail {
+		// The invocation's END and REPORT (which flush) come later, at the
+		// runtime's next request; an outcome recorded for good must not
+		// precede the output it produced on disk.
+		env.SyncOutput()
+		env.Stream().Flush()
+	}
 	iv.afterResponse(e, req.LogTail)
 	return res, nil
 }
