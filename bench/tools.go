@@ -60,7 +60,15 @@ func (tb *toolbox) build(name, pkg string) (string, error) {
 	return bin, nil
 }
 
-func (tb *toolbox) hearth() (string, error) { return tb.build("hearth", "./cmd/hearth") }
+// hearth is the hearth binary under test: built from this tree, or the one
+// $HEARTH_BENCH_BINARY names, so that an older build can be measured the
+// same way for a before-and-after comparison.
+func (tb *toolbox) hearth() (string, error) {
+	if bin := os.Getenv("HEARTH_BENCH_BINARY"); bin != "" {
+		return bin, nil
+	}
+	return tb.build("hearth", "./cmd/hearth")
+}
 
 func (tb *toolbox) rie() (string, error) {
 	return tb.build("aws-lambda-rie", "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie")

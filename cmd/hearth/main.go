@@ -6,7 +6,7 @@
 //	hearth logs FUNCTION [-f]                   print (and follow) a function's logs
 //	hearth ps [FUNCTION]                        list live execution environments
 //	hearth functions                            list functions
-//	hearth runtimes                             list what each runtime name runs on
+//	hearth runtimes [import|pull RUNTIME ...]   list what each runtime name runs on; add runtime images
 //	hearth delete FUNCTION                      delete a function
 //	hearth console                              print a one-time login link to the web console
 //	hearth version                              print the version and commit
@@ -86,7 +86,8 @@ commands:
   logs       print a function's logs; -f follows them
   ps         list live execution environments
   functions  list functions
-  runtimes   list the interpreter each runtime name resolves to on this host
+  runtimes   list the interpreter each runtime name resolves to on this host;
+             runtimes import RUNTIME PATH | runtimes pull RUNTIME [IMAGE] add a runtime image
   console    print a one-time login link to the web console
   delete     delete a function (or one version)
   version    print the version, commit and build date

@@ -72,7 +72,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		op := s.eventsOps[r.Header.Get("X-Amz-Target")]
 		if op == nil {
-			return eventsError("UnknownOperationException", "Unknown operation "+r.Header.Get("X-Amz-Target"))
+			return eventsError("UnknownOperationException", "Unknown operation "+sanitize(r.Header.Get("X-Amz-Target")))
 		}
 		if len(strings.TrimSpace(string(body))) == 0 {
 			body = []byte("{}")

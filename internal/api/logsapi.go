@@ -65,7 +65,7 @@ func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		op := s.logsOps()[strings.TrimPrefix(r.Header.Get("X-Amz-Target"), logsTargetPrefix)]
 		if op == nil {
-			return nil, logsError("UnknownOperationException", "Unknown operation "+r.Header.Get("X-Amz-Target"))
+			return nil, logsError("UnknownOperationException", "Unknown operation "+sanitize(r.Header.Get("X-Amz-Target")))
 		}
 		if len(strings.TrimSpace(string(body))) == 0 {
 			body = []byte("{}")
@@ -105,8 +105,11 @@ func (s *Server) writeLogsError(w http.ResponseWriter, r *http.Request, err erro
 	case errors.Is(err, logs.ErrNotFound):
 		ae = errNoLogGroup
 	default:
-		s.log.ErrorContext(r.Context(), "logs request failed", "err", err)
-		ae = errorf(http.StatusInternalServerError, "ServiceUnavailableException", err.Error())
+		s.log.ErrorContext(r.Context(), "logs request failed", "request_id", requestID(w), "err", err)
+		ae = errorf(http.StatusInternalServerError, "ServiceUnavailableException", "internal error (request id "+requestID(w)+")")
+	}
+	if len(ae.Msg) > maxMessage {
+		ae.Msg = ae.Msg[:maxMessage] + "..."
 	}
 	b, _ := json.Marshal(map[string]string{"__type": ae.Type, "message": ae.Msg})
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")

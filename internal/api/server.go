@@ -245,7 +245,7 @@ func (s *Server) routes() {
 	s.handle("GET /hearth/logs/{name}", "ReadLogs", maxSmallRequest, s.readLogs)
 	s.mux.HandleFunc("POST /{$}", s.serveEvents)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, errorf(http.StatusNotFound, "UnknownOperationException", "Unknown operation "+r.Method+" "+r.URL.Path))
+		s.writeError(w, r, errorf(http.StatusNotFound, "UnknownOperationException", "Unknown operation "+sanitize(r.Method+" "+r.URL.Path)))
 	})
 }
 

@@ -43,7 +43,8 @@ func (iv *Invoker) enqueue(ctx context.Context, req *Request, vs *versionSpec) (
 // InvokeAsync runs one queued event; it implements queue.Invoker. A
 // throttle is an Outcome the queue retries, not a failure.
 func (iv *Invoker) InvokeAsync(ctx context.Context, ev *queue.Event) (queue.Outcome, error) {
-	req := &Request{Function: ev.Function, Qualifier: ev.Qualifier, Type: RequestResponse, Payload: ev.Payload}
+	req := &Request{Function: ev.Function, Qualifier: ev.Qualifier, Type: RequestResponse, Payload: ev.Payload,
+		durableOutput: true}
 	vs, err := iv.resolve(req)
 	if errors.Is(err, ErrFunctionNotFound) {
 		return queue.Outcome{}, fmt.Errorf("%w: %v", queue.ErrFunctionGone, err)

@@ -291,6 +291,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if rt.ExecutionEnv != "" {
 		env = append(env, "AWS_EXECUTION_ENV="+rt.ExecutionEnv)
 	}
+	env = append(env, c.Settings.LogEnv()...)
 	env = append(env, layerEnv(rt, optRoot, runtimeRoot, taskRoot)...)
 	for k, v := range c.Environment {
 		env = append(env, k+"="+v)
@@ -386,6 +387,13 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	if out.ErrorType != "" {
 		res.FunctionError = "Unhandled"
 		e.status = "error"
+	}
+	if req.durableOutput && !req.LogTail {
+		// The invocation's END and REPORT (which flush) come later, at the
+		// runtime's next request; an outcome recorded for good must not
+		// precede the output it produced on disk.
+		env.SyncOutput()
+		env.Stream().Flush()
 	}
 	iv.afterResponse(e, req.LogTail)
 	return res, nil

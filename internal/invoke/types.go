@@ -26,6 +26,10 @@ type Request struct {
 	// Stream, when set, receives a response the function streams as it is
 	// written (InvokeWithResponseStream, RESPONSE_STREAM URLs).
 	Stream runtimeapi.Stream
+
+	// durableOutput says the answer is recorded for good (an async event's
+	// outcome): what the function printed is on disk before it is given.
+	durableOutput bool
 }
 
 // Result is the answer to a Request. A function that failed is a Result

@@ -171,6 +171,17 @@ func (st *Stream) Report(r Report) {
 	st.flush()
 }
 
+// Flush writes what is buffered to the stream's file now. After Close it
+// does nothing.
+func (st *Stream) Flush() {
+	st.mu.Lock()
+	closed := st.closed
+	st.mu.Unlock()
+	if !closed {
+		st.flush()
+	}
+}
+
 // Tail returns a copy of the current or just-ended invocation's log, from
 // its START line through its REPORT line, at most the last TailBytes bytes.
 func (st *Stream) Tail() []byte {

@@ -182,6 +182,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if s.envListener, endpoint, err = s.listenForEnvironments(cfg); err != nil {
 		return nil, err
 	}
+	if s.envListener != nil {
+		s.envListener = newLimitListener(s.envListener, cfg.HTTP.MaxConnsPerClient)
+	}
 	s.queue, err = queue.New(queue.Options{
 		DB: s.bolt.DB(), Invoker: asyncInvoker{s}, Configs: invoke.AsyncConfigs{Store: s.store},
 		FunctionARN: func(name, qualifier string) string {
