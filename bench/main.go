@@ -7,7 +7,7 @@
 //
 // Each scenario starts its own Hearth on a temporary data dir and a free
 // port, deploys its own functions and stops it again. Scenarios: cold,
-// isolation, warm, freeze, burst, patterns, peer, memory, async (all when
+// isolation, warm, freeze, burst, patterns, peer, memory, async, cluster (all when
 // none is named). --short runs few
 // iterations; it checks correctness only, which is what the Go test does.
 package main
@@ -50,6 +50,7 @@ var scenarios = []scenario{
 	{"peer", runPeer},
 	{"memory", runMemory},
 	{"async", runAsync},
+	{"cluster", runCluster},
 }
 
 // Run runs the named scenarios (all when names is empty) in order.

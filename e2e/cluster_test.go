@@ -141,6 +141,7 @@ func TestClusterFunctions(t *testing.T) {
 			t.Fatalf("node %d, alias live: %s", i+1, r.Raw)
 		}
 	}
+	clusterStatus(t, nodes[1], "node1", "node2", "node3")
 	nodes[0].kill9()
 	for i, c := range []*lambda.Client{c2, c3} {
 		if got := clusterListing(t, c); got != "cl-fn:1:live" {
@@ -205,4 +206,22 @@ print(c.invoke(FunctionName=sys.argv[1], Payload=b"{}")["Payload"].read().decode
 		t.Fatalf("boto3: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// clusterStatus runs `hearth cluster status` against h and checks that it
+// lists the members and the replicated streams.
+func clusterStatus(t *testing.T, h *hearth, members ...string) {
+	t.Helper()
+	cmd := exec.Command(hearthBin, "cluster", "status", "--endpoint", h.endpoint())
+	cmd.Env = h.awsEnv()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("hearth cluster status: %v\n%s", err, out)
+	}
+	for _, want := range append(members, "KV_hearth-functions", "HEARTH_EVENTS", "scheduler lease held by node") {
+		if !strings.Contains(string(out), want) {
+			t.Fatalf("hearth cluster status lacks %q:\n%s", want, out)
+		}
+	}
+	t.Logf("hearth cluster status:\n%s", out)
 }

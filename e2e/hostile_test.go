@@ -165,4 +165,18 @@ func TestConnectionLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("an environment reaches the API through the limits", func(t *testing.T) {
+		c := h.client()
+		createFunction(t, c, "inside", runtimeCases[0])
+		env, _ := invoke(t, c, "inside", map[string]any{"action": "env"}).Payload["env"].(map[string]any)
+		endpoint, _ := env["AWS_ENDPOINT_URL_LAMBDA"].(string)
+		if endpoint == "" {
+			t.Skip("this Hearth gives environments no API endpoint")
+		}
+		r := invoke(t, c, "inside", map[string]any{"action": "get", "addr": strings.TrimPrefix(endpoint, "http://")})
+		t.Logf("GET %s/ from inside an environment: %v", endpoint, r.Payload["status"])
+		if status, _ := r.Payload["status"].(float64); status == 0 {
+			t.Fatalf("GET %s from inside an environment: %s", endpoint, r.Raw)
+		}
+	})
 }

@@ -18,7 +18,7 @@ func TestSettingsHonoured(t *testing.T) {
 	c := h.client()
 	createFunction(t, c, "traced", runtimeCases[0], func(in *lambda.CreateFunctionInput) {
 		in.TracingConfig = &types.TracingConfig{Mode: types.TracingModeActive}
-		in.LoggingConfig = &types.LoggingConfig{LogFormat: types.LogFormatJson}
+		in.LoggingConfig = &types.LoggingConfig{LogFormat: types.LogFormatJson, ApplicationLogLevel: types.ApplicationLogLevelWarn}
 		in.VpcConfig = &types.VpcConfig{SubnetIds: []string{"subnet-0abc"}, SecurityGroupIds: []string{"sg-0abc"}}
 		in.KMSKeyArn = aws.String("arn:aws:kms:us-east-1:000000000000:key/k")
 	})
@@ -34,5 +34,8 @@ func TestSettingsHonoured(t *testing.T) {
 	env, _ := r.Payload["env"].(map[string]any)
 	if trace, _ := env["_X_AMZN_TRACE_ID"].(string); !strings.Contains(trace, "Sampled=1") {
 		t.Fatalf("trace header with active tracing: %q (%s)", trace, r.Raw)
+	}
+	if env["AWS_LAMBDA_LOG_FORMAT"] != "JSON" || env["AWS_LAMBDA_LOG_LEVEL"] != "WARN" {
+		t.Fatalf("logging environment: format %v, level %v", env["AWS_LAMBDA_LOG_FORMAT"], env["AWS_LAMBDA_LOG_LEVEL"])
 	}
 }

@@ -6,12 +6,13 @@
 //	hearth logs FUNCTION [-f]                   print (and follow) a function's logs
 //	hearth ps [FUNCTION]                        list live execution environments
 //	hearth functions                            list functions
-//	hearth runtimes                             list what each runtime name runs on
+//	hearth runtimes [import|pull RUNTIME ...]   list what each runtime name runs on; add runtime images
 //	hearth delete FUNCTION                      delete a function
 //	hearth console                              print a one-time login link to the web console
 //	hearth version                              print the version and commit
 //	hearth url create|get|delete FUNCTION       manage a function's URL
 //	hearth store check [--data-dir DIR]         check the metadata store for damage
+//	hearth cluster status                       show a cluster's members, streams and leases
 package main
 
 import (
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return ps(ctx, args[1:], getenv, stdout, stderr)
 	case "functions":
 		return functions(ctx, args[1:], getenv, stdout, stderr)
+	case "cluster":
+		return cluster(ctx, args[1:], getenv, stdout, stderr)
 	case "runtimes":
 		return runtimesCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "console":
@@ -83,12 +86,14 @@ commands:
   logs       print a function's logs; -f follows them
   ps         list live execution environments
   functions  list functions
-  runtimes   list the interpreter each runtime name resolves to on this host
+  runtimes   list the interpreter each runtime name resolves to on this host;
+             runtimes import RUNTIME PATH | runtimes pull RUNTIME [IMAGE] add a runtime image
   console    print a one-time login link to the web console
   delete     delete a function (or one version)
   version    print the version, commit and build date
   url        create, show or delete a function URL (create|get|delete FUNCTION)
   store      check the data dir's metadata store for damage (store check)
+  cluster    show a cluster's members, stream replication and leases (cluster status)
 
 Client commands reach Hearth at --endpoint (env HEARTH_ENDPOINT, default
 http://127.0.0.1:9911) with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or with

@@ -115,6 +115,8 @@ type Options struct {
 	Invoker  Invoker
 	// Environments, when set, serves GET /hearth/environments.
 	Environments Environments
+	// Cluster, when set, serves GET /hearth/cluster.
+	Cluster ClusterStatus
 	// Metrics, when set, serves GET /hearth/metrics (signed) in
 	// Prometheus's text format.
 	Metrics http.Handler
@@ -232,6 +234,7 @@ func (s *Server) routes() {
 	s.handle("GET /2016-08-19/account-settings", "GetAccountSettings", maxSmallRequest, s.accountSettings)
 	s.mux.HandleFunc("GET /hearth/code/{sha}", s.downloadCode)
 	s.handle("GET /hearth/environments", "ListEnvironments", maxSmallRequest, s.listEnvironments)
+	s.handle("GET /hearth/cluster", "GetClusterStatus", maxSmallRequest, s.clusterStatus)
 	s.handle("GET /hearth/metrics", "GetMetrics", maxSmallRequest, func(w http.ResponseWriter, r *http.Request, _ []byte) error {
 		if s.opts.Metrics == nil {
 			return errorf(http.StatusNotFound, typeNotFound, "metrics are not enabled")

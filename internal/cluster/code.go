@@ -49,12 +49,28 @@ func (c *Code) Put(zip []byte) (codestore.Info, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	if _, err := c.obj.GetInfo(ctx, info.SHA256); err == nil {
-		return info, nil
-	} else if !errors.Is(err, jetstream.ErrObjectNotFound) {
+	// A bucket whose stream leader was on a node that died answers again
+	// once JetStream elected a new one: each step is retried until then.
+	var have bool
+	err = retry(ctx, func(ctx context.Context) error {
+		_, err := c.obj.GetInfo(ctx, info.SHA256)
+		have = err == nil
+		if errors.Is(err, jetstream.ErrObjectNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
 		return codestore.Info{}, fmt.Errorf("code %s: %w", info.SHA256, err)
 	}
-	if _, err := c.obj.PutBytes(ctx, info.SHA256, zip); err != nil {
+	if have {
+		return info, nil
+	}
+	err = retryEach(ctx, 15*time.Second, func(ctx context.Context) error {
+		_, err := c.obj.PutBytes(ctx, info.SHA256, zip)
+		return err
+	})
+	if err != nil {
 		return codestore.Info{}, fmt.Errorf("upload code %s: %w", info.SHA256, err)
 	}
 	return info, nil
@@ -72,8 +88,16 @@ func (c *Code) fetch(sha string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	zip, err := c.obj.GetBytes(ctx, sha)
-	if errors.Is(err, jetstream.ErrObjectNotFound) {
+	var zip []byte
+	missing := false
+	err := retryEach(ctx, 15*time.Second, func(ctx context.Context) (err error) {
+		zip, err = c.obj.GetBytes(ctx, sha)
+		if errors.Is(err, jetstream.ErrObjectNotFound) {
+			missing, err = true, nil
+		}
+		return err
+	})
+	if missing {
 		return fmt.Errorf("%w: %q", codestore.ErrNotFound, sha)
 	}
 	if err != nil {

@@ -42,6 +42,7 @@ type Node struct {
 	Store    *jsstore.Store
 	log      *slog.Logger
 	leases   jetstream.KeyValue
+	members  jetstream.KeyValue
 }
 
 // Join starts or connects to NATS, waits for JetStream and opens the
@@ -93,6 +94,15 @@ func Join(opts Options) (_ *Node, err error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("lease bucket: %w", err)
+	}
+	err = retry(ctx, func(ctx context.Context) (err error) {
+		n.members, err = n.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: "hearth-nodes", History: 1, Storage: jetstream.FileStorage, Replicas: n.Replicas, TTL: leaseTTL,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("member bucket: %w", err)
 	}
 	return n, nil
 }
@@ -166,8 +176,13 @@ func (n *Node) Close() {
 // ends: while a cluster forms, or after it lost a server, JetStream
 // requests can go unanswered for a while.
 func retry(ctx context.Context, f func(context.Context) error) error {
+	return retryEach(ctx, 5*time.Second, f)
+}
+
+// retryEach is retry with attempts of the given length.
+func retryEach(ctx context.Context, each time.Duration, f func(context.Context) error) error {
 	for {
-		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
+		attempt, cancel := context.WithTimeout(ctx, each)
 		err := f(attempt)
 		cancel()
 		if err == nil {

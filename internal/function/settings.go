@@ -149,3 +149,18 @@ func TraceHeader(caller string, active bool) string {
 	}
 	return caller + ";Sampled=1"
 }
+
+// LogEnv is the environment Lambda gives a function with advanced logging
+// controls: with LogFormat JSON, AWS_LAMBDA_LOG_FORMAT and the application
+// log level in AWS_LAMBDA_LOG_LEVEL (INFO unless set), which the runtimes'
+// logging reads.
+func (s *Settings) LogEnv() []string {
+	if s == nil || s.Logging == nil || s.Logging.LogFormat != "JSON" {
+		return nil
+	}
+	level := s.Logging.ApplicationLogLevel
+	if level == "" {
+		level = "INFO"
+	}
+	return []string{"AWS_LAMBDA_LOG_FORMAT=JSON", "AWS_LAMBDA_LOG_LEVEL=" + level}
+}

@@ -291,6 +291,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	if rt.ExecutionEnv != "" {
 		env = append(env, "AWS_EXECUTION_ENV="+rt.ExecutionEnv)
 	}
+	env = append(env, c.Settings.LogEnv()...)
 	env = append(env, layerEnv(rt, optRoot, runtimeRoot, taskRoot)...)
 	for k, v := range c.Environment {
 		env = append(env, k+"="+v)

@@ -31,4 +31,16 @@
 // Concurrent writers are serialised per Write call: the bytes of one Write
 // stay together, lines split across several Writes by different writers may
 // interleave, as with any shared file descriptor. Rotation is not done.
+//
+// # Log groups and event times
+//
+// A function's directory is its log group (/aws/lambda/<function> in the
+// CloudWatch Logs API); it outlives the function. Beside each stream file
+// an index file records when its bytes were written (index.go), so that
+// Events can give every line its own timestamp; group.json holds the
+// group's creation time and retention policy. Expire removes the events
+// older than the retention (a group's own, else Options.RetentionDays) by
+// rewriting a stream from its first kept line, through a temporary file
+// and a rename; RunRetention does so periodically. Options.Now is the
+// clock of both, injectable for tests.
 package logs

@@ -109,3 +109,32 @@ func TestCatalogueHostNearestAndRefuse(t *testing.T) {
 		t.Errorf("bad fallback: err = %v", err)
 	}
 }
+
+func TestCatalogueVersionManagers(t *testing.T) {
+	home := t.TempDir()
+	// pyenv: shims on PATH, the versions next to them.
+	fakeInterp(t, home, ".pyenv/shims/python3.12", "pyenv: python3.12: command not found")
+	fakeInterp(t, home, ".pyenv/versions/3.12.4/bin/python3.12", "Python 3.12.4")
+	fakeInterp(t, home, ".pyenv/versions/3.10.2/bin/python3.10", "Python 3.10.2")
+	// nvm: one version's bin on PATH, the others beside it.
+	fakeInterp(t, home, ".nvm/versions/node/v20.1.0/bin/node", "v20.1.0")
+	fakeInterp(t, home, ".nvm/versions/node/v22.4.0/bin/node", "v22.4.0")
+	path := filepath.Join(home, ".pyenv/shims") + ":" + filepath.Join(home, ".nvm/versions/node/v20.1.0/bin")
+	c, err := NewCatalogue(CatalogueOptions{SearchPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"python3.12": ".pyenv/versions/3.12.4/bin/python3.12", "python3.10": ".pyenv/versions/3.10.2/bin/python3.10",
+		"nodejs20.x": ".nvm/versions/node/v20.1.0/bin/node", "nodejs22.x": ".nvm/versions/node/v22.4.0/bin/node",
+	} {
+		res, _ := c.Resolve(name)
+		if !res.Exact || res.Interp == nil || res.Interp.Path != filepath.Join(home, want) {
+			t.Errorf("%s: %+v, want exact %s", name, res.Interp, want)
+			continue
+		}
+		if res.Interp.Root != filepath.Dir(filepath.Dir(res.Interp.Path)) {
+			t.Errorf("%s: root %s, want the version's prefix", name, res.Interp.Root)
+		}
+	}
+}

@@ -97,6 +97,12 @@ func (p *prober) host(family, searchPath string) []*Interp {
 				out = append(out, in)
 			}
 		}
+		// nvm puts one version's bin on PATH; the others are its siblings
+		// below versions/node.
+		if nodes := filepath.Dir(filepath.Dir(d)); filepath.Base(d) == "bin" && filepath.Base(nodes) == "node" &&
+			filepath.Base(filepath.Dir(nodes)) == "versions" {
+			out = append(out, p.managed(family, nodes, names)...)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		fi, fj := feature(family, out[i].Version), feature(family, out[j].Version)

@@ -71,6 +71,7 @@ func (s *Server) runCluster(ctx context.Context) {
 	}
 	go node.Store.Watch(ctx, s.invoker.FunctionChanged, s.sched.Reload)
 	go s.cluster.conc.Run(ctx)
+	go s.advertise(ctx)
 	go func() {
 		if err := s.cluster.events.Run(ctx); err != nil {
 			s.log.Error("cluster events stopped", "err", err)
@@ -130,4 +131,30 @@ func (s *Server) limiter() invoke.Limiter {
 		return nil
 	}
 	return s.cluster.conc
+}
+
+// clusterStatus serves GET /hearth/cluster on a node.
+type clusterStatus struct{ s *Server }
+
+func (c clusterStatus) ClusterStatus(ctx context.Context) any {
+	return c.s.cluster.node.Status(ctx)
+}
+
+// statusSource is the cluster status for the API, nil for a single Hearth.
+func (s *Server) statusSource() api.ClusterStatus {
+	if s.cluster.node == nil {
+		return nil
+	}
+	return clusterStatus{s}
+}
+
+// advertise publishes this node's address and figures to the cluster.
+func (s *Server) advertise(ctx context.Context) {
+	s.cluster.node.Advertise(ctx, func() cluster.Member {
+		m := cluster.Member{API: s.Addr(), Environments: len(s.pool.Environments())}
+		if s.cluster.events != nil {
+			m.PendingEvents = s.cluster.events.Pending()
+		}
+		return m
+	})
 }

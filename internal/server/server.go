@@ -182,6 +182,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if s.envListener, endpoint, err = s.listenForEnvironments(cfg); err != nil {
 		return nil, err
 	}
+	if s.envListener != nil {
+		s.envListener = newLimitListener(s.envListener, cfg.HTTP.MaxConnsPerClient)
+	}
 	s.queue, err = queue.New(queue.Options{
 		DB: s.bolt.DB(), Invoker: asyncInvoker{s}, Configs: invoke.AsyncConfigs{Store: s.store},
 		FunctionARN: func(name, qualifier string) string {
@@ -239,7 +242,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	_, _ = rand.Read(urlKey)
 	handler := api.New(api.Options{
 		Store: s.store, Code: shared, Verifier: api.SigV4(verifier), Invoker: s.invoker, Environments: s.pool,
-		Rules: s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
+		Cluster: s.statusSource(),
+		Rules:   s.store, RulesChanged: s.sched, Metrics: s.Metrics.Handler(),
 		Logs: logStore, Policies: s.store, URLs: s.store, URLPort: urlPort(cfg), URLScheme: s.scheme(), LogGroups: logStore,
 		Region: cfg.Region, Account: cfg.AccountID, ConcurrencyLimit: cfg.ConcurrencyLimit,
 		MinUnreserved: cfg.MinUnreserved, URLKey: urlKey, Sessions: sessions,
