@@ -48,7 +48,7 @@ func startCluster(t *testing.T, n int, extra ...string) []*hearth {
 		t.Cleanup(h.stop)
 	}
 	for _, h := range nodes {
-		h.waitListening(60 * time.Second)
+		h.waitListening(2 * time.Minute) // a new cluster first elects its JetStream leader
 	}
 	return nodes
 }
