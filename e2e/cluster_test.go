@@ -149,7 +149,8 @@ func TestClusterFunctions(t *testing.T) {
 		}
 	}
 	pyFunction(t, c2, "cl-fn2", versionSrc(3)) // the survivors still accept writes
-	nodes[0].start()
+	nodes[0].launch()
+	nodes[0].waitListening(2 * time.Minute)
 	if got := clusterListing(t, c1); got != "cl-fn2:: cl-fn:1:live" {
 		t.Fatalf("node 1 after rejoining lists %q", got)
 	}
