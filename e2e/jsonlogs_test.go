@@ -30,7 +30,8 @@ const jsonLogsNodeSrc = `exports.handler = async (event, context) => {
 
 // TestJSONLogFormat checks Lambda's advanced logging controls: with
 // LoggingConfig LogFormat JSON every platform line of the tail is one JSON
-// object of the right type for the request, the logging module writes JSON
+// object of the right type for the request (platform.runtimeDone only at
+// system log level DEBUG), Python's logging and Node's console write JSON
 // records filtered by the application log level, and print stays plain
 // text; a Text function keeps the text lines.
 func TestJSONLogFormat(t *testing.T) {
@@ -39,28 +40,38 @@ func TestJSONLogFormat(t *testing.T) {
 	rc := runtimeCase{"python", "python3.12", "app.handler", func(t *testing.T) []byte {
 		return zipFiles(t, map[string][]byte{"app.py": []byte(jsonLogsSrc)})
 	}}
-	createFunction(t, c, "logs-json", rc, func(in *lambda.CreateFunctionInput) {
-		in.LoggingConfig = &types.LoggingConfig{LogFormat: types.LogFormatJson}
-	})
 	node := runtimeCase{"node", "nodejs20.x", "index.handler", func(t *testing.T) []byte {
 		return zipFiles(t, map[string][]byte{"index.js": []byte(jsonLogsNodeSrc)})
 	}}
-	createFunction(t, c, "logs-json-node", node, func(in *lambda.CreateFunctionInput) {
-		in.LoggingConfig = &types.LoggingConfig{LogFormat: types.LogFormatJson}
-	})
+	info := []string{"platform.start", "app:INFO", "print", "platform.report"}
+	cases := []struct {
+		name string
+		rc   runtimeCase
+		cfg  types.LoggingConfig
+		want []string
+	}{
+		{"logs-json", rc, types.LoggingConfig{LogFormat: types.LogFormatJson}, info},
+		{"logs-json-node", node, types.LoggingConfig{LogFormat: types.LogFormatJson}, info},
+		// At DEBUG both levels pass, and END's platform.runtimeDone shows.
+		{"logs-json-debug", rc, types.LoggingConfig{LogFormat: types.LogFormatJson,
+			ApplicationLogLevel: types.ApplicationLogLevelDebug, SystemLogLevel: types.SystemLogLevelDebug},
+			[]string{"platform.start", "app:INFO", "app:DEBUG", "print", "platform.runtimeDone", "platform.report"}},
+	}
+	for _, tc := range cases {
+		createFunction(t, c, tc.name, tc.rc, func(in *lambda.CreateFunctionInput) { in.LoggingConfig = &tc.cfg })
+	}
 	createFunction(t, c, "logs-text", rc)
 
-	for _, fn := range []string{"logs-json", "logs-json-node"} {
+	for _, tc := range cases {
 		for i, cold := range []bool{true, false} {
-			r := invoke(t, c, fn, map[string]any{})
+			r := invoke(t, c, tc.name, map[string]any{})
 			id, _ := r.Payload["requestId"].(string)
 			if id == "" {
-				t.Fatalf("%s invocation %d: no request id: %s", fn, i, r.Raw)
+				t.Fatalf("%s invocation %d: no request id: %s", tc.name, i, r.Raw)
 			}
-			kinds := checkJSONTail(t, r.Log, id, cold, fn == "logs-json")
-			want := []string{"platform.start", "app:INFO", "print", "platform.runtimeDone", "platform.report"}
-			if strings.Join(kinds, " ") != strings.Join(want, " ") {
-				t.Errorf("%s invocation %d: lines %v, want %v\n%s", fn, i, kinds, want, r.Log)
+			kinds := checkJSONTail(t, r.Log, id, cold, tc.rc.name == "python")
+			if strings.Join(kinds, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("%s invocation %d: lines %v, want %v\n%s", tc.name, i, kinds, tc.want, r.Log)
 			}
 		}
 	}
@@ -99,7 +110,8 @@ func checkJSONTail(t *testing.T, log, id string, cold, python bool) []string {
 			t.Fatalf("line %q: %v", line, err)
 		}
 		if l.Type == "" {
-			if l.RequestID != id || l.Message != "info line" || python != (l.Logger == "root") || l.Timestamp == "" {
+			msg := strings.ToLower(l.Level) + " line"
+			if l.RequestID != id || l.Message != msg || python != (l.Logger == "root") || l.Timestamp == "" {
 				t.Errorf("application record %q", line)
 			}
 			kinds = append(kinds, "app:"+l.Level)

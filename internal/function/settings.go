@@ -150,11 +150,15 @@ func TraceHeader(caller string, active bool) string {
 	return caller + ";Sampled=1"
 }
 
-// JSONLogs reports whether LoggingConfig asks for LogFormat JSON, in which
-// Hearth writes the platform lines (START, END, REPORT, INIT_REPORT) as
-// JSON objects.
-func (s *Settings) JSONLogs() bool {
-	return s != nil && s.Logging != nil && s.Logging.LogFormat == "JSON"
+// SystemLogFormat says whether LoggingConfig asks for LogFormat JSON, in
+// which Hearth writes the platform lines (START, END, REPORT,
+// INIT_REPORT) as JSON objects, and the system log level filtering them
+// ("" when not set).
+func (s *Settings) SystemLogFormat() (json bool, level string) {
+	if s == nil || s.Logging == nil || s.Logging.LogFormat != "JSON" {
+		return false, ""
+	}
+	return true, s.Logging.SystemLogLevel
 }
 
 // LogEnv is the environment Lambda gives a function with advanced logging

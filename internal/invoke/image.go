@@ -46,8 +46,8 @@ func (iv *Invoker) buildImageSpec(fn *function.Function, c *function.Config) (*v
 			RootFS: im.RootFS, WorkDir: dir, Path: path, Args: argv, Env: iv.imageEnv(c, im.Config.Env, handler),
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
 		},
-		JSONLogs: c.Settings.JSONLogs(),
-		Starting: iv.starting(c, ""),
+		LogFormat: logFormat(c.Settings),
+		Starting:  iv.starting(c, ""),
 	}
 	return vs, nil
 }

@@ -11,14 +11,38 @@ import (
 //	{"time":"2026-11-25T10:00:00.000Z","type":"platform.start","record":{"requestId":"…","version":"$LATEST"}}
 //
 // whose type and record follow the Telemetry API's platform events:
-// platform.start for START, platform.runtimeDone for END,
-// platform.report for REPORT and platform.initReport for INIT_REPORT.
+// platform.start for START, platform.runtimeDone for END (a DEBUG event,
+// written only at system log level DEBUG), platform.report for REPORT and
+// platform.initReport for INIT_REPORT.
 const (
 	TypeStart       = "platform.start"
 	TypeRuntimeDone = "platform.runtimeDone"
 	TypeReport      = "platform.report"
 	TypeInitReport  = "platform.initReport"
 )
+
+// Format says how a stream writes its platform lines.
+type Format struct {
+	// JSON writes them as JSON objects (LoggingConfig LogFormat JSON).
+	JSON bool
+
+	// SystemLogLevel filters the JSON lines by the levels Lambda gives
+	// the platform events: platform.runtimeDone is DEBUG, the others
+	// INFO. DEBUG writes all, INFO (the default, "") all but
+	// platform.runtimeDone, WARN none.
+	SystemLogLevel string
+}
+
+// writes reports whether a JSON line of type typ passes the level.
+func (f Format) writes(typ string) bool {
+	switch f.SystemLogLevel {
+	case "DEBUG":
+		return true
+	case "WARN":
+		return false
+	}
+	return typ != TypeRuntimeDone
+}
 
 // jsonLine is one platform line in JSON format.
 type jsonLine struct {

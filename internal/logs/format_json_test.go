@@ -102,36 +102,50 @@ func TestInitReportJSON(t *testing.T) {
 
 // TestStreamJSON checks that a stream set to JSON writes every platform
 // line of an invocation as a JSON object, END as platform.runtimeDone
-// before platform.report, and leaves the function's output alone.
+// before platform.report at system log level DEBUG only, nothing at WARN,
+// and leaves the function's output alone.
 func TestStreamJSON(t *testing.T) {
 	s := openStore(t, t.TempDir())
-	st, err := s.Create("fn", testStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.SetJSON(true)
-	st.Start("req-5", "$LATEST")
-	_, _ = st.Write([]byte("hello\n"))
-	st.End("req-5")
-	st.Report(Report{RequestID: "req-5", Duration: time.Millisecond, MemorySizeMB: 128})
-	lines := strings.SplitAfter(strings.TrimSuffix(string(st.Tail()), "\n"), "\n")
-	if len(lines) != 4 || lines[1] != "hello\n" {
-		t.Fatalf("tail = %q", st.Tail())
-	}
-	types := []string{"platform.start", "", "platform.runtimeDone", "platform.report"}
-	for i, typ := range types {
-		if typ == "" {
-			continue
+	for _, tc := range []struct {
+		level string
+		want  []string
+	}{
+		{"DEBUG", []string{"platform.start", "", "platform.runtimeDone", "platform.report"}},
+		{"", []string{"platform.start", "", "platform.report"}},
+		{"INFO", []string{"platform.start", "", "platform.report"}},
+		{"WARN", []string{""}},
+	} {
+		st, err := s.Create("fn-"+strings.ToLower(tc.level), testStream)
+		if err != nil {
+			t.Fatal(err)
 		}
-		l := decodeLine(t, []byte(strings.TrimSuffix(lines[i], "\n")+"\n"))
-		if l.Type != typ || l.Record["requestId"] != "req-5" {
-			t.Errorf("line %d = %+v, want type %s", i, l, typ)
+		st.SetFormat(Format{JSON: true, SystemLogLevel: tc.level})
+		st.Start("req-5", "$LATEST")
+		_, _ = st.Write([]byte("hello\n"))
+		st.End("req-5")
+		st.Report(Report{RequestID: "req-5", Duration: time.Millisecond, MemorySizeMB: 128})
+		lines := strings.SplitAfter(strings.TrimSuffix(string(st.Tail()), "\n"), "\n")
+		if len(lines) != len(tc.want) {
+			t.Fatalf("level %q: tail = %q", tc.level, st.Tail())
+		}
+		for i, typ := range tc.want {
+			line := strings.TrimSuffix(lines[i], "\n") + "\n"
+			if typ == "" {
+				if line != "hello\n" {
+					t.Errorf("level %q: line %d = %q", tc.level, i, line)
+				}
+				continue
+			}
+			l := decodeLine(t, []byte(line))
+			if l.Type != typ || l.Record["requestId"] != "req-5" {
+				t.Errorf("level %q: line %d = %+v, want type %s", tc.level, i, l, typ)
+			}
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if got := readAll(t, s, "fn", testStream); !strings.Contains(got, `"type":"platform.report"`) {
+	if got := readAll(t, s, "fn-", testStream); !strings.Contains(got, `"type":"platform.report"`) {
 		t.Errorf("file = %q", got)
 	}
 }

@@ -39,10 +39,10 @@ type Stream struct {
 	keepInit bool
 	armed    bool // timer is pending
 	closed   bool
-	// json writes the platform lines as JSON objects (SetJSON); ended
-	// says End was called for the invocation whose Report comes next.
-	json  bool
-	ended bool
+	// format is how platform lines are written (SetFormat); ended says
+	// End was called for the invocation whose Report comes next.
+	format Format
+	ended  bool
 
 	// fmu serialises flushes (so buffers reach the file in order) and
 	// guards file, spare and flushErr.
@@ -88,13 +88,13 @@ func (st *Stream) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// SetJSON makes the stream write its platform lines as JSON objects
-// (platform.start, platform.runtimeDone, platform.report,
-// platform.initReport), as Lambda does for a function whose LoggingConfig
-// has LogFormat JSON. Call it before the first line.
-func (st *Stream) SetJSON(on bool) {
+// SetFormat sets how the stream writes its platform lines: text (the zero
+// Format) or, as Lambda does for a function whose LoggingConfig has
+// LogFormat JSON, JSON objects filtered by the system log level. Call it
+// before the first line.
+func (st *Stream) SetFormat(f Format) {
 	st.mu.Lock()
-	st.json = on
+	st.format = f
 	st.mu.Unlock()
 }
 
@@ -107,8 +107,10 @@ func (st *Stream) Start(requestID, version string) {
 		return
 	}
 	n := len(st.buf)
-	if st.json {
-		st.buf = AppendStartJSON(st.buf, time.Now(), requestID, version)
+	if st.format.JSON {
+		if st.format.writes(TypeStart) {
+			st.buf = AppendStartJSON(st.buf, time.Now(), requestID, version)
+		}
 	} else {
 		st.buf = AppendStart(st.buf, requestID, version)
 	}
@@ -142,8 +144,10 @@ func (st *Stream) InitFailed(r InitReport) {
 		return
 	}
 	n := len(st.buf)
-	if st.json {
-		st.buf = AppendInitReportJSON(st.buf, time.Now(), r)
+	if st.format.JSON {
+		if st.format.writes(TypeInitReport) {
+			st.buf = AppendInitReportJSON(st.buf, time.Now(), r)
+		}
 	} else {
 		st.buf = AppendInitReport(st.buf, r)
 	}
@@ -160,7 +164,7 @@ func (st *Stream) End(requestID string) {
 	if st.closed {
 		return
 	}
-	if st.json {
+	if st.format.JSON {
 		st.ended = true
 		return
 	}
@@ -183,7 +187,7 @@ func (st *Stream) TimedOut(requestID string, after time.Duration) {
 }
 
 // Report writes the REPORT line (in JSON format platform.runtimeDone, if
-// End was called, and platform.report), ends the invocation's tail and flushes the
+// End was called, and platform.report, as the level allows), ends the invocation's tail and flushes the
 // stream to its file.
 func (st *Stream) Report(r Report) {
 	st.mu.Lock()
@@ -192,12 +196,14 @@ func (st *Stream) Report(r Report) {
 		return
 	}
 	n := len(st.buf)
-	if st.json {
+	if st.format.JSON {
 		now := time.Now()
-		if st.ended {
+		if st.ended && st.format.writes(TypeRuntimeDone) {
 			st.buf = AppendRuntimeDoneJSON(st.buf, now, r)
 		}
-		st.buf = AppendReportJSON(st.buf, now, r)
+		if st.format.writes(TypeReport) {
+			st.buf = AppendReportJSON(st.buf, now, r)
+		}
 	} else {
 		st.buf = AppendReport(st.buf, r)
 	}

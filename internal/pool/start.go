@@ -49,7 +49,7 @@ func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType
 	}
 	env.stream = stream
 	env.mu.Unlock()
-	stream.SetJSON(spec.JSONLogs)
+	stream.SetFormat(spec.LogFormat)
 	stream.BeginInit()
 	err = p.initOnce(ctx, env, spec, initType, phaseInit)
 	var ie *InitError
