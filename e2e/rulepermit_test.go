@@ -78,3 +78,47 @@ func TestRuleNeedsPermission(t *testing.T) {
 		t.Fatalf("invoked with %q, want the scheduled event", lines[0])
 	}
 }
+
+// TestRulePermissionPerQualifier targets an alias: a statement on the
+// unqualified function does not cover it, one on the alias does (with
+// principal "*", which also lets EventBridge in).
+func TestRulePermissionPerQualifier(t *testing.T) {
+	h := startHearth(t, "", "--schedule-speedup", "60")
+	c := h.client()
+	pyFunction(t, c, "aliased", `def handler(event, context):
+    print("FIRED " + context.invoked_function_arn)
+`)
+	ctx := context.Background()
+	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("aliased")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("aliased"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	events := h.eventsClient()
+	rule, err := events.PutRule(ctx, "aliased", "rate(1 minute)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowRule(t, c, "aliased", "", aws.ToString(rule.RuleArn))
+	if err := events.PutTargets(ctx, "aliased", "fn", "arn:aws:lambda:us-east-1:000000000000:function:aliased:live"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a refused firing logged", func() bool { return strings.Contains(h.logs(), "not allowed to invoke its target") })
+	time.Sleep(1500 * time.Millisecond)
+	if lines, _ := h.logLines(t, "aliased", "FIRED "); len(lines) != 0 {
+		t.Fatalf("alias ran on the unqualified function's permission: %v", lines)
+	}
+	if _, err := c.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("aliased"), Qualifier: aws.String("live"),
+		StatementId: aws.String("anyone"), Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("*")}); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	waitFor(t, "the rule invokes the alias", func() bool {
+		lines, _ = h.logLines(t, "aliased", "FIRED ")
+		return len(lines) > 0
+	})
+	if !strings.HasSuffix(lines[0], ":aliased:live") {
+		t.Fatalf("invoked as %q, want the alias", lines[0])
+	}
+}
