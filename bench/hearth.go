@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,7 +96,11 @@ func startHearth(tb *toolbox, extra ...string) (*hearthProc, error) {
 		HTTPClient:       h.http,
 		RetryMaxAttempts: 1,
 	})
-	switch waitListening(addr, h.done, 30*time.Second) {
+	wait := 30 * time.Second
+	if slices.Contains(extra, "--cluster") {
+		wait = 2 * time.Minute // a new cluster first elects its JetStream leader
+	}
+	switch waitListening(addr, h.done, wait) {
 	case nil:
 		return h, nil
 	case errExited:

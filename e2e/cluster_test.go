@@ -48,7 +48,7 @@ func startCluster(t *testing.T, n int, extra ...string) []*hearth {
 		t.Cleanup(h.stop)
 	}
 	for _, h := range nodes {
-		h.waitListening(60 * time.Second)
+		h.waitListening(2 * time.Minute) // a new cluster first elects its JetStream leader
 	}
 	return nodes
 }
@@ -149,7 +149,8 @@ func TestClusterFunctions(t *testing.T) {
 		}
 	}
 	pyFunction(t, c2, "cl-fn2", versionSrc(3)) // the survivors still accept writes
-	nodes[0].start()
+	nodes[0].launch()
+	nodes[0].waitListening(2 * time.Minute)
 	if got := clusterListing(t, c1); got != "cl-fn2:: cl-fn:1:live" {
 		t.Fatalf("node 1 after rejoining lists %q", got)
 	}

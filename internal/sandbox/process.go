@@ -1,19 +1,15 @@
 package sandbox
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Spec describes one environment to start.
@@ -179,95 +175,6 @@ func (p *Process) bootstrapHWM() uint64 {
 	return p.status.statusKB("VmHWM:") * 1024
 }
 
-// Freeze stops every process of the environment. It returns as soon as the
-// kernel has the request, without waiting for the last task to stop (that
-// wait would cost CPU on every invocation); WaitFrozen waits.
-//
-// Isolated, an environment that is a single process — the bootstrap alone,
-// as Go, Python and Node runtimes are — is stopped with SIGSTOP, which costs
-// microseconds where a cgroup v1 freezer round trip costs hundreds; the
-// cgroup's task list, read again once the process is stopped (a stopped
-// process cannot fork), proves nothing escaped. A tree of several processes
-// goes through the cgroup freezer. Plain environments get SIGSTOP to their
-// process group.
-func (p *Process) Freeze() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var err error
-	switch {
-	case p.cg == nil:
-		err = stopGroup(p.pid)
-	case p.stopAlone():
-		p.stopped = true
-	default:
-		err = p.cg.freeze(true)
-		p.cgFrozen = err == nil
-	}
-	if err != nil {
-		return fmt.Errorf("freeze environment %s: %w", p.id, err)
-	}
-	p.frozen = true
-	return nil
-}
-
-// stopAlone stops the bootstrap with SIGSTOP when it is the cgroup's only
-// process, and reports whether that froze the whole environment. When a
-// child turns up, the bootstrap stays stopped (p.stopped) and the caller
-// freezes the cgroup too.
-func (p *Process) stopAlone() bool {
-	if !p.cg.onlyPid(p.pid) {
-		return false
-	}
-	if p.signal(syscall.SIGSTOP) != nil {
-		return false
-	}
-	p.stopped = true
-	return p.cg.onlyPid(p.pid)
-}
-
-// WaitFrozen waits, at most timeout, until a Freeze has taken effect: every
-// task of the environment is stopped.
-func (p *Process) WaitFrozen(timeout time.Duration) error {
-	p.mu.Lock()
-	cgFrozen := p.cgFrozen
-	p.mu.Unlock()
-	if cgFrozen {
-		return p.cg.waitFrozen(timeout)
-	}
-	return waitStopped(p.pid, timeout)
-}
-
-// Thaw resumes a frozen environment.
-func (p *Process) Thaw() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err := p.thawLocked(); err != nil {
-		return fmt.Errorf("thaw environment %s: %w", p.id, err)
-	}
-	return nil
-}
-
-func (p *Process) thawLocked() error {
-	var err error
-	if p.cg == nil {
-		err = syscall.Kill(-p.pid, syscall.SIGCONT)
-	} else {
-		if p.cgFrozen {
-			err = p.cg.freeze(false)
-		}
-		if p.stopped && err == nil {
-			err = p.signal(syscall.SIGCONT)
-		}
-	}
-	if err == syscall.ESRCH {
-		err = nil
-	}
-	if err == nil {
-		p.frozen, p.stopped, p.cgFrozen = false, false, false
-	}
-	return err
-}
-
 // Stop ends the environment: SIGTERM to the tree, SIGKILL after grace, wait
 // for the bootstrap, then remove the cgroup and close the Runtime API
 // listener. A grace of zero or less sends SIGKILL alone, as Lambda stops a
@@ -409,83 +316,4 @@ func (p *Process) emptyCgroup() {
 		}
 		time.Sleep(time.Millisecond)
 	}
-}
-
-// setOutput points the child's stdout and stderr at one pipe (or at w
-// itself when it is a file) and returns the end to close after the start.
-func (p *Process) setOutput(cmd *exec.Cmd, w io.Writer) (childEnd *os.File, err error) {
-	p.outDone = make(chan struct{})
-	if f, ok := w.(*os.File); ok {
-		cmd.Stdout, cmd.Stderr = f, f
-		close(p.outDone)
-		return nil, nil
-	}
-	r, wr, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("output pipe: %w", err)
-	}
-	cmd.Stdout, cmd.Stderr = wr, wr
-	p.outR = r
-	return wr, nil
-}
-
-// copyOutput forwards the output pipe to w. Owned by the Process; it ends
-// when the last writer is gone or cleanup closes the pipe.
-func (p *Process) copyOutput(w io.Writer) {
-	defer close(p.outDone)
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := p.outR.Read(buf)
-		if n > 0 {
-			p.outRead.Add(int64(n))
-			_, _ = w.Write(buf[:n])
-			p.outWritten.Add(int64(n))
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// SyncOutput waits, at most max, until everything the tree has written to
-// its stdout and stderr so far has reached the Output writer. Hearth calls
-// it at the end of an invocation so that a function's last log lines come
-// before the END and REPORT lines, as on Lambda.
-func (p *Process) SyncOutput(max time.Duration) {
-	if p.outR == nil {
-		return
-	}
-	deadline := time.Now().Add(max)
-	quiet := 0
-	for quiet < 2 && time.Now().Before(deadline) {
-		select {
-		case <-p.outDone:
-			return
-		default:
-		}
-		if p.pipeEmpty() && p.outRead.Load() == p.outWritten.Load() {
-			// Seen twice in a row: a Read that returned just before the
-			// first look has had time to count its bytes.
-			quiet++
-			if quiet < 2 {
-				runtime.Gosched()
-			}
-			continue
-		}
-		quiet = 0
-		time.Sleep(20 * time.Microsecond)
-	}
-}
-
-// pipeEmpty reports whether the output pipe holds no unread bytes.
-func (p *Process) pipeEmpty() bool {
-	rc, err := p.outR.SyscallConn()
-	if err != nil {
-		return true
-	}
-	n := 0
-	_ = rc.Control(func(fd uintptr) {
-		n, err = unix.IoctlGetInt(int(fd), unix.TIOCINQ)
-	})
-	return err != nil || n == 0
 }

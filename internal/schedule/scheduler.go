@@ -5,27 +5,13 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/store"
 )
-
-// Rule is a scheduled rule as Hearth stores it.
-type Rule struct {
-	Name               string
-	ScheduleExpression string
-	Enabled            bool
-	Targets            []Target // what Fire invokes
-}
-
-// Target is one target of a rule: a function ARN and the input sent to it
-// ("" means the scheduled event).
-type Target struct {
-	ID    string
-	ARN   string
-	Input string
-}
 
 // RuleSource lists the current rules. Hearth's store implements it.
 type RuleSource interface {
-	Rules() ([]Rule, error)
+	ListRules() ([]*store.Rule, error)
 }
 
 // Options configures a Scheduler. Zero values take the documented defaults.
@@ -33,10 +19,11 @@ type Options struct {
 	// Rules lists the rules; it is read by Run at start and on Reload.
 	// Required.
 	Rules RuleSource
-	// Fire handles one firing of a rule scheduled for t. It runs on its own
-	// goroutine, so a slow target does not delay other rules; Run waits for
-	// it before returning. Required.
-	Fire func(ctx context.Context, rule Rule, t time.Time)
+	// Fire handles one firing of a rule scheduled for t; a target's empty
+	// Input means the scheduled event. It runs on its own goroutine, so a
+	// slow target does not delay other rules; Run waits for it before
+	// returning. Required.
+	Fire func(ctx context.Context, rule store.Rule, t time.Time)
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// After waits for a duration, as time.After (the default) does.
@@ -77,7 +64,7 @@ func (s *Scheduler) Reload() {
 
 // entry is one enabled rule's timetable.
 type entry struct {
-	rule  Rule
+	rule  store.Rule
 	sched Schedule
 	next  time.Time // zero: never again
 }
@@ -107,7 +94,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // load brings entries in line with the rule source.
 func (s *Scheduler) load(entries map[string]*entry) {
-	rules, err := s.opts.Rules.Rules()
+	rules, err := s.opts.Rules.ListRules()
 	if err != nil {
 		s.log.Error("reading rules failed, keeping the current ones", "err", err)
 		return
@@ -115,12 +102,12 @@ func (s *Scheduler) load(entries map[string]*entry) {
 	now := s.opts.Now()
 	seen := map[string]bool{}
 	for _, r := range rules {
-		if !r.Enabled {
+		if r.State != store.RuleEnabled {
 			continue
 		}
 		seen[r.Name] = true
 		if e := entries[r.Name]; e != nil && e.rule.ScheduleExpression == r.ScheduleExpression {
-			e.rule = r // targets may have changed; the timetable has not
+			e.rule = *r // targets may have changed; the timetable has not
 			continue
 		}
 		sched, err := Parse(r.ScheduleExpression)
@@ -130,7 +117,7 @@ func (s *Scheduler) load(entries map[string]*entry) {
 			delete(entries, r.Name)
 			continue
 		}
-		entries[r.Name] = &entry{rule: r, sched: sched, next: sched.Next(now)}
+		entries[r.Name] = &entry{rule: *r, sched: sched, next: sched.Next(now)}
 	}
 	for name := range entries {
 		if !seen[name] {

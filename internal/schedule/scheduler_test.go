@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/store"
 )
 
 // fakeClock is a manual clock: Run asks it for timers and the test moves
@@ -60,16 +62,16 @@ func (c *fakeClock) advance(d time.Duration) {
 // staticRules is a RuleSource the test can change.
 type staticRules struct {
 	mu    sync.Mutex // guards rules
-	rules []Rule
+	rules []*store.Rule
 }
 
-func (s *staticRules) Rules() ([]Rule, error) {
+func (s *staticRules) ListRules() ([]*store.Rule, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Rule(nil), s.rules...), nil
+	return append([]*store.Rule(nil), s.rules...), nil
 }
 
-func (s *staticRules) set(rules ...Rule) {
+func (s *staticRules) set(rules ...*store.Rule) {
 	s.mu.Lock()
 	s.rules = rules
 	s.mu.Unlock()
@@ -86,7 +88,7 @@ type firing struct {
 	at   time.Time
 }
 
-func (f *firings) fire(_ context.Context, r Rule, t time.Time) {
+func (f *firings) fire(_ context.Context, r store.Rule, t time.Time) {
 	f.mu.Lock()
 	f.got = append(f.got, firing{r.Name, t})
 	f.mu.Unlock()
@@ -115,8 +117,8 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 30, 0, time.UTC)
 func TestRateFiresEveryMinute(t *testing.T) {
 	clk := newFakeClock(t0)
 	rules := &staticRules{}
-	rules.set(Rule{Name: "warmer", ScheduleExpression: "rate(1 minute)", Enabled: true},
-		Rule{Name: "off", ScheduleExpression: "rate(1 minute)", Enabled: false})
+	rules.set(&store.Rule{Name: "warmer", ScheduleExpression: "rate(1 minute)", State: store.RuleEnabled},
+		&store.Rule{Name: "off", ScheduleExpression: "rate(1 minute)", State: store.RuleDisabled})
 	var f firings
 	stop := runScheduler(t, New(Options{Rules: rules, Fire: f.fire, Now: clk.Now, After: clk.After}))
 	const n = 30
@@ -149,7 +151,7 @@ func TestRateFiresEveryMinute(t *testing.T) {
 func TestMissedFiringsAreNotReplayed(t *testing.T) {
 	clk := newFakeClock(t0)
 	rules := &staticRules{}
-	rules.set(Rule{Name: "warmer", ScheduleExpression: "rate(1 minute)", Enabled: true})
+	rules.set(&store.Rule{Name: "warmer", ScheduleExpression: "rate(1 minute)", State: store.RuleEnabled})
 	var f firings
 	stop := runScheduler(t, New(Options{Rules: rules, Fire: f.fire, Now: clk.Now, After: clk.After}))
 	<-clk.waiting
@@ -166,16 +168,16 @@ func TestMissedFiringsAreNotReplayed(t *testing.T) {
 func TestReloadPicksUpChanges(t *testing.T) {
 	clk := newFakeClock(t0)
 	rules := &staticRules{}
-	rules.set(Rule{Name: "slow", ScheduleExpression: "rate(5 minutes)", Enabled: true})
+	rules.set(&store.Rule{Name: "slow", ScheduleExpression: "rate(5 minutes)", State: store.RuleEnabled})
 	var f firings
 	s := New(Options{Rules: rules, Fire: f.fire, Now: clk.Now, After: clk.After})
 	stop := runScheduler(t, s)
 	if d := <-clk.waiting; d != 5*time.Minute {
 		t.Fatalf("first wait %v, want 5m", d)
 	}
-	rules.set(Rule{Name: "slow", ScheduleExpression: "rate(5 minutes)", Enabled: false},
-		Rule{Name: "fast", ScheduleExpression: "cron(* * * * ? *)", Enabled: true},
-		Rule{Name: "broken", ScheduleExpression: "rate(1 minutes)", Enabled: true})
+	rules.set(&store.Rule{Name: "slow", ScheduleExpression: "rate(5 minutes)", State: store.RuleDisabled},
+		&store.Rule{Name: "fast", ScheduleExpression: "cron(* * * * ? *)", State: store.RuleEnabled},
+		&store.Rule{Name: "broken", ScheduleExpression: "rate(1 minutes)", State: store.RuleEnabled})
 	s.Reload()
 	if d := <-clk.waiting; d != 30*time.Second { // to 12:01:00
 		t.Fatalf("wait after reload %v, want 30s", d)

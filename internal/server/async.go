@@ -22,30 +22,11 @@ func (a asyncInvoker) InvokeAsync(ctx context.Context, ev *queue.Event) (queue.O
 	return a.s.invoker.InvokeAsync(ctx, ev)
 }
 
-// ruleSource lists the stored rules for the scheduler.
-type ruleSource struct{ store store.Rules }
-
-func (r ruleSource) Rules() ([]schedule.Rule, error) {
-	stored, err := r.store.ListRules()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]schedule.Rule, 0, len(stored))
-	for _, sr := range stored {
-		rule := schedule.Rule{Name: sr.Name, ScheduleExpression: sr.ScheduleExpression, Enabled: sr.State == "ENABLED"}
-		for _, t := range sr.Targets {
-			rule.Targets = append(rule.Targets, schedule.Target{ID: t.ID, ARN: t.ARN, Input: t.Input})
-		}
-		out = append(out, rule)
-	}
-	return out, nil
-}
-
 // fireRule sends a rule's firing to each of its targets through the async
 // queue, as EventBridge invokes Lambda targets asynchronously, skipping
 // targets whose resource policy does not allow the rule (permit).
-func fireRule(q *queue.Queue, permit *rulePermit, cfgRegion, account string, log *slog.Logger) func(context.Context, schedule.Rule, time.Time) {
-	return func(ctx context.Context, rule schedule.Rule, at time.Time) {
+func fireRule(q *queue.Queue, permit *rulePermit, cfgRegion, account string, log *slog.Logger) func(context.Context, store.Rule, time.Time) {
+	return func(ctx context.Context, rule store.Rule, at time.Time) {
 		arn := "arn:aws:events:" + cfgRegion + ":" + account + ":rule/" + rule.Name
 		for _, t := range rule.Targets {
 			name, qualifier, ok := function.ParseFunctionARN(t.ARN)

@@ -10,7 +10,7 @@ import (
 	"github.com/hearth-run/hearth/internal/codestore"
 	"github.com/hearth-run/hearth/internal/config"
 	"github.com/hearth-run/hearth/internal/invoke"
-	"github.com/hearth-run/hearth/internal/schedule"
+	"github.com/hearth-run/hearth/internal/store"
 )
 
 // sharedCode is what the API and the invoker need of the code store: the
@@ -85,8 +85,8 @@ func (s *Server) runCluster(ctx context.Context) {
 
 // fireOnce wraps a rule's firing so that in a cluster only the node
 // holding the scheduler lease fires it.
-func (s *Server) fireOnce(fire func(context.Context, schedule.Rule, time.Time)) func(context.Context, schedule.Rule, time.Time) {
-	return func(ctx context.Context, rule schedule.Rule, at time.Time) {
+func (s *Server) fireOnce(fire func(context.Context, store.Rule, time.Time)) func(context.Context, store.Rule, time.Time) {
+	return func(ctx context.Context, rule store.Rule, at time.Time) {
 		if s.cluster.node != nil && !s.cluster.scheduling.Load() {
 			return
 		}

@@ -56,7 +56,7 @@ var (
 	_ invoke.Enqueuer     = (*queue.Queue)(nil)
 	_ queue.Invoker       = (*invoke.Invoker)(nil)
 	_ queue.ConfigSource  = invoke.AsyncConfigs{}
-	_ schedule.RuleSource = ruleSource{}
+	_ schedule.RuleSource = store.Metadata(nil)
 )
 
 // Server is a running Hearth.
@@ -216,7 +216,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
 	}
 	schedOpts := schedule.Options{
-		Rules: ruleSource{s.store}, Logger: log,
+		Rules: s.store, Logger: log,
 		Fire: s.fireOnce(fireRule(s.queue, &rulePermit{policies: s.store, account: cfg.AccountID, log: log}, cfg.Region, cfg.AccountID, log)),
 	}
 	if cfg.ScheduleSpeedup > 1 {

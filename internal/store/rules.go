@@ -11,17 +11,24 @@ import (
 // bucketRules holds the scheduled EventBridge rules.
 var bucketRules = []byte("rules")
 
+// The states of a rule.
+const (
+	RuleEnabled  = "ENABLED"  // the rule fires on its schedule
+	RuleDisabled = "DISABLED" // the rule is kept but does not fire
+)
+
 // Rule is a scheduled EventBridge rule and its targets.
 type Rule struct {
 	Name               string       `json:"name"`
 	ScheduleExpression string       `json:"scheduleExpression"`
-	State              string       `json:"state"` // ENABLED or DISABLED
+	State              string       `json:"state"` // RuleEnabled or RuleDisabled
 	Description        string       `json:"description,omitempty"`
 	Targets            []RuleTarget `json:"targets,omitempty"`
 	Created            time.Time    `json:"created"`
 }
 
-// RuleTarget is one target of a rule: a function and its constant input.
+// RuleTarget is one target of a rule: a function ARN and its constant input
+// ("" means EventBridge's scheduled event).
 type RuleTarget struct {
 	ID    string `json:"id"`
 	ARN   string `json:"arn"`
@@ -43,7 +50,7 @@ func (s *Store) PutRule(name string, change func(r *Rule, existed bool) error) (
 				return fmt.Errorf("decode rule %s: %w", name, err)
 			}
 		} else {
-			r = Rule{Name: name, State: "ENABLED", Created: time.Now().UTC()}
+			r = Rule{Name: name, State: RuleEnabled, Created: time.Now().UTC()}
 		}
 		if err := change(&r, existed); err != nil {
 			return err
