@@ -150,6 +150,13 @@ func TraceHeader(caller string, active bool) string {
 	return caller + ";Sampled=1"
 }
 
+// JSONLogs reports whether LoggingConfig asks for LogFormat JSON, in which
+// Hearth writes the platform lines (START, END, REPORT, INIT_REPORT) as
+// JSON objects.
+func (s *Settings) JSONLogs() bool {
+	return s != nil && s.Logging != nil && s.Logging.LogFormat == "JSON"
+}
+
 // LogEnv is the environment Lambda gives a function with advanced logging
 // controls: with LogFormat JSON, AWS_LAMBDA_LOG_FORMAT and the application
 // log level in AWS_LAMBDA_LOG_LEVEL (INFO unless set), which the runtimes'

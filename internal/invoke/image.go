@@ -46,6 +46,7 @@ func (iv *Invoker) buildImageSpec(fn *function.Function, c *function.Config) (*v
 			RootFS: im.RootFS, WorkDir: dir, Path: path, Args: argv, Env: iv.imageEnv(c, im.Config.Env, handler),
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network,
 		},
+		JSONLogs: c.Settings.JSONLogs(),
 		Starting: iv.starting(c, ""),
 	}
 	return vs, nil

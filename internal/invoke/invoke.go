@@ -310,6 +310,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: path, Args: args, Env: env,
 			MemoryMB: c.MemoryMB, EphemeralMB: c.EphemeralMB, Network: network, Binds: rc.binds,
 		},
+		JSONLogs: c.Settings.JSONLogs(),
 		Starting: iv.starting(c, rc.warning),
 		Missing:  noBootstrap,
 	}

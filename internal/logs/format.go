@@ -127,6 +127,10 @@ type InitReport struct {
 	Phase     string        // "init", or "invoke" for the retry within an invocation
 	Status    string        // "error" or "timeout"
 	ErrorType string        // e.g. "Runtime.ExitError"
+
+	// InitializationType is written in JSON format only: "on-demand"
+	// (when empty) or "provisioned-concurrency".
+	InitializationType string
 }
 
 // AppendInitReport appends Lambda's INIT_REPORT line,

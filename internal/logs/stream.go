@@ -39,6 +39,10 @@ type Stream struct {
 	keepInit bool
 	armed    bool // timer is pending
 	closed   bool
+	// json writes the platform lines as JSON objects (SetJSON); ended
+	// says End was called for the invocation whose Report comes next.
+	json  bool
+	ended bool
 
 	// fmu serialises flushes (so buffers reach the file in order) and
 	// guards file, spare and flushErr.
@@ -84,8 +88,18 @@ func (st *Stream) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Start writes "START RequestId: <id> Version: <version>" and begins a new
-// tail.
+// SetJSON makes the stream write its platform lines as JSON objects
+// (platform.start, platform.runtimeDone, platform.report,
+// platform.initReport), as Lambda does for a function whose LoggingConfig
+// has LogFormat JSON. Call it before the first line.
+func (st *Stream) SetJSON(on bool) {
+	st.mu.Lock()
+	st.json = on
+	st.mu.Unlock()
+}
+
+// Start writes "START RequestId: <id> Version: <version>" (or
+// platform.start) and begins a new tail.
 func (st *Stream) Start(requestID, version string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -93,7 +107,12 @@ func (st *Stream) Start(requestID, version string) {
 		return
 	}
 	n := len(st.buf)
-	st.buf = AppendStart(st.buf, requestID, version)
+	if st.json {
+		st.buf = AppendStartJSON(st.buf, time.Now(), requestID, version)
+	} else {
+		st.buf = AppendStart(st.buf, requestID, version)
+	}
+	st.ended = false
 	if !st.keepInit {
 		st.tail = st.tail[:0]
 	}
@@ -123,16 +142,26 @@ func (st *Stream) InitFailed(r InitReport) {
 		return
 	}
 	n := len(st.buf)
-	st.buf = AppendInitReport(st.buf, r)
+	if st.json {
+		st.buf = AppendInitReportJSON(st.buf, time.Now(), r)
+	} else {
+		st.buf = AppendInitReport(st.buf, r)
+	}
 	st.line(n)
 	st.keepInit = true
 }
 
-// End writes "END RequestId: <id>".
+// End writes "END RequestId: <id>". In JSON format its counterpart,
+// platform.runtimeDone, carries the invocation's status, so Report writes
+// it just before platform.report.
 func (st *Stream) End(requestID string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed {
+		return
+	}
+	if st.json {
+		st.ended = true
 		return
 	}
 	n := len(st.buf)
@@ -153,7 +182,8 @@ func (st *Stream) TimedOut(requestID string, after time.Duration) {
 	st.line(n)
 }
 
-// Report writes the REPORT line, ends the invocation's tail and flushes the
+// Report writes the REPORT line (in JSON format platform.runtimeDone, if
+// End was called, and platform.report), ends the invocation's tail and flushes the
 // stream to its file.
 func (st *Stream) Report(r Report) {
 	st.mu.Lock()
@@ -162,7 +192,16 @@ func (st *Stream) Report(r Report) {
 		return
 	}
 	n := len(st.buf)
-	st.buf = AppendReport(st.buf, r)
+	if st.json {
+		now := time.Now()
+		if st.ended {
+			st.buf = AppendRuntimeDoneJSON(st.buf, now, r)
+		}
+		st.buf = AppendReportJSON(st.buf, now, r)
+	} else {
+		st.buf = AppendReport(st.buf, r)
+	}
+	st.ended = false
 	if st.inInvocation {
 		st.appendTail(st.buf[n:])
 	}

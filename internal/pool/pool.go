@@ -73,6 +73,9 @@ type Spec struct {
 	// Init fails with it, leaving Lambda's trail in the log stream, without
 	// starting a process.
 	Missing *InitError
+	// JSONLogs writes the log stream's platform lines as JSON objects
+	// (LoggingConfig LogFormat JSON).
+	JSONLogs bool
 }
 
 // Key is the pool key of a function version.

@@ -49,6 +49,7 @@ func (p *Pool) start(ctx context.Context, env *Environment, spec *Spec, initType
 	}
 	env.stream = stream
 	env.mu.Unlock()
+	stream.SetJSON(spec.JSONLogs)
 	stream.BeginInit()
 	err = p.initOnce(ctx, env, spec, initType, phaseInit)
 	var ie *InitError
@@ -88,7 +89,8 @@ func (p *Pool) initOnce(ctx context.Context, env *Environment, spec *Spec, initT
 	if ie.Type == typeInitTimeout {
 		status = "timeout"
 	}
-	stream.InitFailed(logs.InitReport{Duration: env.initDuration, Phase: phase, Status: status, ErrorType: ie.Type})
+	stream.InitFailed(logs.InitReport{Duration: env.initDuration, Phase: phase, Status: status, ErrorType: ie.Type,
+		InitializationType: initType})
 	p.log.Warn("init failed", "function", env.Function, "version", env.Version, "error_type", ie.Type,
 		"phase", phase, "env", env.ID)
 	return ierr

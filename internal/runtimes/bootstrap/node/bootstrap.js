@@ -243,14 +243,28 @@ function formatted(error) {
   }
 }
 
-// ---- console: Lambda's text log format --------------------------------------------
+// ---- console: Lambda's text or JSON log format -------------------------------------
 
 let requestId; // undefined during init, as on Lambda
 function patchConsole() {
   const order = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
   const min = order[(process.env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || 1;
+  const json = (process.env.AWS_LAMBDA_LOG_FORMAT || '').toUpperCase() === 'JSON';
   const make = (level) => {
     if (order[level] < min) return () => {};
+    if (json) {
+      // LoggingConfig LogFormat JSON: one object per call, as Lambda's
+      // Node.js runtime writes it.
+      return (...args) => {
+        const rec = { timestamp: new Date().toISOString(), level, requestId, message: util.format(...args) };
+        if (args.length === 1 && args[0] instanceof Error) {
+          const e = args[0];
+          Object.assign(rec, { errorType: e.name, errorMessage: e.message,
+            stackTrace: typeof e.stack === 'string' ? e.stack.split('\n') : [] });
+        }
+        process.stdout.write(JSON.stringify(rec) + '\n');
+      };
+    }
     return (...args) => {
       const line = `${new Date().toISOString()}\t${requestId}\t${level}\t${util.format(...args)}`;
       process.stdout.write(line.replace(/\n/g, '\r') + '\n');

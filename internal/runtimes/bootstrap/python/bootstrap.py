@@ -323,12 +323,31 @@ def _setup_logging(logging):
             except Exception:
                 self.handleError(record)
 
+    class JSONFormatter(logging.Formatter):
+        # LoggingConfig LogFormat JSON: one object per record, as Lambda's
+        # Python runtime writes it.
+        def format(self, record):
+            out = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+                   "level": record.levelname, "message": record.getMessage(),
+                   "logger": record.name, "requestId": record.aws_request_id}
+            if record.exc_info and record.exc_info[0] is not None:
+                import traceback
+                out["errorType"] = record.exc_info[0].__name__
+                out["errorMessage"] = str(record.exc_info[1])
+                out["stackTrace"] = traceback.format_tb(record.exc_info[2])
+            return json.dumps(out, default=str) + "\n"
+
     logging.Formatter.converter = time.gmtime
     handler = LambdaHandler()
-    handler.setFormatter(logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON":
+        import json
+        handler.setFormatter(JSONFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
     handler.addFilter(LambdaFilter())
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    level = {"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}.get(level, level)
     root = logging.getLogger()
     if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         root.setLevel(level)
