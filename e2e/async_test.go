@@ -255,6 +255,7 @@ def handler(event, context):
 	if err := events.PutTargets(ctx, "warmer", "fn", arn); err != nil {
 		t.Fatal(err)
 	}
+	allowRule(t, c, "warmed", "", "arn:aws:events:us-east-1:000000000000:rule/warmer")
 	var pings, streams []string
 	waitFor(t, "three firings", func() bool { pings, streams = h.logLines(t, "warmed", "PING "); return len(pings) >= 3 })
 	for i, p := range pings {

@@ -117,6 +117,14 @@ func TestAWSCLIEvents(t *testing.T) {
 		t.Fatalf("invalid expression: %s", out)
 	}
 	run(false, "put-targets", "--rule", "nightly", "--targets", `[{"Id":"t1","Arn":"`+arn+`","Input":"{\"warm\":true}"}]`)
+	// As on AWS, the rule may invoke the function only with its permission.
+	perm := awsCommand(t, h, "lambda", "add-permission", "--function-name", "cli-target", "--statement-id", "nightly",
+		"--action", "lambda:InvokeFunction", "--principal", "events.amazonaws.com",
+		"--source-arn", "arn:aws:events:us-east-1:000000000000:rule/nightly")
+	perm.Env = h.awsEnv()
+	if out, err := perm.CombinedOutput(); err != nil {
+		t.Fatalf("aws lambda add-permission: %v\n%s", err, out)
+	}
 	if out := run(false, "list-targets-by-rule", "--rule", "nightly"); !strings.Contains(out, `"t1"`) || !strings.Contains(out, arn) {
 		t.Fatalf("list-targets-by-rule: %s", out)
 	}

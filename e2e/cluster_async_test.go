@@ -75,6 +75,7 @@ def handler(event, context):
 	if err := nodes[2].eventsClient().PutTargets(ctx, "ticker", "fn", arn); err != nil {
 		t.Fatal(err)
 	}
+	allowRule(t, nodes[1].client(), "cl-tick", "", "arn:aws:events:us-east-1:000000000000:rule/ticker")
 	start := time.Now()
 	time.Sleep(6 * time.Second)
 	var ticks []string

@@ -23,13 +23,14 @@ func (a asyncInvoker) InvokeAsync(ctx context.Context, ev *queue.Event) (queue.O
 }
 
 // fireRule sends a rule's firing to each of its targets through the async
-// queue, as EventBridge invokes Lambda targets asynchronously.
-func fireRule(q *queue.Queue, cfgRegion, account string, log *slog.Logger) func(context.Context, store.Rule, time.Time) {
+// queue, as EventBridge invokes Lambda targets asynchronously, skipping
+// targets whose resource policy does not allow the rule (permit).
+func fireRule(q *queue.Queue, permit *rulePermit, cfgRegion, account string, log *slog.Logger) func(context.Context, store.Rule, time.Time) {
 	return func(ctx context.Context, rule store.Rule, at time.Time) {
 		arn := "arn:aws:events:" + cfgRegion + ":" + account + ":rule/" + rule.Name
 		for _, t := range rule.Targets {
 			name, qualifier, ok := function.ParseFunctionARN(t.ARN)
-			if !ok {
+			if !ok || !permit.allowed(rule.Name, arn, t.ARN, name, qualifier) {
 				continue
 			}
 			payload := []byte(t.Input)

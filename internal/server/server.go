@@ -216,7 +216,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
 	}
 	schedOpts := schedule.Options{
-		Rules: s.store, Fire: s.fireOnce(fireRule(s.queue, cfg.Region, cfg.AccountID, log)), Logger: log,
+		Rules: s.store, Logger: log,
+		Fire: s.fireOnce(fireRule(s.queue, &rulePermit{policies: s.store, account: cfg.AccountID, log: log}, cfg.Region, cfg.AccountID, log)),
 	}
 	if cfg.ScheduleSpeedup > 1 {
 		clock := fastClock{start: time.Now(), speedup: cfg.ScheduleSpeedup}
