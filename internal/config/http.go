@@ -9,7 +9,7 @@ import (
 
 // HTTPLimits bound what one client can hold of the API server: time to
 // send a request, time to take an answer, idle keep-alive connections,
-// header size, connections per client address and request body bytes in
+// header size and count, connections per client address and request body bytes in
 // flight. Invoke is exempt from WriteTimeout (an invocation may run for 15
 // minutes); its answer gets the function's longest timeout instead.
 type HTTPLimits struct {
@@ -18,6 +18,7 @@ type HTTPLimits struct {
 	WriteTimeout         time.Duration // to take an answer (Invoke: 16 minutes)
 	IdleTimeout          time.Duration // an idle keep-alive connection is closed after this
 	MaxHeaderBytes       int           // request line and headers
+	MaxHeaders           int           // header fields in one request
 	MaxConnsPerClient    int           // open connections from one client address
 	MaxBodyBytesInFlight int64         // request body bytes held by all requests at once
 }
@@ -30,6 +31,7 @@ func DefaultHTTPLimits() HTTPLimits {
 		WriteTimeout:         5 * time.Minute,
 		IdleTimeout:          2 * time.Minute,
 		MaxHeaderBytes:       64 << 10,
+		MaxHeaders:           200,
 		MaxConnsPerClient:    1024,
 		MaxBodyBytesInFlight: 512 << 20,
 	}
@@ -69,6 +71,7 @@ func (l *HTTPLimits) flags(fs *flag.FlagSet, getenv func(string) string, errs *[
 	dur(&l.WriteTimeout, "http-write-timeout", "HEARTH_HTTP_WRITE_TIMEOUT", "time a client has to take an answer (Invoke: 16m)")
 	dur(&l.IdleTimeout, "http-idle-timeout", "HEARTH_HTTP_IDLE_TIMEOUT", "idle keep-alive connections are closed after this")
 	small(&l.MaxHeaderBytes, "http-max-header-bytes", "HEARTH_HTTP_MAX_HEADER_BYTES", "largest request line and headers")
+	small(&l.MaxHeaders, "http-max-headers", "HEARTH_HTTP_MAX_HEADERS", "most header fields in one request")
 	small(&l.MaxConnsPerClient, "http-max-conns-per-client", "HEARTH_HTTP_MAX_CONNS_PER_CLIENT", "open API connections allowed from one client address")
 	integer(&l.MaxBodyBytesInFlight, "http-max-body-bytes-in-flight", "HEARTH_HTTP_MAX_BODY_BYTES_IN_FLIGHT",
 		"request body bytes held by all requests at once; more is answered 429")
@@ -81,8 +84,8 @@ func (l HTTPLimits) validate() error {
 			return fmt.Errorf("http timeout %v: must be positive", d)
 		}
 	}
-	if l.MaxHeaderBytes < 4096 || l.MaxConnsPerClient < 1 || l.MaxBodyBytesInFlight < 1<<20 {
-		return fmt.Errorf("http limits %+v: header bytes must be at least 4096, connections per client at least 1, body bytes in flight at least 1 MiB", l)
+	if l.MaxHeaderBytes < 4096 || l.MaxHeaders < 32 || l.MaxConnsPerClient < 1 || l.MaxBodyBytesInFlight < 1<<20 {
+		return fmt.Errorf("http limits %+v: header bytes must be at least 4096, header fields at least 32, connections per client at least 1, body bytes in flight at least 1 MiB", l)
 	}
 	return nil
 }

@@ -79,7 +79,7 @@ func (c *limitConn) Close() error {
 // apiHTTPServer is the API's http.Server with the configured limits.
 func apiHTTPServer(h http.Handler, l config.HTTPLimits) *http.Server {
 	return &http.Server{
-		Handler:           h,
+		Handler:           limitHeaders(h, l.MaxHeaders),
 		ReadHeaderTimeout: l.ReadHeaderTimeout,
 		ReadTimeout:       l.ReadTimeout,
 		WriteTimeout:      l.WriteTimeout,
