@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -88,41 +89,43 @@ func (m *Manager) setupNet(pid int, network string) (en *envNet, err error) {
 // inNamespace runs fn on an OS thread that has joined the network
 // namespace nsfd, then returns the thread to Hearth's namespace. Sockets
 // fn opens stay in the namespace they were created in. If the thread
-// cannot return, it is left locked so that the Go runtime discards it.
-func inNamespace(nsfd int, fn func() (net.Listener, error)) (net.Listener, error) {
+// cannot return, it is left locked so that the Go runtime discards it, and
+// what fn opened is closed.
+func inNamespace[T io.Closer](nsfd int, fn func() (T, error)) (T, error) {
 	type result struct {
-		ln  net.Listener
+		v   T
 		err error
 	}
 	ch := make(chan result, 1)
 	go func() {
 		runtime.LockOSThread()
+		var zero T
 		home, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
 			runtime.UnlockOSThread()
-			ch <- result{err: err}
+			ch <- result{zero, err}
 			return
 		}
 		defer home.Close()
 		if err := unix.Setns(nsfd, unix.CLONE_NEWNET); err != nil {
 			runtime.UnlockOSThread()
-			ch <- result{err: fmt.Errorf("setns: %w", err)}
+			ch <- result{zero, fmt.Errorf("setns: %w", err)}
 			return
 		}
-		ln, err := fn()
+		v, err := fn()
 		if rerr := unix.Setns(int(home.Fd()), unix.CLONE_NEWNET); rerr != nil {
 			// Still locked: the thread ends with this goroutine.
-			if ln != nil {
-				_ = ln.Close()
+			if err == nil {
+				_ = v.Close()
 			}
-			ch <- result{err: fmt.Errorf("return to host namespace: %w", rerr)}
+			ch <- result{zero, fmt.Errorf("return to host namespace: %w", rerr)}
 			return
 		}
 		runtime.UnlockOSThread()
-		ch <- result{ln, err}
+		ch <- result{v, err}
 	}()
 	r := <-ch
-	return r.ln, r.err
+	return r.v, r.err
 }
 
 // linkUp brings the named link up in the calling thread's namespace.
