@@ -212,6 +212,9 @@ func markedSpans(dir string) ([]span, error) {
 	}
 	var spans []span
 	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".log") {
+			continue // the group's settings and the streams' time indexes
+		}
 		name, _ := url.PathUnescape(strings.TrimSuffix(e.Name(), ".log"))
 		f, err := os.Open(filepath.Join(dir, e.Name()))
 		if err != nil {

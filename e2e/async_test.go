@@ -29,7 +29,9 @@ func pyFunction(t *testing.T, c *lambda.Client, name, src string, mutate ...func
 // with prefix, with the prefix removed, and the stream of each.
 func (h *hearth) logLines(t *testing.T, function, prefix string) (lines, streams []string) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(h.dataDir, "logs", function, "*"))
+	// Stream files only: a log group also holds its settings (group.json,
+	// replaced through a temporary file) and each stream's time index.
+	files, _ := filepath.Glob(filepath.Join(h.dataDir, "logs", function, "*.log"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

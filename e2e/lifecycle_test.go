@@ -33,7 +33,7 @@ done
 // streamText returns all log streams of a function, concatenated.
 func (h *hearth) streamText(t *testing.T, function string) string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(h.dataDir, "logs", function, "*"))
+	files, _ := filepath.Glob(filepath.Join(h.dataDir, "logs", function, "*.log")) // stream files only
 	var b strings.Builder
 	for _, f := range files {
 		data, err := os.ReadFile(f)

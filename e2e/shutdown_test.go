@@ -17,7 +17,7 @@ import (
 // needle.
 func (h *hearth) streamWith(t *testing.T, function, needle string) string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(h.dataDir, "logs", function, "*"))
+	files, _ := filepath.Glob(filepath.Join(h.dataDir, "logs", function, "*.log")) // stream files only
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
