@@ -132,8 +132,8 @@ func (s *Server) settledAsync(id string) {
 	}
 }
 
-// limiter is the cluster's count of reserved concurrency, nil for a
-// single Hearth.
+// limiter is the cluster's count of reserved and account concurrency, nil
+// for a single Hearth.
 func (s *Server) limiter() invoke.Limiter {
 	if s.cluster.conc == nil {
 		return nil
