@@ -67,6 +67,9 @@ type Options struct {
 	Queue Enqueuer
 	// Limiter, when set, counts reserved concurrency across a cluster.
 	Limiter Limiter
+	// Placer, when set, forwards an invocation to another node of a
+	// cluster when this one has no warm environment and no room for one.
+	Placer  Placer
 	Region  string
 	Account string
 	// Events, when set, hears of every invocation's start and end, of
