@@ -1,7 +1,6 @@
 package sandboxinit
 
 import (
-	"errors"
 	"os"
 	"runtime"
 	"syscall"
@@ -28,9 +27,6 @@ func Main() {
 	}
 	fail(run(os.Args))
 }
-
-// errNotInit reports an init started outside the namespaces Hearth makes.
-var errNotInit = errors.New("sandbox init: not the first process of a new PID namespace")
 
 // fail reports err on the status pipe (and, when that is not a pipe
 // Hearth reads, on stderr) and exits.

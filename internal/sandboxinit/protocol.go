@@ -1,7 +1,6 @@
 package sandboxinit
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 )
@@ -44,9 +43,6 @@ func (p Prep) Args() []string {
 	}
 	return []string{"hearth-sandbox-init", p.Root, p.TmpDev, strings.Join(fds, ",")}
 }
-
-// errArgs reports an argument list that is not a Prep's.
-var errArgs = errors.New("sandbox init: malformed arguments")
 
 // ParsePrep reads the Prep from the init's argument list (argv[0]
 // included).
