@@ -161,7 +161,7 @@ func (s *Server) advertise(ctx context.Context) {
 	s.cluster.node.Advertise(ctx, func() cluster.Member {
 		capacity := s.cluster.fwd.Capacity()
 		m := cluster.Member{API: s.Addr(), Environments: len(s.pool.Environments()), MemoryMB: capacity,
-			FreeMB: capacity - s.invoker.MemoryInUse(), Idle: s.pool.IdleCounts()}
+			FreeMB: capacity - s.invoker.MemoryInUse() - int(s.sandbox.PrestartedMemoryBytes()>>20), Idle: s.pool.IdleCounts()}
 		if s.cluster.events != nil {
 			m.PendingEvents = s.cluster.events.Pending()
 		}
