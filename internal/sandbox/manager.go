@@ -122,6 +122,7 @@ func New(opts Options) (*Manager, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	quietStops()
 	switch {
 	case opts.Isolation != "auto" && opts.Isolation != "off":
 		return nil, fmt.Errorf("sandbox: isolation %q: want auto or off", opts.Isolation)
