@@ -71,16 +71,18 @@ type Manager struct {
 	opts       Options
 	log        *slog.Logger
 	isolated   bool
-	cg         *cgroupFS    // nil when plain
-	nat        *natNet      // links and NAT rules; nil when plain
-	uids       *uidPool     // nil when plain
-	mke2fs     string       // formats /tmp disks; "" = /tmp is a tmpfs
-	noSeccomp  bool         // the kernel cannot filter system calls
-	scratchDir string       // where /tmp images are created (and at once unlinked)
-	tmplMu     sync.Mutex   // guards templates
-	templates  map[int]bool // sizes (MB) whose formatted template exists in scratchDir
-	rootDir    string       // mount point of the isolated roots (inside each mount namespace)
-	procsDir   string       // records of running environments, for cleanup after a crash
+	cg         *cgroupFS        // nil when plain
+	nat        *natNet          // links and NAT rules; nil when plain
+	uids       *uidPool         // nil when plain
+	mke2fs     string           // formats /tmp disks; "" = /tmp is a tmpfs
+	noSeccomp  bool             // the kernel cannot filter system calls
+	scratchDir string           // where /tmp images are created (and at once unlinked)
+	tmplMu     sync.Mutex       // guards templates
+	templates  map[int]bool     // sizes (MB) whose formatted template exists in scratchDir
+	tmplData   map[int][]extent // guarded by tmplMu: templates' data, to reset recycled disks
+	spare      spares           // namespaces and disks ready for new environments
+	rootDir    string           // mount point of the isolated roots (inside each mount namespace)
+	procsDir   string           // records of running environments, for cleanup after a crash
 
 	seq        atomic.Uint64 // names placeholder cgroups
 	kept       chan *pending // inits ready for Start (isolated, Prestart >= 1)
@@ -161,8 +163,11 @@ func New(opts Options) (*Manager, error) {
 		}
 	}
 	m.closing, m.keeperDone = make(chan struct{}), make(chan struct{})
+	if m.isolated {
+		m.startSpares()
+	}
 	if m.isolated && opts.Prestart >= 0 {
-		m.kept = make(chan *pending, max(opts.Prestart, 1))
+		m.kept = make(chan *pending, readyBound(opts.Prestart, initMemory))
 		m.demand.wake = make(chan struct{}, 1)
 		go m.keepInits()
 	} else {
@@ -193,7 +198,7 @@ func (m *Manager) setupIsolated() error {
 	if m.uids, err = newUIDPool(m.opts.FirstUID, m.opts.UIDs); err != nil {
 		return err
 	}
-	m.templates = map[int]bool{}
+	m.templates, m.tmplData = map[int]bool{}, map[int][]extent{}
 	if err := os.MkdirAll(m.scratchDir, 0o700); err != nil {
 		return fmt.Errorf("create state dir: %w", err)
 	}
@@ -280,6 +285,10 @@ func (m *Manager) Close() error {
 		go func() { defer wg.Done(); p.Stop(0) }()
 	}
 	wg.Wait()
+	if m.isolated {
+		<-m.spare.done
+		m.closeSpares()
+	}
 	if err := m.nat.close(); err != nil {
 		m.log.Warn("sandbox: NAT rules not removed", "err", err)
 	}
