@@ -22,6 +22,13 @@ import (
 // each. The nodes start together: a new cluster waits for most of them.
 func startCluster(t *testing.T, n int, extra ...string) []*hearth {
 	t.Helper()
+	return startClusterEach(t, n, func(int) []string { return extra })
+}
+
+// startClusterEach is startCluster with flags of each node's own: node i
+// (from 0) gets extra(i).
+func startClusterEach(t *testing.T, n int, extra func(i int) []string) []*hearth {
+	t.Helper()
 	addrs := distinctAddrs(t, 4*n) // per node: API, NATS client, route; and spare
 	routes := make([]string, n)
 	for i := range routes {
@@ -40,7 +47,7 @@ func startCluster(t *testing.T, n int, extra ...string) []*hearth {
 			"--nats-listen", addrs[3*i+1], "--cluster-listen", strings.TrimPrefix(routes[i], "nats://"),
 			"--cluster-routes", strings.Join(others, ","),
 			"--network-cidr", fmt.Sprintf("198.18.%d.0/18", 64*i),
-		}, extra...)
+		}, extra(i)...)
 		nodes[i] = &hearth{t: t, dataDir: t.TempDir(), addr: addrs[3*i], args: args}
 	}
 	for _, h := range nodes {

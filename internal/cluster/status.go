@@ -17,6 +17,15 @@ type Member struct {
 	Environments  int       `json:"environments"`
 	PendingEvents int       `json:"pendingEvents"`
 	Seen          time.Time `json:"seen"`
+	// MemoryMB is the node's capacity (--node-memory) and FreeMB what its
+	// live environments leave of it.
+	MemoryMB int `json:"memoryMB"`
+	FreeMB   int `json:"freeMB"`
+	// Idle counts the node's idle (warm) environments by function:version.
+	Idle map[string]int `json:"idle,omitempty"`
+	// Provisioned counts the node's ready provisioned environments by
+	// configuration (function:qualifier).
+	Provisioned map[string]int `json:"provisioned,omitempty"`
 }
 
 // StreamHealth is the replication state of one JetStream stream.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 )
 
@@ -17,6 +18,10 @@ type Cluster struct {
 	ClusterListen string   // route address of the embedded NATS server
 	Routes        []string // the other servers' route URLs, nats://host:port
 	NATSURL       string   // an existing NATS to use instead of embedding one
+	// NodeMemoryMB is the memory this node's environments may take, in
+	// MB; an invocation that would need more is forwarded to a node with
+	// room. 0 = 80% of the machine's memory.
+	NodeMemoryMB int
 }
 
 // Enabled reports whether the node keeps its state in JetStream.
@@ -35,6 +40,11 @@ func (c *Cluster) flags(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.NATSListen, "nats-listen", "HEARTH_NATS_LISTEN", "client address of the embedded NATS server")
 	str(&c.ClusterListen, "cluster-listen", "HEARTH_CLUSTER_LISTEN", "route address of the embedded NATS server")
 	str(&c.NATSURL, "nats-url", "HEARTH_NATS_URL", "use this existing NATS JetStream (nats://host:port,...) instead of embedding one")
+	if v, err := strconv.Atoi(getenv("HEARTH_NODE_MEMORY")); err == nil {
+		c.NodeMemoryMB = v
+	}
+	fs.IntVar(&c.NodeMemoryMB, "node-memory", c.NodeMemoryMB,
+		"memory in MB this node's environments may take before invocations go to other nodes; 0 = 80% of the machine's (env HEARTH_NODE_MEMORY)")
 	routes := strings.Join(c.Routes, ",")
 	if v := getenv("HEARTH_CLUSTER_ROUTES"); v != "" {
 		routes = v
@@ -61,6 +71,8 @@ func (c Cluster) validate() error {
 		return errors.New("set --cluster (embedded NATS) or --nats-url (existing NATS), not both")
 	case c.Name == "" && (c.ClusterListen != "" || len(c.Routes) > 0):
 		return errors.New("--cluster-listen and --cluster-routes need --cluster")
+	case c.NodeMemoryMB < 0:
+		return errors.New("--node-memory must not be negative")
 	case !c.Enabled():
 		return nil
 	case c.NodeName == "":

@@ -27,6 +27,9 @@ func (iv *Invoker) Invoke(ctx context.Context, req *Request) (*Result, error) {
 	case Event:
 		return iv.enqueue(ctx, req, vs)
 	}
+	if res, forwarded, err := iv.place(ctx, req, vs); forwarded || err != nil {
+		return res, err
+	}
 	return iv.run(ctx, req, vs, function.NewUUID())
 }
 

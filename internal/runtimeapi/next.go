@@ -21,6 +21,13 @@ func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 		// The runtime is done with its last invocation: it ends here.
 		l.nextSeen = true
 		close(l.next)
+		if n, _ := s.takeNoticeLocked(); n != nil {
+			// Ended on this goroutine, which the runtime waits on anyway:
+			// no hand-off to another before the environment is frozen.
+			s.mu.Unlock()
+			n.fire(nil, true)
+			s.mu.Lock()
+		}
 	}
 	for {
 		if c := s.cur; c != nil {

@@ -3,6 +3,7 @@ package runtimeapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -81,6 +82,7 @@ type Server struct {
 	ready   chan struct{} // closed at the first GET /next
 	initErr chan []byte   // capacity 1: the body of /init/error
 	done    chan struct{} // closed by Close
+	exited  chan struct{} // closed by Exited
 	results chan Result   // capacity 1: the outcome of the call in flight
 
 	// busy is held by the one Invoke allowed at a time, from its start
@@ -91,7 +93,8 @@ type Server struct {
 	externalNames []string
 	info          ExtensionInfo
 
-	// mu guards state, cur, last, wake, closed, initDone, exts and changed.
+	// mu guards state, cur, last, wake, closed, gone, initDone, exts,
+	// changed and the calls' notices.
 	mu    sync.Mutex
 	state runtimeState
 	// cur is the invocation in flight, from Invoke until the runtime posts
@@ -104,6 +107,8 @@ type Server struct {
 	// GET /next at once.
 	wake   chan struct{}
 	closed bool
+	// gone says the runtime's process has exited (Exited).
+	gone bool
 	// initDone says Init is over: the runtime and every extension have
 	// asked for work (ready is closed).
 	initDone bool
@@ -137,6 +142,7 @@ func New(opts Options) *Server {
 		ready:    make(chan struct{}),
 		initErr:  make(chan []byte, 1),
 		done:     make(chan struct{}),
+		exited:   make(chan struct{}),
 		results:  make(chan Result, 1),
 		wake:     make(chan struct{}),
 		changed:  make(chan struct{}),
@@ -186,7 +192,13 @@ func (s *Server) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		close(s.done)
+		n, id := s.takeNoticeLocked()
 		s.mu.Unlock()
+		if n != nil {
+			// Not on the caller's goroutine, which may hold the pool's
+			// lock that ending the invocation takes. fn's owner counts it.
+			go n.fire(fmt.Errorf("await next after %s: %w", id, ErrClosed), true)
+		}
 		s.stopDone()
 		s.closeErr = s.http.Close()
 		<-s.served

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,8 +49,10 @@ type bootstrapProc struct {
 }
 
 // startBootstrap writes files into a fresh task root and runs the runtime's
-// bootstrap there as a real process. The process is killed and reaped at cleanup.
-func startBootstrap(t testing.TB, runtime string, files map[string]string, handler string) *bootstrapProc {
+// bootstrap there as a real process. The process is killed and reaped at
+// cleanup. env entries are added last, so they override the defaults;
+// "{port}" in them is the fake Runtime API's port.
+func startBootstrap(t testing.TB, runtime string, files map[string]string, handler string, env ...string) *bootstrapProc {
 	t.Helper()
 	rt, ok := Lookup(runtime)
 	if !ok {
@@ -84,6 +87,10 @@ func startBootstrap(t testing.TB, runtime string, files map[string]string, handl
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/fn",
 		"AWS_LAMBDA_LOG_STREAM_NAME=2026/01/01/[$LATEST]abc",
+	}
+	_, port, _ := strings.Cut(api.addr(), ":")
+	for _, kv := range env {
+		cmd.Env = append(cmd.Env, strings.ReplaceAll(kv, "{port}", port))
 	}
 	p := &bootstrapProc{api: api, out: &lockedBuffer{}, exited: make(chan error, 1)}
 	p.cmd = cmd

@@ -1,6 +1,7 @@
 package runtimes
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -173,4 +174,22 @@ func TestNodeBootstrap(t *testing.T) {
 		want:    []wantPost{{kind: "error", errorType: "Runtime.NodeJsExit"}},
 	}}
 	runBootstrapCases(t, "nodejs20.x", cases)
+}
+
+// TestNodeBootstrapTransports runs a few invocations over each of the Node
+// bootstrap's two ways to reach the Runtime API: Node's TCP handle for an
+// IP address, the net module for a host name.
+func TestNodeBootstrapTransports(t *testing.T) {
+	files := map[string]string{"app.js": "exports.handler = async (event) => ({ n: event.n });\n"}
+	for _, host := range []string{"127.0.0.1", "localhost"} {
+		t.Run(host, func(t *testing.T) {
+			p := startBootstrap(t, "nodejs20.x", files, "app.handler", "AWS_LAMBDA_RUNTIME_API="+host+":{port}")
+			for i := range 3 {
+				id := "req-" + strconv.Itoa(i)
+				if got := p.invoke(t, ev(id, `{"n":`+strconv.Itoa(i)+`}`)); got.kind != "response" || got.body != `{"n":`+strconv.Itoa(i)+`}` {
+					t.Fatalf("event %d: posted %s %s; output:\n%s", i, got.kind, got.body, p.out.String())
+				}
+			}
+		})
+	}
 }

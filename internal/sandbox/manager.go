@@ -40,8 +40,10 @@ type Options struct {
 	FirstUID, UIDs int
 	// HardCPU also sets a CFS quota proportional to memory, not only a weight.
 	HardCPU bool
-	// InitPath is the binary re-executed as the sandbox init; it must call
-	// Init first thing. Default: os.Executable().
+	// InitPath is the program started as each isolated environment's init
+	// (internal/sandboxinit). Default: the init embedded in this binary,
+	// written into StateDir; without one, this binary itself, which must
+	// then call Init first thing.
 	InitPath string
 	// Prestart is how many isolated inits are kept ready at most in their
 	// namespaces and cgroups, with the shared part of the root already
@@ -75,7 +77,7 @@ type Manager struct {
 	nat        *natNet          // links and NAT rules; nil when plain
 	uids       *uidPool         // nil when plain
 	mke2fs     string           // formats /tmp disks; "" = /tmp is a tmpfs
-	noSeccomp  bool             // the kernel cannot filter system calls
+	seccomp    []byte           // the filter every bootstrap gets; nil when the kernel has none
 	scratchDir string           // where /tmp images are created (and at once unlinked)
 	tmplMu     sync.Mutex       // guards templates
 	templates  map[int]bool     // sizes (MB) whose formatted template exists in scratchDir
@@ -83,6 +85,7 @@ type Manager struct {
 	spare      spares           // namespaces and disks ready for new environments
 	rootDir    string           // mount point of the isolated roots (inside each mount namespace)
 	procsDir   string           // records of running environments, for cleanup after a crash
+	initDir    string           // where the embedded init is written
 
 	seq        atomic.Uint64 // names placeholder cgroups
 	kept       chan *pending // inits ready for Start (isolated, Prestart >= 1)
@@ -141,9 +144,10 @@ func New(opts Options) (*Manager, error) {
 		rootDir:    filepath.Join(abs, "root"),
 		scratchDir: filepath.Join(abs, "scratch"),
 		procsDir:   filepath.Join(abs, "procs"),
+		initDir:    filepath.Join(abs, "init"),
 		running:    map[*Process]struct{}{},
 	}
-	for _, d := range []string{m.rootDir, m.procsDir} {
+	for _, d := range []string{m.rootDir, m.procsDir, m.initDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("sandbox: create state dir: %w", err)
 		}
@@ -190,6 +194,11 @@ func New(opts Options) (*Manager, error) {
 func (m *Manager) setupIsolated() error {
 	var missing []string
 	var err error
+	if m.opts.InitPath == "" {
+		if m.opts.InitPath, err = m.initPath(); err != nil {
+			return err
+		}
+	}
 	if m.nat, err = newNatNet(m.opts.NetworkCIDR, m.opts.CgroupParent); errors.Is(err, errRangeOverlap) {
 		return err
 	} else if err != nil {
@@ -208,7 +217,8 @@ func (m *Manager) setupIsolated() error {
 	}
 	if !seccompSupported() {
 		missing = append(missing, "seccomp filter: the kernel lacks seccomp filters")
-		m.noSeccomp = true
+	} else if m.seccomp, err = assembleSeccomp(); err != nil {
+		return err
 	}
 	if len(missing) > 0 {
 		m.log.Warn("sandbox: environments are isolated, but NOT enforced: " + strings.Join(missing, "; "))
@@ -230,13 +240,6 @@ func (m *Manager) detect() string {
 	if err != nil {
 		return err.Error()
 	}
-	init := m.opts.InitPath
-	if init == "" {
-		if init, err = os.Executable(); err != nil {
-			return "cannot find the init binary: " + err.Error()
-		}
-	}
-	m.opts.InitPath = init
 	m.cg, m.isolated = cg, true
 	return ""
 }

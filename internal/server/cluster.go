@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,8 @@ type clusterState struct {
 	node   *cluster.Node
 	events *cluster.Events
 	conc   *cluster.Concurrency
+	// fwd places invocations on the cluster's nodes.
+	fwd *cluster.Forwarder
 	// scheduling is true while this node holds the scheduler lease: only
 	// that node fires scheduled rules.
 	scheduling atomic.Bool
@@ -72,6 +75,16 @@ func (s *Server) runCluster(ctx context.Context) {
 	go node.Store.Watch(ctx, s.invoker.FunctionChanged, s.sched.Reload)
 	go s.cluster.conc.Run(ctx)
 	go s.advertise(ctx)
+	s.cluster.fwd.OnMembership(func() {
+		if err := s.invoker.Rebalance(); err != nil {
+			s.log.Error("provisioned concurrency not rebalanced", "err", err)
+		}
+	})
+	go func() {
+		if err := s.cluster.fwd.Run(ctx); err != nil {
+			s.log.Error("invocation forwarding stopped", "err", err)
+		}
+	}()
 	go func() {
 		if err := s.cluster.events.Run(ctx); err != nil {
 			s.log.Error("cluster events stopped", "err", err)
@@ -124,8 +137,8 @@ func (s *Server) settledAsync(id string) {
 	}
 }
 
-// limiter is the cluster's count of reserved concurrency, nil for a
-// single Hearth.
+// limiter is the cluster's count of reserved and account concurrency, nil
+// for a single Hearth.
 func (s *Server) limiter() invoke.Limiter {
 	if s.cluster.conc == nil {
 		return nil
@@ -151,10 +164,51 @@ func (s *Server) statusSource() api.ClusterStatus {
 // advertise publishes this node's address and figures to the cluster.
 func (s *Server) advertise(ctx context.Context) {
 	s.cluster.node.Advertise(ctx, func() cluster.Member {
-		m := cluster.Member{API: s.Addr(), Environments: len(s.pool.Environments())}
+		capacity := s.cluster.fwd.Capacity()
+		m := cluster.Member{API: s.Addr(), Environments: len(s.pool.Environments()), MemoryMB: capacity,
+			FreeMB: capacity - s.invoker.MemoryInUse(), Idle: s.pool.IdleCounts(), Provisioned: map[string]int{}}
+		for _, owner := range s.pool.ProvisionedOwners() {
+			if ready := s.pool.Provisioned(owner).Ready; ready > 0 {
+				m.Provisioned[owner] = ready
+			}
+		}
 		if s.cluster.events != nil {
 			m.PendingEvents = s.cluster.events.Pending()
 		}
 		return m
 	})
+}
+
+// placer is the cluster's placement of invocations, nil for a single
+// Hearth. The node's capacity is --node-memory, by default 80% of the
+// machine's memory.
+func (s *Server) placer() invoke.Placer {
+	if s.cluster.node == nil {
+		return nil
+	}
+	capacity := s.Config.Cluster.NodeMemoryMB
+	if capacity == 0 {
+		capacity = cluster.DefaultNodeMemory()
+	}
+	if capacity == 0 {
+		capacity = math.MaxInt32 // unknown: no node forwards for want of memory
+	}
+	s.cluster.fwd = s.cluster.node.Forwarder(capacity, localInvoker{s})
+	return s.cluster.fwd
+}
+
+// spreader divides provisioned concurrency between the cluster's nodes,
+// nil for a single Hearth; placer must have run.
+func (s *Server) spreader() invoke.Spreader {
+	if s.cluster.fwd == nil {
+		return nil
+	}
+	return s.cluster.fwd
+}
+
+// localInvoker runs on this node the invocations other nodes forward.
+type localInvoker struct{ s *Server }
+
+func (l localInvoker) Invoke(ctx context.Context, req *invoke.Request) (*invoke.Result, error) {
+	return l.s.invoker.Invoke(ctx, req)
 }

@@ -9,11 +9,9 @@
 // context.callbackWaitsForEmptyEventLoop is false, as on Lambda.
 'use strict';
 
-const net = require('net');
 const fs = require('fs');
 const path = require('path');
 const util = require('util');
-const streaming = require('./streaming.js');
 
 const API_PREFIX = '/2018-06-01/runtime';
 const [apiHost, apiPort] = (() => {
@@ -25,10 +23,10 @@ const [apiHost, apiPort] = (() => {
 // ---- Runtime API client -------------------------------------------------------------
 
 // RuntimeAPI is a minimal HTTP/1.1 client on one persistent connection:
-// require('http') costs a few milliseconds of every cold start, the net
-// module alone a third of that. Requests go one at a time, in order. The
-// socket is unref'd while no request is in flight, so that it never keeps
-// the event loop (and so beforeExit) from firing.
+// require('http') costs a few milliseconds of every cold start, and so does
+// the net module (see openConn). Requests go one at a time, in order. The
+// connection is unref'd while no request is in flight, so that it never
+// keeps the event loop (and so beforeExit) from firing.
 class RuntimeAPI {
   constructor(host, port) {
     this.host = host;
@@ -63,14 +61,6 @@ class RuntimeAPI {
   }
 
   connect() {
-    const sock = net.connect({ host: this.host, port: this.port, noDelay: true });
-    this.sock = sock;
-    sock.on('data', (chunk) => {
-      const r = this.cur;
-      if (!r || sock !== this.sock) return;
-      const res = r.reader.add(chunk);
-      if (res) this.finish(res);
-    });
     const lost = (err) => {
       if (sock !== this.sock) return;
       this.sock = null;
@@ -88,8 +78,13 @@ class RuntimeAPI {
       this.cur = null;
       r.done(err || new Error('runtime API closed the connection'));
     };
-    sock.on('error', lost);
-    sock.on('close', () => lost(null));
+    const sock = openConn(this.host, this.port, (chunk) => {
+      const r = this.cur;
+      if (!r || sock !== this.sock) return;
+      const res = r.reader.add(chunk);
+      if (res) this.finish(res);
+    }, lost);
+    this.sock = sock;
   }
 
   finish(res) {
@@ -102,6 +97,128 @@ class RuntimeAPI {
     }
     r.done(null, res, res.body);
     if (!this.cur) this.start();
+  }
+}
+
+// ---- transport: one TCP connection ----------------------------------------------------
+
+// openConn connects to host:port and returns { write, destroy, ref, unref };
+// onData gets each chunk read, onLost once the connection failed or the
+// peer closed it (null then). require('net') costs 3-10 ms of CPU at every
+// cold start (stream, its timers and diagnostics machinery), so the
+// connection is made on Node's own TCP handle, which net.Socket wraps. A
+// Node without those bindings, a host name, or --pending-deprecation (under
+// which process.binding warns) gets net.
+function openConn(host, port, onData, onLost) {
+  const b = tcpBinding();
+  if (b && isIPLiteral(host)) return new RawConn(b, host, port, onData, onLost);
+  const sock = require('net').connect({ host, port, noDelay: true });
+  sock.on('data', onData);
+  sock.on('error', onLost);
+  sock.on('close', () => onLost(null));
+  return sock;
+}
+
+function isIPLiteral(host) {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || (host.includes(':') && /^[0-9a-fA-F:.]+$/.test(host));
+}
+
+let tcp; // the bindings, null when unusable, undefined before the first look
+function tcpBinding() {
+  if (tcp !== undefined) return tcp;
+  tcp = null;
+  const opts = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS || ''}`;
+  if (opts.includes('pending-deprecation') || typeof process.binding !== 'function') return tcp;
+  try {
+    const tw = process.binding('tcp_wrap');
+    const sw = process.binding('stream_wrap');
+    if (typeof tw.TCP === 'function' && typeof tw.TCPConnectWrap === 'function' && tw.constants &&
+        typeof sw.WriteWrap === 'function' && sw.streamBaseState &&
+        typeof sw.kReadBytesOrError === 'number' && typeof sw.kArrayBufferOffset === 'number' &&
+        typeof tw.TCP.prototype.readStart === 'function' && typeof tw.TCP.prototype.writeBuffer === 'function') {
+      tcp = { tw, sw };
+    }
+  } catch (_) {
+    tcp = null;
+  }
+  return tcp;
+}
+
+const UV_EOF = -4095;
+
+function uvError(code, what) {
+  const name = code === UV_EOF ? 'EOF' : util.getSystemErrorName(code);
+  const e = new Error(`${what} ${name}`);
+  e.code = name;
+  return e;
+}
+
+// RawConn is a TCP connection on the handle net.Socket is built on: a read
+// is announced by onread, with its length in the binding's shared state.
+// Writes made before the connection is up wait for it.
+class RawConn {
+  constructor(b, host, port, onData, onLost) {
+    const h = new b.tw.TCP(b.tw.constants.SOCKET);
+    this.b = b;
+    this.h = h;
+    this.onLost = onLost;
+    this.closed = false;
+    this.waiting = [];
+    h.onread = (ab) => {
+      const st = b.sw.streamBaseState;
+      const n = st[b.sw.kReadBytesOrError];
+      if (n > 0) onData(Buffer.from(ab, st[b.sw.kArrayBufferOffset], n));
+      else if (n < 0) this.lose(n === UV_EOF ? null : uvError(n, 'read'));
+    };
+    const req = new b.tw.TCPConnectWrap();
+    req.oncomplete = (status) => {
+      if (this.closed) return;
+      if (status < 0) return this.lose(uvError(status, `connect ${host}:${port}`));
+      h.setNoDelay(true);
+      const err = h.readStart();
+      if (err) return this.lose(uvError(err, 'read'));
+      const waiting = this.waiting;
+      this.waiting = null;
+      for (const buf of waiting) this.write(buf);
+    };
+    const err = host.includes(':') ? h.connect6(req, host, port) : h.connect(req, host, port);
+    if (err) process.nextTick(() => this.lose(uvError(err, `connect ${host}:${port}`)));
+  }
+
+  write(buf) {
+    if (this.closed) return;
+    if (this.waiting) {
+      this.waiting.push(buf);
+      return;
+    }
+    const req = new this.b.sw.WriteWrap();
+    req.handle = this.h;
+    req.buffer = buf; // kept alive until written
+    req.oncomplete = (status) => {
+      if (status < 0) this.lose(uvError(status, 'write'));
+    };
+    const err = this.h.writeBuffer(req, buf);
+    if (err) this.lose(uvError(err, 'write'));
+  }
+
+  lose(err) {
+    if (this.closed) return;
+    this.destroy();
+    this.onLost(err);
+  }
+
+  destroy() {
+    if (this.closed) return;
+    this.closed = true;
+    this.h.close();
+  }
+
+  ref() {
+    if (!this.closed) this.h.ref();
+  }
+
+  unref() {
+    if (!this.closed) this.h.unref();
   }
 }
 
@@ -277,6 +394,41 @@ function patchConsole() {
   console.warn = make('WARN');
   console.error = make('ERROR');
   console.fatal = make('FATAL');
+}
+
+// ---- the awslambda global ------------------------------------------------------------
+
+// Response streaming lives in streaming.js, loaded at the first streamed
+// response (or the first look at awslambda.HttpResponseStream): a function
+// that never streams does not pay for it at its cold start.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HIGH_WATER_MARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
+
+// installAwslambda defines the awslambda global of Lambda's Node.js runtime.
+function installAwslambda() {
+  const awslambda = global.awslambda || {};
+  awslambda.streamifyResponse = (handler, options) => {
+    handler[STREAMING] = 'response';
+    if (options && typeof options.highWaterMark === 'number') handler[HIGH_WATER_MARK] = options.highWaterMark;
+    return handler;
+  };
+  Object.defineProperty(awslambda, 'HttpResponseStream', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const value = require('./streaming.js').HttpResponseStream;
+      Object.defineProperty(awslambda, 'HttpResponseStream', { value, configurable: true, enumerable: true, writable: true });
+      return value;
+    },
+    set(value) {
+      Object.defineProperty(awslambda, 'HttpResponseStream', { value, configurable: true, enumerable: true, writable: true });
+    },
+  });
+  global.awslambda = awslambda;
+}
+
+function isStreaming(handler) {
+  return Boolean(handler) && handler[STREAMING] === 'response';
 }
 
 // ---- loading the handler ------------------------------------------------------------
@@ -457,7 +609,7 @@ function invoke(handler, headers, body) {
   } catch (e) {
     return postError(e);
   }
-  if (streaming.isStreaming(handler)) return invokeStreaming(handler, event, ctx, base);
+  if (isStreaming(handler)) return invokeStreaming(handler, event, ctx, base);
   const isAsync = handler.constructor && handler.constructor.name === 'AsyncFunction';
   onBeforeExit = () => {
     finished = true;
@@ -485,7 +637,7 @@ function invoke(handler, headers, body) {
 function invokeStreaming(handler, event, ctx, base) {
   let after = () => scheduleNext(handler);
   const target = { host: apiHost, port: apiPort, path: API_PREFIX + base + 'response' };
-  const rs = streaming.responseStream(target, handler, (err, status, text) => {
+  const rs = require('./streaming.js').responseStream(target, handler, (err, status, text) => {
     if (err) return fatal(base + 'response', err);
     if (status >= 300) process.stderr.write(`hearth: ${base}response answered ${status}: ${text}\n`);
     after();
@@ -520,7 +672,7 @@ function reportFatal(kind, error, code) {
 
 async function main() {
   patchConsole();
-  streaming.install();
+  installAwslambda();
   process.on('uncaughtException', (err) => reportFatal('Uncaught Exception', err, 129));
   process.on('unhandledRejection', (reason) => {
     const e = runtimeError('UnhandledPromiseRejection', String(reason));

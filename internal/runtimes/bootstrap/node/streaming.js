@@ -1,17 +1,16 @@
 // Response streaming for Hearth's Node.js bootstrap, as Lambda's Node.js
-// runtime provides it: awslambda.streamifyResponse marks a handler that
-// takes (event, responseStream, context); awslambda.HttpResponseStream.from
+// runtime provides it: awslambda.streamifyResponse (bootstrap.js) marks a
+// handler that takes (event, responseStream, context); awslambda.HttpResponseStream.from
 // writes the prelude (status, headers, cookies) of a function URL's
 // streamed answer. The response goes to the Runtime API as one chunked
 // POST .../response in streaming mode, opened at the first write; an error
 // after the first byte is reported in the HTTP trailers.
 'use strict';
 
-// http and stream are loaded at the first streamed response: a function
-// that never streams does not pay for them at its cold start.
+// This file, http and stream are loaded at the first streamed response: a
+// function that never streams does not pay for them at its cold start.
 let agent = null;
 
-const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 const HIGH_WATER_MARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
 const PRELUDE_TYPE = 'application/vnd.awslambda.http-integration-response';
 
@@ -22,22 +21,6 @@ class HttpResponseStream {
     underlying.write(new Uint8Array(8));
     return underlying;
   }
-}
-
-// install defines the awslambda global of Lambda's Node.js runtime.
-function install() {
-  const awslambda = global.awslambda || {};
-  awslambda.streamifyResponse = (handler, options) => {
-    handler[STREAMING] = 'response';
-    if (options && typeof options.highWaterMark === 'number') handler[HIGH_WATER_MARK] = options.highWaterMark;
-    return handler;
-  };
-  awslambda.HttpResponseStream = HttpResponseStream;
-  global.awslambda = awslambda;
-}
-
-function isStreaming(handler) {
-  return Boolean(handler) && handler[STREAMING] === 'response';
 }
 
 // responseStream returns the Writable a streaming handler writes to. done
@@ -101,4 +84,4 @@ function responseStream(target, handler, done) {
   return stream;
 }
 
-module.exports = { install, isStreaming, responseStream };
+module.exports = { HttpResponseStream, responseStream };
