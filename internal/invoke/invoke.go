@@ -70,9 +70,12 @@ type Options struct {
 	Limiter Limiter
 	// Placer, when set, forwards an invocation to another node of a
 	// cluster when this one has no warm environment and no room for one.
-	Placer  Placer
-	Region  string
-	Account string
+	Placer Placer
+	// Spreader, when set, gives this node its share of provisioned
+	// concurrency in a cluster.
+	Spreader Spreader
+	Region   string
+	Account  string
 	// Events, when set, hears of every invocation's start and end, of
 	// throttles and of deleted functions.
 	Events *activity.Bus
