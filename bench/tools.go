@@ -67,6 +67,17 @@ func (tb *toolbox) hearth() (string, error) {
 	if bin := os.Getenv("HEARTH_BENCH_BINARY"); bin != "" {
 		return bin, nil
 	}
+	tb.mu.Lock()
+	_, built := tb.built["hearth"]
+	tb.mu.Unlock()
+	if !built {
+		// As make build does: the small sandbox init first, which hearth embeds.
+		gen := exec.Command("go", "generate", "./internal/sandbox")
+		gen.Dir = tb.root
+		if out, err := gen.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go generate ./internal/sandbox: %w\n%s", err, out)
+		}
+	}
 	return tb.build("hearth", "./cmd/hearth")
 }
 

@@ -32,7 +32,33 @@ func TestClusterReservedConcurrency(t *testing.T) {
 		})
 	}
 	time.Sleep(500 * time.Millisecond) // the change watch reaches every invoker
-	const n = 9
+	ran, throttled := concurrentOverNodes(t, nodes, "cl-reserved", 9, types.ThrottleReasonReservedFunctionConcurrentInvocationLimitExceeded)
+	if ran < 1 || ran > 2 || ran+throttled != 9 {
+		t.Fatalf("reserved 2, 9 at once over three nodes: %d ran, %d throttled", ran, throttled)
+	}
+	t.Logf("%d ran, %d throttled", ran, throttled)
+}
+
+// TestClusterAccountLimit runs three nodes with an account concurrency
+// limit of 3 and sends 9 concurrent 2-second invocations of an unreserved
+// function spread over them: at most 3 run cluster-wide (each node alone
+// would allow 3), the rest are throttled with Lambda's reason.
+func TestClusterAccountLimit(t *testing.T) {
+	nodes := startCluster(t, 3, "--concurrency-limit", "3", "--min-unreserved", "0")
+	pyFunction(t, nodes[0].client(), "cl-account", "import time\ndef handler(event, context):\n    time.sleep(2)\n    return {}\n")
+	ran, throttled := concurrentOverNodes(t, nodes, "cl-account", 9, types.ThrottleReasonConcurrentInvocationLimitExceeded)
+	if ran < 1 || ran > 3 || ran+throttled != 9 {
+		t.Fatalf("account limit 3, 9 at once over three nodes: %d ran, %d throttled", ran, throttled)
+	}
+	t.Logf("%d ran, %d throttled", ran, throttled)
+}
+
+// concurrentOverNodes invokes the function n times at once, round-robin
+// over the nodes, and counts the invocations that ran and those throttled
+// with reason; any other outcome fails the test.
+func concurrentOverNodes(t *testing.T, nodes []*hearth, function string, n int, reason types.ThrottleReason) (ran, throttled int) {
+	t.Helper()
+	ctx := context.Background()
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -42,25 +68,21 @@ func TestClusterReservedConcurrency(t *testing.T) {
 			defer wg.Done()
 			c := nodes[i%3].client()
 			<-start
-			_, errs[i] = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("cl-reserved")})
+			_, errs[i] = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(function)})
 		}()
 	}
 	close(start)
 	wg.Wait()
-	ran, throttled := 0, 0
 	for i, err := range errs {
 		var tm *types.TooManyRequestsException
 		switch {
 		case err == nil:
 			ran++
-		case errors.As(err, &tm) && tm.Reason == types.ThrottleReasonReservedFunctionConcurrentInvocationLimitExceeded:
+		case errors.As(err, &tm) && tm.Reason == reason:
 			throttled++
 		default:
 			t.Errorf("invocation %d: %v", i, err)
 		}
 	}
-	if ran < 1 || ran > 2 || ran+throttled != n {
-		t.Fatalf("reserved 2, %d at once over three nodes: %d ran, %d throttled", n, ran, throttled)
-	}
-	t.Logf("%d ran, %d throttled", ran, throttled)
+	return ran, throttled
 }

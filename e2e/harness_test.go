@@ -34,6 +34,13 @@ func TestMain(m *testing.M) {
 	hearthBin = filepath.Join(dir, "hearth")
 	// HEARTH_E2E_BUILDFLAGS adds go build flags for the server under test,
 	// e.g. "-race" to run the end-to-end tests against a race-enabled Hearth.
+	// As make build does: the small sandbox init first, which hearth embeds.
+	gen := exec.Command("go", "generate", "../internal/sandbox")
+	gen.Stdout, gen.Stderr = os.Stderr, os.Stderr
+	if err := gen.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build the sandbox init:", err)
+		os.Exit(1)
+	}
 	args := append([]string{"build", "-o", hearthBin}, strings.Fields(os.Getenv("HEARTH_E2E_BUILDFLAGS"))...)
 	build := exec.Command("go", append(args, "../cmd/hearth")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"debug/elf"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,9 +38,13 @@ func TestRelease(t *testing.T) {
 			}
 		}
 		f.Close()
+		if got, err := embeddedInitMachine(filepath.Join(dist, "hearth-linux-"+arch)); err != nil || got != machine {
+			t.Errorf("%s: embedded sandbox init: machine %v, %v; want %v", arch, got, err, machine)
+		}
 	}
 	out, err := exec.Command(filepath.Join(dist, "hearth-linux-amd64"), "version").Output()
-	if err != nil || !strings.Contains(string(out), "commit: "+strings.TrimSpace(string(head))+"\n") {
+	if err != nil || !strings.Contains(string(out), "commit: "+strings.TrimSpace(string(head))+"\n") ||
+		!strings.Contains(string(out), "\nsandbox init: embedded (") {
 		t.Errorf("release binary's version: %v\n%s\nwant commit %s", err, out, head)
 	}
 	check := exec.Command("sha256sum", "-c", "SHA256SUMS")
@@ -90,5 +96,27 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	if out, err := exec.Command(analyze, "verify", path).CombinedOutput(); err != nil || len(strings.TrimSpace(string(out))) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// embeddedInitMachine finds the sandbox init embedded in the release
+// binary at path — an executable ELF file inside it — and returns the
+// machine it is built for.
+func embeddedInitMachine(path string) (elf.Machine, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	for off := 1; ; off++ {
+		i := bytes.Index(data[off:], []byte(elf.ELFMAG))
+		if i < 0 {
+			return 0, errors.New("no executable embedded")
+		}
+		off += i
+		f, err := elf.NewFile(bytes.NewReader(data[off:]))
+		if err != nil || f.Type != elf.ET_EXEC {
+			continue
+		}
+		return f.Machine, nil
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/hearth-run/hearth/internal/sandbox"
 )
 
 // Set at link time by `make release`
@@ -72,5 +74,10 @@ func printVersion(args []string, stdout, stderr io.Writer) int {
 		dirty = " (modified)"
 	}
 	fmt.Fprintf(stdout, "hearth %s\ncommit: %s%s\nbuilt: %s\ngo: %s\n", bi.Version, bi.Commit, dirty, bi.Date, bi.Go)
+	if n, ok := sandbox.EmbeddedInit(); ok {
+		fmt.Fprintf(stdout, "sandbox init: embedded (%d KiB)\n", n>>10)
+	} else {
+		fmt.Fprintln(stdout, "sandbox init: not embedded (environments re-execute hearth; build with make build)")
+	}
 	return 0
 }

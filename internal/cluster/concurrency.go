@@ -15,7 +15,8 @@ import (
 // without a round trip to JetStream.
 const idleReturn = time.Second
 
-// Concurrency enforces reserved concurrency across the cluster. Each
+// Concurrency enforces reserved concurrency, and the account's unreserved
+// concurrency (under invoke.AccountKey), across the cluster. Each
 // function's units are counted in one key of the hearth-concurrency
 // bucket: how many each node holds and until when. A node takes a unit
 // from its own holding when it has a free one (no round trip); otherwise
@@ -68,8 +69,11 @@ func (n *Node) Concurrency() (*Concurrency, error) {
 	return &Concurrency{kv: kv, node: n.Name, held: map[string]*holding{}}, nil
 }
 
-// Acquire takes one unit of the function's reserved concurrency limit,
-// reporting false when the cluster already runs limit invocations.
+// Acquire takes one unit of the key's limit (a reserved function's name,
+// or invoke.AccountKey), reporting false when the cluster already runs
+// limit invocations under it. When this node holds no free unit and cannot
+// reach JetStream, it reports false too: a node cut off from the cluster
+// throttles rather than exceed a limit it cannot check.
 func (c *Concurrency) Acquire(function string, limit int) bool {
 	c.mu.Lock()
 	h := c.held[function]

@@ -59,6 +59,12 @@ func (iv *Invoker) afterResponse(e *ending, tail bool) {
 		e.res.LogTail = e.env.Stream().Tail()
 	}
 	iv.wg.Add(1)
+	if e.env.NotifyNext(e.ctx, func(err error) {
+		defer iv.wg.Done()
+		iv.ended(e, err)
+	}) {
+		return
+	}
 	go func() {
 		defer iv.wg.Done()
 		iv.ended(e, e.env.AwaitNext(e.ctx))

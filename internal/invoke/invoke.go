@@ -65,13 +65,17 @@ type Options struct {
 	Images Images
 	// Queue accepts Event invocations; nil refuses them.
 	Queue Enqueuer
-	// Limiter, when set, counts reserved concurrency across a cluster.
+	// Limiter, when set, counts reserved and account concurrency across a
+	// cluster.
 	Limiter Limiter
 	// Placer, when set, forwards an invocation to another node of a
 	// cluster when this one has no warm environment and no room for one.
-	Placer  Placer
-	Region  string
-	Account string
+	Placer Placer
+	// Spreader, when set, gives this node its share of provisioned
+	// concurrency in a cluster.
+	Spreader Spreader
+	Region   string
+	Account  string
 	// Events, when set, hears of every invocation's start and end, of
 	// throttles and of deleted functions.
 	Events *activity.Bus

@@ -7,27 +7,36 @@ import (
 	"github.com/hearth-run/hearth/internal/pool"
 )
 
-// Limiter counts a reserved function's running invocations across the
-// nodes of a cluster, on top of the pool's count on this node.
+// Limiter counts running invocations across the nodes of a cluster, on
+// top of the pool's count on this node: a reserved function's under its
+// name, those of unreserved functions under AccountKey.
 type Limiter interface {
 	// Acquire takes one of limit units, reporting false when all are
 	// taken.
-	Acquire(function string, limit int) bool
+	Acquire(key string, limit int) bool
 	// Release gives back a unit taken by Acquire.
-	Release(function string)
+	Release(key string)
 }
 
-// takeShared takes a unit of a reserved function's concurrency from
-// Options.Limiter; the invocation calls release when it ends. Without a
-// limiter, or for an unreserved function, it takes nothing.
+// AccountKey is the Limiter key of the account's unreserved concurrency;
+// no function can have this name (it has a dot).
+const AccountKey = "account.unreserved"
+
+// takeShared takes a unit of the cluster's concurrency from
+// Options.Limiter: of the function's reservation, or of the account's
+// unreserved concurrency; the invocation calls release when it ends.
+// Without a limiter it takes nothing.
 func (iv *Invoker) takeShared(req *Request, vs *versionSpec) (release func(), err error) {
-	reserved := vs.pool.Reserved
-	if iv.opts.Limiter == nil || reserved == nil {
+	if iv.opts.Limiter == nil {
 		return func() {}, nil
 	}
-	if !iv.opts.Limiter.Acquire(req.Function, *reserved) {
-		iv.throttled(req, vs, pool.ReasonReservedLimit)
-		return nil, fmt.Errorf("invoke %s: %w", req.Function, &errdefs.ThrottleError{Reason: pool.ReasonReservedLimit})
+	key, limit, reason := AccountKey, iv.opts.Pool.UnreservedLimit(), pool.ReasonAccountLimit
+	if r := vs.pool.Reserved; r != nil {
+		key, limit, reason = req.Function, *r, pool.ReasonReservedLimit
 	}
-	return func() { iv.opts.Limiter.Release(req.Function) }, nil
+	if !iv.opts.Limiter.Acquire(key, limit) {
+		iv.throttled(req, vs, reason)
+		return nil, fmt.Errorf("invoke %s: %w", req.Function, &errdefs.ThrottleError{Reason: reason})
+	}
+	return func() { iv.opts.Limiter.Release(key) }, nil
 }

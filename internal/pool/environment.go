@@ -122,8 +122,6 @@ func (e *Environment) SetupDuration() time.Duration { return e.setup }
 // Invoke runs one invocation. The caller holds the environment (Acquire)
 // and sets the deadline on ctx; Invoke also ends when the process exits.
 func (e *Environment) Invoke(ctx context.Context, inv runtimeapi.Invocation) (runtimeapi.Result, error) {
-	ctx, stop := mergeDone(ctx, e.ctx)
-	defer stop()
 	return e.rapi.Invoke(ctx, inv)
 }
 
@@ -131,9 +129,16 @@ func (e *Environment) Invoke(ctx context.Context, inv runtimeapi.Invocation) (ru
 // ends the one it last answered. It fails when ctx ends (the deadline) or
 // the process exits first.
 func (e *Environment) AwaitNext(ctx context.Context) error {
-	ctx, stop := mergeDone(ctx, e.ctx)
-	defer stop()
 	return e.rapi.AwaitNext(ctx)
+}
+
+// NotifyNext is AwaitNext without a waiting goroutine: fn is called once
+// the runtime asks for its next invocation (on the goroutine serving that
+// request), or with the error when ctx ends or the process exits first. It
+// reports false, and does nothing, when the environment has extensions;
+// the caller then waits with AwaitNext.
+func (e *Environment) NotifyNext(ctx context.Context, fn func(error)) bool {
+	return e.rapi.NotifyNext(ctx, fn)
 }
 
 // Emit hands a platform event to the environment's Telemetry API
@@ -224,13 +229,6 @@ func (e *Environment) thaw() error {
 		return nil
 	}
 	return e.proc.Thaw()
-}
-
-// mergeDone returns a context that is done when either a or b is.
-func mergeDone(a, b context.Context) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(a)
-	stop := context.AfterFunc(b, cancel)
-	return ctx, func() { stop(); cancel() }
 }
 
 // scheduleFreeze freezes the idle environment after delay; e.mu must be held.

@@ -24,3 +24,16 @@ func (p *Pool) IdleCounts() map[string]int {
 	}
 	return out
 }
+
+// UnreservedLimit is the account's concurrency left to functions without
+// a reservation: the account limit less every reservation the pool knows
+// (SetReserved; in a cluster every node learns of every reservation).
+func (p *Pool) UnreservedLimit() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	taken := 0
+	for _, n := range p.reserved {
+		taken += n
+	}
+	return p.opts.AccountLimit - taken
+}

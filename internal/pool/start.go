@@ -150,12 +150,12 @@ func (p *Pool) attach(env *Environment, spec *Spec, proc Process, initType strin
 	}); ok {
 		dial = d.DialContext
 	}
-	env.rapi = runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log, InitType: initType, Dial: dial,
+	rapi := runtimeapi.New(runtimeapi.Options{Listener: ln, Logger: p.log, InitType: initType, Dial: dial,
 		ExternalExtensions: spec.ExternalExtensions,
 		Info:               runtimeapi.ExtensionInfo{FunctionName: env.Function, FunctionVersion: env.Version, Handler: spec.Handler}})
-	env.ctx, env.cancel = ctx, cancel
+	env.rapi, env.ctx, env.cancel = rapi, ctx, cancel
 	env.mu.Unlock()
-	p.spawn(func() { p.watch(env, proc, cancel) })
+	p.spawn(func() { p.watch(env, proc, rapi, cancel) })
 	return true
 }
 
@@ -217,16 +217,18 @@ func (p *Pool) spawnLocked(f func()) bool {
 	return true
 }
 
-// watch cancels the environment's context when its process exits, and
-// removes an environment whose process died while idle. proc and cancel
+// watch cancels the environment's context, and tells its Runtime API, when
+// its process exits, and removes an environment whose process died while
+// idle. proc and cancel
 // are those of one Init attempt: a retried Init attaches new ones.
-func (p *Pool) watch(env *Environment, proc Process, cancel context.CancelFunc) {
+func (p *Pool) watch(env *Environment, proc Process, rapi *runtimeapi.Server, cancel context.CancelFunc) {
 	select {
 	case <-proc.Done():
 	case <-p.stopCh:
 		return
 	}
 	cancel()
+	rapi.Exited()
 	// Checked and removed under p.mu, so that no Acquire takes the dead
 	// environment in between.
 	p.mu.Lock()

@@ -32,5 +32,7 @@ func (s *Server) AwaitNext(ctx context.Context) error {
 		return fmt.Errorf("await next after %s: %w", l.id, ctx.Err())
 	case <-s.done:
 		return fmt.Errorf("await next after %s: %w", l.id, ErrClosed)
+	case <-s.exited:
+		return fmt.Errorf("await next after %s: %w", l.id, errExited)
 	}
 }

@@ -76,12 +76,15 @@ type call struct {
 	// of this call was posted (or the call abandoned): the invocation is
 	// over and the environment may be frozen. Closed under Server.mu.
 	next     chan struct{}
-	nextSeen bool      // next is closed; guarded by Server.mu
-	begun    time.Time // when Invoke handed it out
-	n        int
-	stream   Stream // Invocation.Stream
-	keys     [maxHeaders]string
-	vals     [maxHeaders]string
+	nextSeen bool // next is closed; guarded by Server.mu
+	// notice is called at that GET /next (NotifyNext); guarded by
+	// Server.mu.
+	notice *nextNotice
+	begun  time.Time // when Invoke handed it out
+	n      int
+	stream Stream // Invocation.Stream
+	keys   [maxHeaders]string
+	vals   [maxHeaders]string
 }
 
 func newCall(inv Invocation) *call {
@@ -115,8 +118,8 @@ func (c *call) add(key, val string) {
 // for its /response or /error. It returns as soon as the outcome is posted,
 // as Lambda answers its caller; the invocation itself lasts until the
 // runtime asks for the next one (AwaitNext). It returns the runtime's Result, or an error
-// wrapping ctx.Err() when ctx is done first (a timeout or a dead process,
-// decided by the caller), ErrBusy when another Invoke is in flight, or
+// wrapping ctx.Err() when ctx is done first (a timeout, decided by the
+// caller), one wrapping context.Canceled once the process exited (Exited), ErrBusy when another Invoke is in flight, or
 // ErrClosed. Invoke may be called before init is done; the invocation then
 // waits for the runtime's first /next.
 func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
@@ -156,6 +159,11 @@ func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 			return res, nil
 		}
 		return Result{}, fmt.Errorf("invoke %s: %w", inv.RequestID, ErrClosed)
+	case <-s.exited:
+		if res, ok := s.abandon(c); ok {
+			return res, nil
+		}
+		return Result{}, fmt.Errorf("invoke %s: %w", inv.RequestID, errExited)
 	}
 }
 

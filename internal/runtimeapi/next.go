@@ -7,6 +7,14 @@ import (
 // handleNext serves GET /runtime/invocation/next: the long poll on which the
 // runtime waits for its next invocation. The first one marks init as done.
 func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
+	s.next(w, r.Context().Done())
+}
+
+// next is handleNext; gone, if not nil, is closed when the runtime hangs up
+// (the request's context). A parked long poll whose runtime hung up unseen
+// is harmless: it delivers the next invocation into a dead connection,
+// and the runtime's live GET gets it too.
+func (s *Server) next(w http.ResponseWriter, gone <-chan struct{}) {
 	s.mu.Lock()
 	switch s.state {
 	case stateInitError:
@@ -21,6 +29,13 @@ func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 		// The runtime is done with its last invocation: it ends here.
 		l.nextSeen = true
 		close(l.next)
+		if n, _ := s.takeNoticeLocked(); n != nil {
+			// Ended on this goroutine, which the runtime waits on anyway:
+			// no hand-off to another before the environment is frozen.
+			s.mu.Unlock()
+			n.fire(nil, true)
+			s.mu.Lock()
+		}
 	}
 	for {
 		if c := s.cur; c != nil {
@@ -36,7 +51,7 @@ func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		select {
 		case <-wake:
-		case <-r.Context().Done():
+		case <-gone:
 			// The runtime went away; the invocation, if one comes, waits
 			// for its next GET.
 			return

@@ -3,6 +3,7 @@ package runtimeapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -76,11 +77,20 @@ type Server struct {
 	maxBytes int
 	log      *slog.Logger
 	http     *http.Server
-	served   chan struct{} // closed when the serve goroutine has returned
+	ln       net.Listener  // Options.Listener
+	served   chan struct{} // closed when the net/http server has returned
+	accepted chan struct{} // closed when the accept loop has returned
+	// httpLn hands the connections this package does not serve itself to
+	// http (conn.go).
+	httpLn *chanListener
+	connMu sync.Mutex // guards conns
+	// conns are the connections being served here; nil once closed.
+	conns map[net.Conn]struct{}
 
 	ready   chan struct{} // closed at the first GET /next
 	initErr chan []byte   // capacity 1: the body of /init/error
 	done    chan struct{} // closed by Close
+	exited  chan struct{} // closed by Exited
 	results chan Result   // capacity 1: the outcome of the call in flight
 
 	// busy is held by the one Invoke allowed at a time, from its start
@@ -91,7 +101,8 @@ type Server struct {
 	externalNames []string
 	info          ExtensionInfo
 
-	// mu guards state, cur, last, wake, closed, initDone, exts and changed.
+	// mu guards state, cur, last, wake, closed, gone, initDone, exts,
+	// changed and the calls' notices.
 	mu    sync.Mutex
 	state runtimeState
 	// cur is the invocation in flight, from Invoke until the runtime posts
@@ -104,6 +115,8 @@ type Server struct {
 	// GET /next at once.
 	wake   chan struct{}
 	closed bool
+	// gone says the runtime's process has exited (Exited).
+	gone bool
 	// initDone says Init is over: the runtime and every extension have
 	// asked for work (ready is closed).
 	initDone bool
@@ -134,9 +147,14 @@ func New(opts Options) *Server {
 		maxBytes: maxBytes,
 		log:      logger,
 		served:   make(chan struct{}),
+		ln:       opts.Listener,
+		accepted: make(chan struct{}),
+		httpLn:   &chanListener{addr: opts.Listener.Addr(), conns: make(chan net.Conn), done: make(chan struct{})},
+		conns:    map[net.Conn]struct{}{},
 		ready:    make(chan struct{}),
 		initErr:  make(chan []byte, 1),
 		done:     make(chan struct{}),
+		exited:   make(chan struct{}),
 		results:  make(chan Result, 1),
 		wake:     make(chan struct{}),
 		changed:  make(chan struct{}),
@@ -159,13 +177,9 @@ func New(opts Options) *Server {
 	}
 	go func() {
 		defer close(s.served)
-		err := s.http.Serve(opts.Listener)
-		// The listener closes with the environment's process, which goes
-		// before the Server: that is the normal end too.
-		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
-			logger.Error("runtime API server stopped", "err", err)
-		}
+		_ = s.http.Serve(s.httpLn) // ends at Close, with http.ErrServerClosed
 	}()
+	go s.accept(opts.Listener) // owned by the Server: Close closes the listener
 	return s
 }
 
@@ -186,9 +200,22 @@ func (s *Server) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		close(s.done)
+		n, id := s.takeNoticeLocked()
 		s.mu.Unlock()
+		if n != nil {
+			// Not on the caller's goroutine, which may hold the pool's
+			// lock that ending the invocation takes. fn's owner counts it.
+			go n.fire(fmt.Errorf("await next after %s: %w", id, ErrClosed), true)
+		}
 		s.stopDone()
-		s.closeErr = s.http.Close()
+		if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			s.closeErr = err
+		}
+		s.closeConns()
+		<-s.accepted
+		if err := s.http.Close(); err != nil {
+			s.closeErr = err
+		}
 		<-s.served
 		s.telemetryWG.Wait()
 	})

@@ -3,10 +3,10 @@ package sandbox
 import (
 	"bytes"
 	"errors"
-	"io"
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 )
 
 // keptFile is a cgroupfs or procfs file read on every invocation (the
@@ -18,6 +18,7 @@ type keptFile struct {
 	path string
 	mu   sync.Mutex // guards f and buf
 	f    *os.File
+	fd   int // f's descriptor, read with pread(2) directly
 	buf  []byte
 	shut bool
 }
@@ -35,14 +36,20 @@ func (k *keptFile) read() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		k.f = f
+		k.f, k.fd = f, int(f.Fd())
 	}
 	if k.buf == nil {
 		k.buf = make([]byte, 512)
 	}
 	for {
-		n, err := k.f.ReadAt(k.buf, 0)
-		if err != nil && !errors.Is(err, io.EOF) {
+		// One pread: a seq_file answers with all the content that fits,
+		// so a short read is the whole file (os.File.ReadAt would read
+		// again to see EOF, a second syscall on every invocation).
+		n, err := syscall.Pread(k.fd, k.buf, 0)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
 			return nil, err
 		}
 		if n < len(k.buf) {

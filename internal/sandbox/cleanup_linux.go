@@ -31,7 +31,7 @@ func (m *Manager) cleanup() {
 	entries, _ := os.ReadDir(m.opts.StateDir)
 	for _, e := range entries {
 		p := filepath.Join(m.opts.StateDir, e.Name())
-		if p != m.rootDir && p != m.procsDir {
+		if p != m.rootDir && p != m.procsDir && p != m.initDir {
 			_ = os.RemoveAll(p)
 		}
 	}

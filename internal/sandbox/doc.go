@@ -33,28 +33,30 @@
 // masquerade rule; host.hearth.internal names the host side. Network
 // "none" leaves loopback only.
 //
-// # The init re-exec contract
+// # The init
 //
 // Namespaces are entered with clone(2), but the mounts, pivot_root and the
-// privilege drop must run inside them, before the bootstrap's execve. Hearth
-// does that by re-executing its own binary (os.Executable, or
-// Options.InitPath) as the sandbox init. Every program that creates an
-// isolated Manager — cmd/hearth's main and the TestMain of every test package
-// that starts isolated environments — must call [Init] first thing:
+// privilege drop must run inside them, before the bootstrap's execve. A
+// small program does that: internal/sandboxinit, built by go generate into
+// initbin/ and embedded (see initexe_linux.go); the Manager writes it into
+// StateDir/init once and starts it for every environment. It joins its
+// cgroup (v1; on v2 it is cloned straight into it with CLONE_INTO_CGROUP),
+// mounts the part of the root every environment shares, reports ready on
+// its status pipe (fd 4), reads its environment's configuration from fd 3,
+// mounts /var/task, /var/runtime and /tmp, pivots into the new root, drops
+// privileges and executes the bootstrap in place — or writes the failure
+// on the status pipe and exits 127.
+//
+// Without an embedded init (a plain go build), the Manager re-executes its
+// own program instead, with one warning. Every program that creates an
+// isolated Manager — cmd/hearth's main and the TestMain of every test
+// package that starts isolated environments — must therefore call [Init]
+// first thing:
 //
 //	func main() {
 //		sandbox.Init() // returns at once unless this process is a sandbox init
 //		...
 //	}
-//
-// The init is recognized by the HEARTH_SANDBOX_INIT environment variable.
-// An init never returns from Init. It joins its cgroup (v1; on v2 it is
-// cloned straight into it with CLONE_INTO_CGROUP), mounts the part of the
-// root every environment shares, reports ready on its status pipe (fd 4),
-// reads its environment's configuration from fd 3, mounts /var/task,
-// /var/runtime and /tmp, pivots into the new root, drops privileges and
-// executes the bootstrap in place — or writes the failure on the status
-// pipe and exits 127.
 //
 // # Kept inits
 //

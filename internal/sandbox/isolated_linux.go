@@ -1,69 +1,36 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"syscall"
+
+	"github.com/hearth-run/hearth/internal/sandboxinit"
 )
 
-// initEnv names the environment variable that marks a process as the
-// sandbox init and carries its prepConfig as JSON.
-const initEnv = "HEARTH_SANDBOX_INIT"
-
-// prepConfig is what the init needs before its environment is known.
-type prepConfig struct {
-	Root      string // host directory the new root is mounted over
-	TmpDev    string // block device to mount at /tmp; "" = a tmpfs
-	Seccomp   bool   // load the seccomp filter before the bootstrap
-	CgroupFds []int  // v1: open cgroup.procs files to write "0" to
-}
-
-// initConfig completes the environment; the init reads it from its
-// config pipe.
-type initConfig struct {
-	CodeDir    string   // -> /var/task
-	RuntimeDir string   // -> /var/runtime, optional
-	OptDir     string   // -> /opt, optional
-	Path       string   // program to exec, in the new root
-	Args       []string // full argv
-	Env        []string
-	TmpMB      int
-	UID, GID   int
-	Hosts      string   // content of /etc/hosts
-	Binds      []string // host dirs -> same path, read-only
-	RootFS     string   // unpacked image as the root instead of the host's dirs
-	WorkDir    string   // working directory of the bootstrap; "" = /var/task
-}
-
-// The init's file descriptors: the config pipe and the status pipe
-// (closed by a successful execve, or carrying the error text).
-const (
-	initConfigFd = 3
-	initStatusFd = 4
-)
+// initEnviron is the environment of every init: the protocol it must speak
+// and a Go runtime that neither spreads over threads nor collects garbage
+// during the init's short life.
+var initEnviron = []string{sandboxinit.EnvName + "=" + sandboxinit.Protocol, "GOMAXPROCS=1", "GOGC=off"}
 
 // pending is an init that has built the generic part of a root and waits
 // for its environment's configuration.
 type pending struct {
+	m       *Manager
 	cmd     *exec.Cmd
 	cg      *cgroup
 	network string
 	cfgW    *os.File  // config pipe to the init
 	statusR *os.File  // status pipe from the init
 	outR    *os.File  // stdout and stderr of the tree
-	net     *envNet   // the namespace's Runtime API listener and link
-	scratch *scratch  // the disk of /tmp; nil when /tmp is a tmpfs
+	net     *envNet   // the init's network namespace, listener and link
+	scratch *scratch  // the disk of /tmp; nil when /tmp is a tmpfs or the Process has it
 	uid     *uidLease // the uid the bootstrap will run as
 	ready   bool      // the init reported its shared root mounted
 }
-
-// initReady is the byte an init writes on its status pipe once it has
-// mounted the shared part of the root and waits for its configuration.
-const initReady = 'R'
 
 // waitReady waits until the init is prepared, or returns why it failed.
 func (pd *pending) waitReady() error {
@@ -72,7 +39,7 @@ func (pd *pending) waitReady() error {
 	}
 	var b [1]byte
 	n, _ := pd.statusR.Read(b[:])
-	if n == 1 && b[0] == initReady {
+	if n == 1 && b[0] == sandboxinit.Ready {
 		pd.ready = true
 		return nil
 	}
@@ -91,40 +58,42 @@ func (pd *pending) close() {
 			_ = f.Close()
 		}
 	}
-	if pd.net != nil {
-		pd.net.close()
-	}
-	pd.scratch.release()
+	pd.m.recycle(pd.net, pd.scratch) // the init is gone: reuse them
 	pd.uid.release()
 	_ = pd.cg.remove()
 }
 
-// spawnInit clones a new init into fresh namespaces (network included)
-// and a placeholder cgroup, with its /tmp disk, its network and its uid.
-// It runs ahead of Start for kept inits (the default network and /tmp
-// size), or inside Start otherwise.
+// spawnInit clones a new init into fresh namespaces and a placeholder
+// cgroup, with its /tmp disk, its network and its uid; the network
+// namespace and the disk are spares when there are some. It runs ahead of
+// Start for kept inits (the default network and /tmp size), or inside
+// Start otherwise.
 func (m *Manager) spawnInit(network string, tmpMB int) (_ *pending, err error) {
 	cg, err := m.cg.create("init-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(m.seq.Add(1), 10))
 	if err != nil {
 		return nil, err
 	}
-	pd := &pending{cg: cg, network: network}
+	pd := &pending{m: m, cg: cg, network: network}
 	defer func() {
 		if err != nil {
 			pd.close()
 		}
 	}()
-	prep := prepConfig{Root: m.rootDir, Seccomp: !m.noSeccomp}
+	prep := sandboxinit.Prep{Root: m.rootDir}
 	if m.mke2fs != "" {
-		if pd.scratch, err = m.newScratch(tmpMB); err != nil {
-			return nil, err
+		if pd.scratch = m.takeDisk(tmpMB); pd.scratch == nil {
+			if pd.scratch, err = m.newScratch(tmpMB); err != nil {
+				return nil, err
+			}
 		}
 		prep.TmpDev = pd.scratch.dev
 	}
-	if err := m.startInit(pd, prep); err != nil {
-		return nil, err
+	if pd.net = m.takeNet(network); pd.net == nil {
+		if pd.net, err = m.newNet(network); err != nil {
+			return nil, err
+		}
 	}
-	if pd.net, err = m.setupNet(pd.cmd.Process.Pid, network); err != nil {
+	if err := m.startInit(pd, prep); err != nil {
 		return nil, err
 	}
 	if pd.uid, err = m.uids.acquire(); err != nil {
@@ -135,7 +104,7 @@ func (m *Manager) spawnInit(network string, tmpMB int) (_ *pending, err error) {
 
 // startInit starts the init process of pd with its pipes, cloned into
 // its namespaces and cgroup.
-func (m *Manager) startInit(pd *pending, prep prepConfig) (err error) {
+func (m *Manager) startInit(pd *pending, prep sandboxinit.Prep) (err error) {
 	var cfgR, statusW, outW *os.File
 	var childEnds []*os.File // closed in any case once the child has them
 	defer func() {
@@ -150,8 +119,10 @@ func (m *Manager) startInit(pd *pending, prep prepConfig) (err error) {
 			return fmt.Errorf("pipe: %w", err)
 		}
 	}
+	// No CLONE_NEWNET: the init is born in pd.net's namespace, from a
+	// thread that has joined it.
 	attr := &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS | syscall.CLONE_NEWNET,
+		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS,
 		Pdeathsig:  syscall.SIGKILL,
 	}
 	extra := []*os.File{cfgR, statusW}
@@ -175,20 +146,16 @@ func (m *Manager) startInit(pd *pending, prep prepConfig) (err error) {
 			extra = append(extra, f)
 		}
 	}
-	js, err := json.Marshal(prep)
-	if err != nil {
-		return err
-	}
 	cmd := &exec.Cmd{
 		Path:        m.opts.InitPath,
-		Args:        []string{"hearth-sandbox-init"},
-		Env:         []string{initEnv + "=" + string(js), "GOMAXPROCS=1", "GOGC=off"},
+		Args:        prep.Args(),
+		Env:         initEnviron,
 		Stdout:      outW,
 		Stderr:      outW,
 		ExtraFiles:  extra,
 		SysProcAttr: attr,
 	}
-	if err := cmd.Start(); err != nil {
+	if err := runInNamespace(int(pd.net.ns.Fd()), cmd.Start); err != nil {
 		return fmt.Errorf("%w: %w", ErrInit, err)
 	}
 	pd.cmd = cmd
@@ -222,24 +189,24 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 			p.uid.release()
 		}
 	}()
-	cfg := initConfig{
+	cfg := sandboxinit.Config{
 		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
-		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, Hosts: pd.net.hosts(),
-		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir,
+		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, NoFile: nofileLimit, Hosts: pd.net.hosts(),
+		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir, Seccomp: m.seccomp,
 	}
-	js, err := json.Marshal(cfg)
+	msg, err := cfg.MarshalBinary()
 	if err != nil {
 		return nil, err
 	}
-	_, werr := pd.cfgW.Write(js)
+	_, werr := pd.cfgW.Write(msg)
 	_ = pd.cfgW.Close()
 	if err := pd.waitReady(); err != nil {
 		return nil, err
 	}
 	// Then EOF means the status pipe was closed by a successful execve.
-	msg, _ := io.ReadAll(pd.statusR)
+	msg, _ = io.ReadAll(pd.statusR)
 	_ = pd.statusR.Close()
 	if len(msg) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrInit, msg)
@@ -248,11 +215,14 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		return nil, fmt.Errorf("%w: send config: %w", ErrInit, werr)
 	}
 	p.net = pd.net
-	pd.scratch.release() // mounted: the mount holds the device now
+	if pd.net.link != nil {
+		pd.net.rx = pd.net.link.rxPackets()
+	}
 	pd.cg.resetPeak()
 	if err := pd.cg.applyCPU(lim); err != nil {
 		return nil, err
 	}
+	p.scratch, pd.scratch = pd.scratch, nil // recycled when the environment ends
 	p.outR, p.outDone = pd.outR, make(chan struct{})
 	go p.copyOutput(spec.Output)
 	go p.wait()

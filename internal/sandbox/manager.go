@@ -40,8 +40,10 @@ type Options struct {
 	FirstUID, UIDs int
 	// HardCPU also sets a CFS quota proportional to memory, not only a weight.
 	HardCPU bool
-	// InitPath is the binary re-executed as the sandbox init; it must call
-	// Init first thing. Default: os.Executable().
+	// InitPath is the program started as each isolated environment's init
+	// (internal/sandboxinit). Default: the init embedded in this binary,
+	// written into StateDir; without one, this binary itself, which must
+	// then call Init first thing.
 	InitPath string
 	// Prestart is how many isolated inits are kept ready at most in their
 	// namespaces and cgroups, with the shared part of the root already
@@ -78,16 +80,19 @@ type Manager struct {
 	opts       Options
 	log        *slog.Logger
 	isolated   bool
-	cg         *cgroupFS    // nil when plain
-	nat        *natNet      // links and NAT rules; nil when plain
-	uids       *uidPool     // nil when plain
-	mke2fs     string       // formats /tmp disks; "" = /tmp is a tmpfs
-	noSeccomp  bool         // the kernel cannot filter system calls
-	scratchDir string       // where /tmp images are created (and at once unlinked)
-	tmplMu     sync.Mutex   // guards templates
-	templates  map[int]bool // sizes (MB) whose formatted template exists in scratchDir
-	rootDir    string       // mount point of the isolated roots (inside each mount namespace)
-	procsDir   string       // records of running environments, for cleanup after a crash
+	cg         *cgroupFS        // nil when plain
+	nat        *natNet          // links and NAT rules; nil when plain
+	uids       *uidPool         // nil when plain
+	mke2fs     string           // formats /tmp disks; "" = /tmp is a tmpfs
+	seccomp    []byte           // the filter every bootstrap gets; nil when the kernel has none
+	scratchDir string           // where /tmp images are created (and at once unlinked)
+	tmplMu     sync.Mutex       // guards templates
+	templates  map[int]bool     // sizes (MB) whose formatted template exists in scratchDir
+	tmplData   map[int][]extent // guarded by tmplMu: templates' data, to reset recycled disks
+	spare      spares           // namespaces and disks ready for new environments
+	rootDir    string           // mount point of the isolated roots (inside each mount namespace)
+	procsDir   string           // records of running environments, for cleanup after a crash
+	initDir    string           // where the embedded init is written
 
 	seq        atomic.Uint64 // names placeholder cgroups
 	kept       chan *pending // inits ready for Start (isolated, Prestart >= 1)
@@ -132,6 +137,7 @@ func New(opts Options) (*Manager, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	quietStops()
 	switch {
 	case opts.Isolation != "auto" && opts.Isolation != "off":
 		return nil, fmt.Errorf("sandbox: isolation %q: want auto or off", opts.Isolation)
@@ -149,9 +155,10 @@ func New(opts Options) (*Manager, error) {
 		rootDir:    filepath.Join(abs, "root"),
 		scratchDir: filepath.Join(abs, "scratch"),
 		procsDir:   filepath.Join(abs, "procs"),
+		initDir:    filepath.Join(abs, "init"),
 		running:    map[*Process]struct{}{},
 	}
-	for _, d := range []string{m.rootDir, m.procsDir} {
+	for _, d := range []string{m.rootDir, m.procsDir, m.initDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("sandbox: create state dir: %w", err)
 		}
@@ -171,8 +178,11 @@ func New(opts Options) (*Manager, error) {
 		}
 	}
 	m.closing, m.keeperDone = make(chan struct{}), make(chan struct{})
+	if m.isolated {
+		m.startSpares()
+	}
 	if m.isolated && opts.Prestart >= 0 {
-		m.kept = make(chan *pending, max(opts.Prestart, 1))
+		m.kept = make(chan *pending, readyBound(opts.Prestart, initMemory))
 		m.demand.wake = make(chan struct{}, 1)
 		go m.keepInits()
 	} else {
@@ -202,6 +212,11 @@ func New(opts Options) (*Manager, error) {
 func (m *Manager) setupIsolated() error {
 	var missing []string
 	var err error
+	if m.opts.InitPath == "" {
+		if m.opts.InitPath, err = m.initPath(); err != nil {
+			return err
+		}
+	}
 	if m.nat, err = newNatNet(m.opts.NetworkCIDR, m.opts.CgroupParent); errors.Is(err, errRangeOverlap) {
 		return err
 	} else if err != nil {
@@ -210,7 +225,7 @@ func (m *Manager) setupIsolated() error {
 	if m.uids, err = newUIDPool(m.opts.FirstUID, m.opts.UIDs); err != nil {
 		return err
 	}
-	m.templates = map[int]bool{}
+	m.templates, m.tmplData = map[int]bool{}, map[int][]extent{}
 	if err := os.MkdirAll(m.scratchDir, 0o700); err != nil {
 		return fmt.Errorf("create state dir: %w", err)
 	}
@@ -220,7 +235,8 @@ func (m *Manager) setupIsolated() error {
 	}
 	if !seccompSupported() {
 		missing = append(missing, "seccomp filter: the kernel lacks seccomp filters")
-		m.noSeccomp = true
+	} else if m.seccomp, err = assembleSeccomp(); err != nil {
+		return err
 	}
 	if len(missing) > 0 {
 		m.log.Warn("sandbox: environments are isolated, but NOT enforced: " + strings.Join(missing, "; "))
@@ -242,13 +258,6 @@ func (m *Manager) detect() string {
 	if err != nil {
 		return err.Error()
 	}
-	init := m.opts.InitPath
-	if init == "" {
-		if init, err = os.Executable(); err != nil {
-			return "cannot find the init binary: " + err.Error()
-		}
-	}
-	m.opts.InitPath = init
 	m.cg, m.isolated = cg, true
 	return ""
 }
@@ -303,6 +312,10 @@ func (m *Manager) Close() error {
 		go func() { defer wg.Done(); p.Stop(0) }()
 	}
 	wg.Wait()
+	if m.isolated {
+		<-m.spare.done
+		m.closeSpares()
+	}
 	if err := m.nat.close(); err != nil {
 		m.log.Warn("sandbox: NAT rules not removed", "err", err)
 	}

@@ -74,8 +74,11 @@ type Process struct {
 	ln   net.Listener
 	addr string
 	net  *envNet // isolated: owns ln and the environment's link
-	uid  *uidLease
-	cg   *cgroup // nil in plain mode
+	// scratch is the disk of /tmp, held until the environment ends so
+	// that it can be recycled; nil when /tmp is a tmpfs or not isolated.
+	scratch *scratch
+	uid     *uidLease
+	cg      *cgroup // nil in plain mode
 	// record is the plain-mode file naming the process group, for cleanup
 	// after a crash of Hearth.
 	record string
@@ -292,10 +295,10 @@ func (p *Process) cleanup() {
 	p.mu.Lock()
 	p.status.close()
 	p.mu.Unlock()
+	_ = p.ln.Close() // at once, as documented; a recycled namespace gets a new one
 	if p.net != nil {
-		p.net.close()
-	} else {
-		_ = p.ln.Close()
+		p.net.ln = nil
+		p.m.recycle(p.net, p.scratch) // no process of the environment is left
 	}
 	if p.outR != nil {
 		// Everything that could write is dead; a writer that escaped the

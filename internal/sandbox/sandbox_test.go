@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/hearth-run/hearth/internal/testenv"
@@ -27,7 +28,7 @@ var testCgroupParent = fmt.Sprintf("hearth-sandbox-test-%d", os.Getpid())
 var codeDir string
 
 func TestMain(m *testing.M) {
-	Init() // the isolated tests re-execute this binary as the sandbox init
+	Init() // the tests of the fallback re-execute this binary as the sandbox init
 	os.Exit(run(m))
 }
 
@@ -47,6 +48,21 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "build test bootstrap: %v\n%s", err, out)
 		return 1
 	}
+	// The environments' init: the small program Hearth embeds, built
+	// from this tree, as go generate would.
+	init := filepath.Join(dir, "hearth-sandbox-init")
+	build = exec.Command("go", "build", "-o", init, "../sandboxinit/cmd/hearth-sandbox-init")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build sandbox init: %v\n%s", err, out)
+		return 1
+	}
+	prog, err := os.ReadFile(init)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	initFiles = fstest.MapFS{initName: {Data: prog, Mode: 0o755}}
 	codeDir = dir
 	defer removeTestCgroupParent()
 	return m.Run()

@@ -191,18 +191,3 @@ func (s *scratch) release() {
 		s.f = nil
 	}
 }
-
-// mountScratch mounts the disk at dst as a world-writable, sticky /tmp.
-// It runs in the init, in the environment's mount namespace.
-func mountScratch(dev, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	if err := unix.Mount(dev, dst, "ext4", unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
-		return fmt.Errorf("mount %s: %w", dev, err)
-	}
-	if err := os.Remove(dst + "/lost+found"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return unix.Chmod(dst, 0o1777)
-}

@@ -48,9 +48,10 @@ func seccompPolicy() seccomp.Policy {
 // seccompSupported reports whether the kernel filters system calls.
 func seccompSupported() bool { return seccomp.Supported() }
 
-// assembleSeccomp compiles the policy to a BPF program. The init does it
-// while it waits for its environment, off the cold-start path.
-func assembleSeccomp() ([]unix.SockFilter, error) {
+// assembleSeccomp compiles the policy to the BPF program that every init
+// loads (struct sock_filter entries in native byte order): once, when the
+// Manager is created.
+func assembleSeccomp() ([]byte, error) {
 	p := seccompPolicy()
 	insts, err := p.Assemble()
 	if err != nil {
@@ -64,16 +65,5 @@ func assembleSeccomp() ([]unix.SockFilter, error) {
 	for i, r := range raw {
 		out[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
 	}
-	return out, nil
-}
-
-// loadSeccomp installs prog on the calling thread, which then executes
-// the bootstrap: the filter is inherited across execve and by every
-// process the bootstrap starts. no_new_privs must already be set.
-func loadSeccomp(prog []unix.SockFilter) error {
-	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
-	if _, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog))); e != 0 {
-		return fmt.Errorf("load seccomp filter: %w", e)
-	}
-	return nil
+	return unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), len(out)*int(unsafe.Sizeof(out[0]))), nil
 }

@@ -210,7 +210,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Store: s.store, Code: shared, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
 		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
 		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log, Queue: enqueuer,
-		Limiter: s.limiter(), Placer: s.placer(),
+		Limiter: s.limiter(), Placer: s.placer(), Spreader: s.spreader(),
 	})
 	if err := s.invoker.Restore(); err != nil {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
