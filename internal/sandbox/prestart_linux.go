@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/sandboxinit"
 )
 
 // Pre-started interpreters: a managed runtime's interpreter, started in a
@@ -65,7 +67,7 @@ func (m *Manager) prestartKey(spec *Spec) string {
 		return ""
 	}
 	h := sha256.New()
-	for _, part := range [][]string{{spec.Path}, spec.Args, {spec.RuntimeDir, workDir(spec.WorkDir)}, spec.Binds, spec.Prestart.Env} {
+	for _, part := range [][]string{{spec.Path}, spec.Args, {spec.RuntimeDir, taskDir(spec.WorkDir)}, spec.Binds, spec.Prestart.Env} {
 		for _, s := range part {
 			fmt.Fprintf(h, "%d:%s;", len(s), s)
 		}
@@ -112,12 +114,12 @@ func (m *Manager) startInterp(key string, tmpl *Spec) (_ *interp, err error) {
 		return nil, err
 	}
 	env := append(slices.Clip(tmpl.Prestart.Env), prestartEnv+"=1")
-	cfg := initConfig{
+	cfg := sandboxinit.Config{
 		CodeDir: m.emptyDir(), RuntimeDir: tmpl.RuntimeDir,
 		Path: tmpl.Path, Args: append([]string{tmpl.Path}, tmpl.Args...),
 		Env:   withRuntimeAPI(env, runtimeAPIAddr),
-		TmpMB: defaultEphemeral, UID: pd.uid.uid, GID: pd.uid.uid, Hosts: pd.net.hosts(),
-		Binds: tmpl.Binds, WorkDir: tmpl.WorkDir,
+		TmpMB: defaultEphemeral, UID: pd.uid.uid, GID: pd.uid.uid, NoFile: nofileLimit, Hosts: pd.net.hosts(),
+		Binds: tmpl.Binds, WorkDir: tmpl.WorkDir, Seccomp: m.seccomp,
 	}
 	if err := execInit(pd, cfg); err != nil {
 		return nil, err
@@ -135,15 +137,15 @@ const initWait = 10 * time.Second
 
 // execInit sends cfg to a ready init and waits until it has executed the
 // bootstrap.
-func execInit(pd *pending, cfg initConfig) error {
-	js, err := json.Marshal(cfg)
+func execInit(pd *pending, cfg sandboxinit.Config) error {
+	msg, err := cfg.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	_, werr := pd.cfgW.Write(js)
+	_, werr := pd.cfgW.Write(msg)
 	_ = pd.cfgW.Close()
 	pd.cfgW = nil
-	msg, _ := io.ReadAll(pd.statusR)
+	msg, _ = io.ReadAll(pd.statusR)
 	_ = pd.statusR.Close()
 	pd.statusR = nil
 	if len(msg) > 0 {
@@ -175,6 +177,14 @@ func readAvailable(f *os.File) ([]byte, error) {
 	return buf[:n], err
 }
 
+// taskDir is the bootstrap's working directory: dir, or /var/task.
+func taskDir(dir string) string {
+	if dir == "" {
+		return "/var/task"
+	}
+	return dir
+}
+
 // emptyDir is the empty directory a pre-started interpreter sees at
 // /var/task until its function's code replaces it.
 func (m *Manager) emptyDir() string {
@@ -202,7 +212,7 @@ func (m *Manager) adopt(ip *interp, spec Spec) (_ *Process, err error) {
 	if err := mountFunction(p.pid, spec.CodeDir, spec.OptDir); err != nil {
 		return nil, err
 	}
-	js, err := json.Marshal(handoff{Env: withRuntimeAPI(spec.Env, runtimeAPIAddr), Dir: workDir(spec.WorkDir)})
+	js, err := json.Marshal(handoff{Env: withRuntimeAPI(spec.Env, runtimeAPIAddr), Dir: taskDir(spec.WorkDir)})
 	if err != nil {
 		return nil, err
 	}
@@ -211,15 +221,18 @@ func (m *Manager) adopt(ip *interp, spec Spec) (_ *Process, err error) {
 		return nil, fmt.Errorf("%w: hand-off: %w", ErrInit, err)
 	}
 	_ = ip.conn.Close()
+	pd.cg.resetPeak()
+	if err := pd.cg.applyCPU(lim); err != nil {
+		return nil, err
+	}
+	// Nothing fails from here: the Process takes over what pd held.
 	p.ln, p.addr = pd.net.ln, runtimeAPIAddr
 	p.uid, pd.uid = pd.uid, nil
 	p.net = pd.net
-	pd.scratch.release()
-	pd.cg.resetPeak()
-	if err := pd.cg.applyCPU(lim); err != nil {
-		p.uid.release()
-		return nil, err
+	if pd.net.link != nil {
+		pd.net.rx = pd.net.link.rxPackets()
 	}
+	p.scratch, pd.scratch = pd.scratch, nil // recycled when the environment ends
 	p.outR, p.outDone = pd.outR, make(chan struct{})
 	go p.copyOutput(spec.Output)
 	go p.wait()
