@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,4 +142,66 @@ func holder(t *testing.T, nodes []*hearth, function string) int {
 		t.Fatalf("no node holds an environment of %s", function)
 	}
 	return at
+}
+
+// provisionedOn counts the provisioned environments of a function on
+// each node (-1 for a node that is down).
+func provisionedOn(t *testing.T, nodes []*hearth, function string, down int) []int {
+	t.Helper()
+	out := make([]int, len(nodes))
+	for i, h := range nodes {
+		if i == down {
+			out[i] = -1
+			continue
+		}
+		for _, e := range h.environments(t, function) {
+			if e.Provisioned {
+				out[i]++
+			}
+		}
+	}
+	return out
+}
+
+// TestClusterProvisionedSpread puts provisioned concurrency 4 on a
+// version of a three-node cluster: the nodes share the environments
+// (2+1+1 in some order), every node reports the configuration READY with
+// all 4 available, and when a node dies the other two take over its
+// share.
+func TestClusterProvisionedSpread(t *testing.T) {
+	nodes := startCluster(t, 3)
+	c1 := nodes[0].client()
+	pyFunction(t, c1, "cl-prov", versionSrc(1))
+	if _, err := c1.PublishVersion(context.Background(), &lambda.PublishVersionInput{FunctionName: aws.String("cl-prov")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range nodes {
+		waitFor(t, "every node sees every node", func() bool { return len(clusterMembers(t, h)) == 3 })
+	}
+	putProvisioned(t, nodes[1].client(), "cl-prov", "1", 4)
+	for i, h := range nodes {
+		out := waitProvisioned(t, h.client(), "cl-prov", "1", types.ProvisionedConcurrencyStatusEnumReady)
+		if aws.ToInt32(out.AvailableProvisionedConcurrentExecutions) != 4 || aws.ToInt32(out.AllocatedProvisionedConcurrentExecutions) != 4 {
+			t.Fatalf("node %d reports %d available, %d allocated", i+1,
+				aws.ToInt32(out.AvailableProvisionedConcurrentExecutions), aws.ToInt32(out.AllocatedProvisionedConcurrentExecutions))
+		}
+	}
+	split := provisionedOn(t, nodes, "cl-prov", -1)
+	sorted := append([]int(nil), split...)
+	slices.Sort(sorted)
+	if !slices.Equal(sorted, []int{1, 1, 2}) {
+		t.Fatalf("provisioned environments per node: %v, want 2+1+1", split)
+	}
+	nodes[2].kill9()
+	deadline := time.Now().Add(45 * time.Second) // 10 s until node 3 counts as gone, then Init
+	for split = provisionedOn(t, nodes, "cl-prov", 2); split[0] != 2 || split[1] != 2; split = provisionedOn(t, nodes, "cl-prov", 2) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after node 3 died, provisioned environments per node: %v, want 2+2", split)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	out := waitProvisioned(t, c1, "cl-prov", "1", types.ProvisionedConcurrencyStatusEnumReady)
+	if aws.ToInt32(out.AvailableProvisionedConcurrentExecutions) != 4 {
+		t.Fatalf("after the rebalance node 1 reports %d available", aws.ToInt32(out.AvailableProvisionedConcurrentExecutions))
+	}
 }

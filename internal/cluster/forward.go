@@ -80,6 +80,9 @@ type Forwarder struct {
 	local    LocalInvoker
 	log      *slog.Logger
 
+	// rebalance, when set, is called when nodes join or leave.
+	rebalance func()
+
 	mu      sync.Mutex // guards members
 	members map[string]Member
 	wg      sync.WaitGroup // invocations served for other nodes
@@ -87,11 +90,28 @@ type Forwarder struct {
 
 var _ invoke.Placer = (*Forwarder)(nil)
 
-// Forwarder returns the node's Forwarder; capacityMB is --node-memory and
-// local runs what other nodes forward here. Run serves it.
+// Forwarder returns the node's Forwarder, with the members advertised so
+// far; capacityMB is --node-memory and local runs what other nodes
+// forward here. Run serves it.
 func (n *Node) Forwarder(capacityMB int, local LocalInvoker) *Forwarder {
-	return &Forwarder{node: n, capacity: capacityMB, local: local, log: n.log, members: map[string]Member{}}
+	f := &Forwarder{node: n, capacity: capacityMB, local: local, log: n.log, members: map[string]Member{}}
+	if n.members != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		keys, _ := n.members.Keys(ctx)
+		for _, k := range keys {
+			var m Member
+			if e, err := n.members.Get(ctx, k); err == nil && json.Unmarshal(e.Value(), &m) == nil {
+				f.members[k] = m
+			}
+		}
+	}
+	return f
 }
+
+// OnMembership sets the function Run calls when nodes join or leave (to
+// rebalance provisioned concurrency); call it before Run.
+func (f *Forwarder) OnMembership(changed func()) { f.rebalance = changed }
 
 // Capacity is the node's memory capacity in MB.
 func (f *Forwarder) Capacity() int { return f.capacity }
@@ -108,6 +128,10 @@ func (f *Forwarder) Run(ctx context.Context) error {
 	}
 	defer f.wg.Wait()
 	defer func() { _ = sub.Unsubscribe() }()
+	if f.rebalance != nil {
+		f.wg.Add(1)
+		go func() { defer f.wg.Done(); f.followMembership(ctx, f.rebalance) }()
+	}
 	for ctx.Err() == nil {
 		if err := f.watch(ctx); err != nil && ctx.Err() == nil {
 			f.log.Warn("cluster members watch", "err", err)

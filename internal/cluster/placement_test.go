@@ -190,3 +190,32 @@ func TestPlaceLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestPartOf: the nodes' parts of a configuration add up to its count,
+// differ by one at most, and do not all put the remainder on one node.
+func TestPartOf(t *testing.T) {
+	names := []string{"node1", "node2", "node3"}
+	extra := map[string]int{}
+	for _, count := range []int{0, 1, 2, 3, 4, 7, 100} {
+		for _, owner := range []string{"fn:1", "fn:live", "other:2", "x:prod"} {
+			sum, lo, hi := 0, count, 0
+			for _, n := range names {
+				p := partOf(names, n, owner, count)
+				sum += p
+				lo, hi = min(lo, p), max(hi, p)
+				if count == 1 && p == 1 {
+					extra[n]++
+				}
+			}
+			if sum != count || hi-lo > 1 {
+				t.Fatalf("%s count %d: sum %d, parts from %d to %d", owner, count, sum, lo, hi)
+			}
+		}
+	}
+	if len(extra) < 2 {
+		t.Fatalf("a count of 1 always lands on %v", extra)
+	}
+	if got := partOf(nil, "node1", "fn:1", 5); got != 5 {
+		t.Fatalf("alone, a node takes %d of 5", got)
+	}
+}

@@ -70,9 +70,12 @@ type Options struct {
 	Limiter Limiter
 	// Placer, when set, forwards an invocation to another node of a
 	// cluster when this one has no warm environment and no room for one.
-	Placer  Placer
-	Region  string
-	Account string
+	Placer Placer
+	// Spreader, when set, gives this node its share of provisioned
+	// concurrency in a cluster.
+	Spreader Spreader
+	Region   string
+	Account  string
 	// Events, when set, hears of every invocation's start and end, of
 	// throttles and of deleted functions.
 	Events *activity.Bus
@@ -293,6 +296,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	}
 	env = append(env, c.Settings.LogEnv()...)
 	env = append(env, layerEnv(rt, optRoot, runtimeRoot, taskRoot)...)
+	hearthEnv := env[:len(env):len(env)]
 	for k, v := range c.Environment {
 		env = append(env, k+"="+v)
 	}
@@ -318,5 +322,6 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		Starting:  iv.starting(c, rc.warning),
 		Missing:   noBootstrap,
 	}
+	vs.pool.Sandbox.Prestart = prestartOf(rt, c, rc, &vs.pool.Sandbox, hearthEnv)
 	return vs, nil
 }

@@ -94,8 +94,9 @@ func (iv *Invoker) targets(name string, moving *function.Alias) ([]pool.Target, 
 	}
 	for _, pc := range configs {
 		owner := Owner(name, pc.Qualifier)
+		requested := iv.share(owner, pc.Requested) // in a cluster, this node's part
 		if function.IsVersion(pc.Qualifier) {
-			add(owner, pc.Qualifier, pc.Requested)
+			add(owner, pc.Qualifier, requested)
 			continue
 		}
 		a, err := iv.opts.Store.Alias(name, pc.Qualifier)
@@ -103,11 +104,11 @@ func (iv *Invoker) targets(name string, moving *function.Alias) ([]pool.Target, 
 			errs = append(errs, err)
 			continue
 		}
-		for v, n := range split(a, pc.Requested) {
+		for v, n := range split(a, requested) {
 			add(owner, v, n)
 		}
 		if moving != nil && moving.Name == a.Name {
-			for v, n := range split(moving, pc.Requested) {
+			for v, n := range split(moving, requested) {
 				add(owner, v, n)
 			}
 		}
@@ -144,24 +145,14 @@ func (iv *Invoker) Restore() error {
 		}
 		marker = next
 	}
-	configs, err := iv.opts.Store.ProvisionedConfigs("")
-	if err != nil {
-		return err
-	}
-	done := map[string]bool{}
-	for _, pc := range configs {
-		if !done[pc.Function] {
-			done[pc.Function] = true
-			iv.reconcile(pc.Function, nil)
-		}
-	}
-	return nil
+	return iv.Rebalance()
 }
 
 // ProvisionStatus reports the state of the provisioned environments of a
 // version's or alias's configuration.
 func (iv *Invoker) ProvisionStatus(name, qualifier string) pool.ProvisionStatus {
-	return iv.opts.Pool.Provisioned(Owner(name, qualifier))
+	owner := Owner(name, qualifier)
+	return iv.clusterStatus(owner, iv.opts.Pool.Provisioned(owner))
 }
 
 // maxWarmWait bounds how long an alias update waits for the provisioned

@@ -1,11 +1,10 @@
 package sandbox
 
 import (
+	"errors"
 	"io"
 	"log/slog"
-	"os/exec"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -127,20 +126,22 @@ func BenchmarkFreezeThaw(b *testing.B) {
 }
 
 // BenchmarkScratchDisk measures making a /tmp disk once its size's
-// template exists: a sparse copy of the template and a loop device. Kept
-// inits do this ahead; a Start with another EphemeralStorage size pays it
-// (and the ext4 mount, about 1.5 ms) on its cold start.
+// template exists (new: a sparse copy of the template and a loop device)
+// and resetting a recycled one (discard and the template's metadata
+// written through the device). The keeper makes disks ahead and the
+// recycler resets them off the cold-start path; a Start with another
+// EphemeralStorage size and no spare pays a new one (and the ext4 mount,
+// about 1.5 ms) on its cold start.
 func BenchmarkScratchDisk(b *testing.B) {
 	m := newManager(b, "auto")
 	if m.mke2fs == "" {
 		b.Skip("no mke2fs or loop devices: /tmp is a tmpfs")
 	}
 	for _, mb := range []int{512, 10240} {
-		b.Run(strconv.Itoa(mb)+"MB", func(b *testing.B) {
-			if _, err := m.scratchTemplate(mb); err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
+		if _, err := m.scratchTemplate(mb); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(strconv.Itoa(mb)+"MB/new", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				s, err := m.newScratch(mb)
 				if err != nil {
@@ -149,33 +150,61 @@ func BenchmarkScratchDisk(b *testing.B) {
 				s.release()
 			}
 		})
+		b.Run(strconv.Itoa(mb)+"MB/recycled", func(b *testing.B) {
+			s, err := m.newScratch(mb)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.release()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := m.resetDisk(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
 // BenchmarkNetworkSetup measures preparing an environment's network
-// namespace off the cold-start path: for "none" loopback and the Runtime
-// API listener, for "nat" also the veth pair, addresses and route.
+// namespace: new (the namespace, loopback and the Runtime API listener,
+// for "nat" also the veth pair, addresses and route) and recycled (the
+// checks and a new listener). Both happen off the cold-start path when
+// spares are ready.
 func BenchmarkNetworkSetup(b *testing.B) {
 	m := newManager(b, "auto")
 	for _, network := range []string{"none", "nat"} {
-		b.Run(network, func(b *testing.B) {
+		b.Run(network+"/new", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				cmd := exec.Command("/bin/sleep", "60")
-				cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
-				if err := cmd.Start(); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				en, err := m.setupNet(cmd.Process.Pid, network)
+				en, err := m.newNet(network)
 				if err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				en.close()
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
+				en.destroy()
 				b.StartTimer()
+			}
+		})
+		b.Run(network+"/recycled", func(b *testing.B) {
+			en, err := m.newNet(network)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer en.destroy()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// The closed listener's socket is freed after an RCU
+				// grace period; the recycler tries again then.
+				err := m.resetNet(en)
+				for errors.Is(err, errNotYet) {
+					b.StopTimer()
+					time.Sleep(time.Millisecond)
+					b.StartTimer()
+					err = m.resetNet(en)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

@@ -68,6 +68,17 @@
 // weight and quota are applied once the bootstrap runs, so Hearth's setup
 // work is not slowed by a small function's CPU share on a busy machine.
 //
+// # Pre-started interpreters
+//
+// With Options.Interpreters, a Spec that carries a [Prestart] (Hearth's
+// Python and Node bootstraps) can be served by an interpreter started
+// ahead in a kept init, with the bootstrap loaded, an empty /var/task and
+// no user code, waiting on a connection to the Runtime API address. Start
+// hands it the function: limits on the cgroup, the code and layers mounted
+// from outside (mountns_linux.go), then the complete environment and
+// working directory on that connection (prestart_linux.go). One serves one
+// environment only.
+//
 // # PID 1
 //
 // The init executes the bootstrap in place, so the bootstrap itself is PID 1

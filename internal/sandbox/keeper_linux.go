@@ -1,6 +1,9 @@
 package sandbox
 
 import (
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -49,8 +52,8 @@ func (m *Manager) noteStart() {
 	}
 }
 
-// wantKept is how many inits the pool should hold now.
-func (m *Manager) wantKept() int {
+// recentStarts is the number of Starts in the last demandWindow.
+func (m *Manager) recentStarts() int {
 	d := &m.demand
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -60,35 +63,29 @@ func (m *Manager) wantKept() int {
 		i++
 	}
 	d.starts = d.starts[i:]
-	return min(max(len(d.starts), 1), cap(m.kept))
+	return len(d.starts)
 }
 
-// keepInits keeps the ready pool filled until Close. Owned by the Manager:
+// keepInits keeps the ready pool filled until Close: first the kept
+// inits, then spare namespaces and disks for the cold starts beyond them
+// (recentStarts of each, within their bounds). Owned by the Manager:
 // Close stops it and waits.
 func (m *Manager) keepInits() {
 	defer close(m.keeperDone)
 	for {
-		want, have := m.wantKept(), len(m.kept)
+		want := m.recentStarts()
+		inits, have := min(max(want, 1), cap(m.kept)), len(m.kept)
+		spares := min(want, m.spare.max)
 		var wait time.Duration
+		var err error
 		switch {
-		case have < want:
-			pd, err := m.spawnInit(m.opts.Network, defaultEphemeral)
-			if err == nil {
-				if err = pd.waitReady(); err != nil {
-					pd.close()
-				}
-			}
-			if err != nil {
-				m.log.Warn("sandbox: cannot prepare an init; starts will spawn their own", "err", err)
-				return
-			}
-			select {
-			case m.kept <- pd:
-			default: // only the keeper adds: cannot happen
-				pd.close()
-			}
+		case have < inits:
+			err = m.keepOne()
 			wait = refillDelay
-		case have > want:
+		case m.spareShort(spares):
+			err = m.makeSpare(spares)
+			wait = refillDelay
+		case have > inits:
 			select {
 			case pd := <-m.kept:
 				pd.close()
@@ -98,10 +95,40 @@ func (m *Manager) keepInits() {
 		default:
 			wait = demandWindow
 		}
-		if !m.keeperPause(wait, have < want) {
+		if err != nil {
+			m.log.Warn("sandbox: cannot prepare ahead; starts will prepare their own", "err", err)
+			return
+		}
+		if !m.keeperPause(wait, wait == refillDelay) {
 			return
 		}
 	}
+}
+
+// keepOne prepares an init and adds it to the ready pool.
+func (m *Manager) keepOne() error {
+	pd, err := m.spawnInit(m.opts.Network, defaultEphemeral)
+	if err == nil {
+		if err = pd.waitReady(); err != nil {
+			pd.close()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	select {
+	case m.kept <- pd:
+	default: // only the keeper adds: cannot happen
+		pd.close()
+	}
+	return nil
+}
+
+// spareShort reports whether fewer than want namespaces or disks are
+// ready.
+func (m *Manager) spareShort(want int) bool {
+	nets, disks := m.spareCounts()
+	return nets < want || (m.mke2fs != "" && disks < want)
 }
 
 // keeperPause waits d, or until a Start happens unless refilling (a refill
@@ -120,4 +147,51 @@ func (m *Manager) keeperPause(d time.Duration, refilling bool) bool {
 		return false
 	}
 	return true
+}
+
+// The ready pool's bounds. What it holds is memory the host cannot use
+// otherwise: a kept init's resident memory, a spare's kernel memory (its
+// namespace, link, listener and loop device; its image is sparse, on
+// disk). Together they take at most readyMemoryShare of the memory
+// available when the Manager starts.
+const (
+	initMemory       = 4 << 20
+	spareMemory      = 256 << 10
+	maxSpares        = 1024
+	readyMemoryShare = 8 // 1/8
+)
+
+// readyBound is how many of a thing costing each bytes the ready pool may
+// hold: at most flag, at least one.
+func readyBound(flag, each int) int {
+	n := max(flag, 1)
+	if avail := memAvailable(); avail > 0 {
+		n = min(n, int(avail/readyMemoryShare/uint64(each)))
+	}
+	return max(n, 1)
+}
+
+// memAvailable is the kernel's estimate of the memory available for new
+// work, in bytes; 0 when unknown.
+func memAvailable() uint64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// startSpares starts the recycler; the spares' bound follows memory.
+func (m *Manager) startSpares() {
+	s := &m.spare
+	s.nets, s.disks = map[string][]*envNet{}, map[int][]*scratch{}
+	s.max = readyBound(maxSpares, spareMemory)
+	s.queue, s.done = make(chan recycled, maxSpares), make(chan struct{})
+	go m.recycler()
 }

@@ -193,6 +193,13 @@ func (l *natLink) configurePeer() error {
 	if err := netlink.AddrAdd(eth, &netlink.Addr{IPNet: &net.IPNet{IP: l.peer, Mask: l.mask()}}); err != nil {
 		return fmt.Errorf("address eth0: %w", err)
 	}
+	// NAT is IPv4 only. Without an IPv6 address on eth0 the environment
+	// sends nothing over its link of its own accord (no duplicate address
+	// detection or router solicitation), so traffic on it means the
+	// function used the network (see resetNet).
+	if err := netlink.LinkSetIP6AddrGenMode(eth, in6AddrGenModeNone); err != nil {
+		return fmt.Errorf("eth0 without IPv6 address: %w", err)
+	}
 	if err := netlink.LinkSetUp(eth); err != nil {
 		return fmt.Errorf("bring eth0 up: %w", err)
 	}
@@ -236,3 +243,7 @@ func (n *natNet) close() error {
 	}
 	return n.rules.remove()
 }
+
+// in6AddrGenModeNone is the kernel's IN6_ADDR_GEN_MODE_NONE: the link
+// gets no IPv6 link-local address.
+const in6AddrGenModeNone = 1

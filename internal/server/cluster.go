@@ -75,6 +75,11 @@ func (s *Server) runCluster(ctx context.Context) {
 	go node.Store.Watch(ctx, s.invoker.FunctionChanged, s.sched.Reload)
 	go s.cluster.conc.Run(ctx)
 	go s.advertise(ctx)
+	s.cluster.fwd.OnMembership(func() {
+		if err := s.invoker.Rebalance(); err != nil {
+			s.log.Error("provisioned concurrency not rebalanced", "err", err)
+		}
+	})
 	go func() {
 		if err := s.cluster.fwd.Run(ctx); err != nil {
 			s.log.Error("invocation forwarding stopped", "err", err)
@@ -161,7 +166,12 @@ func (s *Server) advertise(ctx context.Context) {
 	s.cluster.node.Advertise(ctx, func() cluster.Member {
 		capacity := s.cluster.fwd.Capacity()
 		m := cluster.Member{API: s.Addr(), Environments: len(s.pool.Environments()), MemoryMB: capacity,
-			FreeMB: capacity - s.invoker.MemoryInUse(), Idle: s.pool.IdleCounts()}
+			FreeMB: capacity - s.invoker.MemoryInUse() - int(s.sandbox.PrestartedMemoryBytes()>>20), Idle: s.pool.IdleCounts(), Provisioned: map[string]int{}}
+		for _, owner := range s.pool.ProvisionedOwners() {
+			if ready := s.pool.Provisioned(owner).Ready; ready > 0 {
+				m.Provisioned[owner] = ready
+			}
+		}
 		if s.cluster.events != nil {
 			m.PendingEvents = s.cluster.events.Pending()
 		}
@@ -184,6 +194,15 @@ func (s *Server) placer() invoke.Placer {
 		capacity = math.MaxInt32 // unknown: no node forwards for want of memory
 	}
 	s.cluster.fwd = s.cluster.node.Forwarder(capacity, localInvoker{s})
+	return s.cluster.fwd
+}
+
+// spreader divides provisioned concurrency between the cluster's nodes,
+// nil for a single Hearth; placer must have run.
+func (s *Server) spreader() invoke.Spreader {
+	if s.cluster.fwd == nil {
+		return nil
+	}
 	return s.cluster.fwd
 }
 

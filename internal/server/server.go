@@ -159,7 +159,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	s.sandbox, err = sandbox.New(sandbox.Options{
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
 		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
-		Prestart: prestart(cfg.Prestart),
+		Prestart: prestart(cfg.Prestart), Interpreters: cfg.PrestartInterpreters,
 	})
 	if err != nil {
 		return nil, err
@@ -210,7 +210,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Store: s.store, Code: shared, Pool: s.pool, Sandbox: s.sandbox, RuntimeDir: runtimeDir,
 		Runtimes: catalogue, Credentials: sessions, APIEndpoint: endpoint, Images: imageStore,
 		Region: cfg.Region, Account: cfg.AccountID, Events: s.Events, Logger: log, Queue: enqueuer,
-		Limiter: s.limiter(), Placer: s.placer(),
+		Limiter: s.limiter(), Placer: s.placer(), Spreader: s.spreader(),
 	})
 	if err := s.invoker.Restore(); err != nil {
 		return nil, fmt.Errorf("restore provisioned concurrency: %w", err)
