@@ -8,11 +8,21 @@ import (
 	"time"
 )
 
-// The ready pool of kept inits follows demand: a burst of cold starts takes
-// the inits kept ready, and the keeper refills the pool up to the number of
-// Starts seen in the last demandWindow — the recent scale-out — so that the
-// next burst finds as many ready, bounded by Options.Prestart. When demand
-// falls, the surplus is released one init per shrinkDelay.
+// The ready pool follows demand. It holds kept inits (an init in its
+// namespaces and cgroup, the shared part of its root mounted) and spares
+// (a network namespace with its link and listener, a /tmp disk:
+// spare_linux.go). A burst of cold starts takes the kept inits first, then
+// the spares, and prepares the rest itself. The keeper refills both up to
+// the number of Starts seen in the last demandWindow — the recent
+// scale-out — so that the next burst finds as many ready: kept inits
+// first, bounded by Options.Prestart, then spares for the starts beyond
+// them; both are bounded by memory (readyBound). Recycled spares are kept
+// up to their bound too. When demand falls, the surplus is released, one
+// init and one spare per shrinkDelay.
+//
+// The keeper prepares one thing at a time and pauses refillDelay after
+// each, so that on a small machine it takes at most about a core's third
+// from the cold starts it prepares for.
 
 // Variables, not constants, so that tests can shorten them.
 var (
@@ -92,6 +102,8 @@ func (m *Manager) keepInits() {
 			default:
 			}
 			wait = shrinkDelay
+		case m.trimSpare(spares):
+			wait = shrinkDelay
 		default:
 			wait = demandWindow
 		}
@@ -122,6 +134,21 @@ func (m *Manager) keepOne() error {
 		pd.close()
 	}
 	return nil
+}
+
+// trimSpare destroys one spare namespace and one spare disk, of those of
+// which more than want are ready, and reports whether it did.
+func (m *Manager) trimSpare(want int) bool {
+	nets, disks := m.spareCounts()
+	var r recycled
+	if nets > want {
+		r.net = m.takeNet(m.opts.Network)
+	}
+	if disks > want {
+		r.disk = m.takeDisk(defaultEphemeral)
+	}
+	r.destroy()
+	return r.net != nil || r.disk != nil
 }
 
 // spareShort reports whether fewer than want namespaces or disks are
@@ -155,7 +182,7 @@ func (m *Manager) keeperPause(d time.Duration, refilling bool) bool {
 // disk). Together they take at most readyMemoryShare of the memory
 // available when the Manager starts.
 const (
-	initMemory       = 4 << 20
+	initMemory       = 2<<20 + spareMemory // resident 2 MiB, and its spare
 	spareMemory      = 256 << 10
 	maxSpares        = 1024
 	readyMemoryShare = 8 // 1/8

@@ -9,8 +9,9 @@ import (
 	"github.com/hearth-run/hearth/internal/testenv"
 )
 
-// The ready pool grows to the recent number of Starts, bounded by
-// Prestart, and shrinks back to one when the demand has passed.
+// The ready pool grows to the recent number of Starts, kept inits bounded
+// by Prestart and spares beside them, and shrinks back to one init and no
+// spare when the demand has passed.
 func TestReadyPoolFollowsDemand(t *testing.T) {
 	testenv.NeedRoot(t, "isolated mode (namespaces, mounts, cgroups)")
 	window, shrink := demandWindow, shrinkDelay
@@ -41,5 +42,14 @@ func TestReadyPoolFollowsDemand(t *testing.T) {
 	if n := len(m.kept); n != 3 {
 		t.Fatalf("%d inits kept ready after 5 starts with Prestart 3, want 3", n)
 	}
+	spares := func() (int, int) { return spareLists(m, m.opts.Network, defaultEphemeral) }
+	waitFor(t, "5 spare namespaces and disks", func() bool {
+		nets, disks := spares()
+		return nets == 5 && (m.mke2fs == "" || disks == 5)
+	})
 	waitKept(1, 10*time.Second) // the Starts leave the window
+	waitFor(t, "the spares to be released", func() bool {
+		nets, disks := spares()
+		return nets == 0 && disks == 0
+	})
 }
