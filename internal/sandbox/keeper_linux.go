@@ -15,8 +15,9 @@ import (
 // the spares, and prepares the rest itself. The keeper refills both up to
 // the number of Starts seen in the last demandWindow — the recent
 // scale-out — so that the next burst finds as many ready: kept inits
-// first, bounded by Options.Prestart, then spares for the starts beyond
-// them; both are bounded by memory (readyBound). Recycled spares are kept
+// first, bounded by Options.Prestart, then spares up to the peak of that
+// number over the last spareWindow; both are bounded by memory
+// (readyBound). Recycled spares are kept
 // up to their bound too. When demand falls, the surplus is released, one
 // init and one spare per shrinkDelay.
 //
@@ -35,6 +36,10 @@ var (
 	refillDelay = 10 * time.Millisecond
 	// shrinkDelay is how often a surplus init is released.
 	shrinkDelay = 2 * time.Second
+	// spareWindow is how long the spares' target stays at the peak of
+	// recent demand: spares cost little memory, and a second burst soon
+	// after a first is likely.
+	spareWindow = time.Minute
 )
 
 // maxStartsKept bounds the record of recent Starts.
@@ -44,6 +49,8 @@ const maxStartsKept = 4096
 type demand struct {
 	mu     sync.Mutex
 	starts []time.Time   // oldest first, at most maxStartsKept
+	peak   int           // the most starts seen within demandWindow lately
+	peakAt time.Time     // when peak was last seen or renewed
 	wake   chan struct{} // buffered (1): a Start happened
 }
 
@@ -62,18 +69,23 @@ func (m *Manager) noteStart() {
 	}
 }
 
-// recentStarts is the number of Starts in the last demandWindow.
-func (m *Manager) recentStarts() int {
+// recentStarts is the number of Starts in the last demandWindow, and the
+// most seen in any demandWindow during the last spareWindow.
+func (m *Manager) recentStarts() (recent, peak int) {
 	d := &m.demand
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	cut := time.Now().Add(-demandWindow)
+	now := time.Now()
+	cut := now.Add(-demandWindow)
 	i := 0
 	for i < len(d.starts) && d.starts[i].Before(cut) {
 		i++
 	}
 	d.starts = d.starts[i:]
-	return len(d.starts)
+	if n := len(d.starts); n >= d.peak || now.Sub(d.peakAt) > spareWindow {
+		d.peak, d.peakAt = n, now
+	}
+	return len(d.starts), d.peak
 }
 
 // keepInits keeps the ready pool filled until Close: first the kept
@@ -83,9 +95,9 @@ func (m *Manager) recentStarts() int {
 func (m *Manager) keepInits() {
 	defer close(m.keeperDone)
 	for {
-		want := m.recentStarts()
+		want, peak := m.recentStarts()
 		inits, have := min(max(want, 1), cap(m.kept)), len(m.kept)
-		spares := min(want, m.spare.max)
+		spares := min(peak, m.spare.max)
 		var wait time.Duration
 		var err error
 		switch {
