@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -30,6 +31,7 @@ func benchStart(b *testing.B, isolation, ready string) {
 		b.Fatal(err)
 	}
 	defer m.Close()
+	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -54,6 +56,30 @@ func benchStart(b *testing.B, isolation, ready string) {
 		p.Stop(0)
 		b.StartTimer()
 	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
+}
+
+// processCPU is the CPU time of this process (the Manager, including
+// the preparation of kept inits) and of its children that have been
+// waited for (the environments' inits and bootstraps).
+func processCPU() [2]time.Duration {
+	var self, children syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	return [2]time.Duration{
+		time.Duration(self.Utime.Nano() + self.Stime.Nano()),
+		time.Duration(children.Utime.Nano() + children.Stime.Nano()),
+	}
+}
+
+// reportCPU reports the CPU time per iteration since cpu0, Hearth's and
+// the environments'.
+func reportCPU(b *testing.B, cpu0 [2]time.Duration) {
+	cpu := processCPU()
+	per := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(b.N) }
+	b.ReportMetric(per(cpu[0]-cpu0[0]), "hearth-cpu-ms/op")
+	b.ReportMetric(per(cpu[1]-cpu0[1]), "env-cpu-ms/op")
 }
 
 // setSpares makes one spare namespace and disk of the defaults ready, or

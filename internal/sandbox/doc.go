@@ -80,6 +80,17 @@
 // discarded, the formatted template written afresh). The ready pool takes
 // at most an eighth of the memory available when the Manager starts.
 //
+// # Pre-started interpreters
+//
+// With Options.Interpreters, a Spec that carries a [Prestart] (Hearth's
+// Python and Node bootstraps) can be served by an interpreter started
+// ahead in a kept init, with the bootstrap loaded, an empty /var/task and
+// no user code, waiting on a connection to the Runtime API address. Start
+// hands it the function: limits on the cgroup, the code and layers mounted
+// from outside (mountns_linux.go), then the complete environment and
+// working directory on that connection (prestart_linux.go). One serves one
+// environment only.
+//
 // # PID 1
 //
 // The init executes the bootstrap in place, so the bootstrap itself is PID 1
