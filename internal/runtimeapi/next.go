@@ -7,6 +7,14 @@ import (
 // handleNext serves GET /runtime/invocation/next: the long poll on which the
 // runtime waits for its next invocation. The first one marks init as done.
 func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
+	s.next(w, r.Context().Done())
+}
+
+// next is handleNext; gone, if not nil, is closed when the runtime hangs up
+// (the request's context). A parked long poll whose runtime hung up unseen
+// is harmless: it delivers the next invocation into a dead connection,
+// and the runtime's live GET gets it too.
+func (s *Server) next(w http.ResponseWriter, gone <-chan struct{}) {
 	s.mu.Lock()
 	switch s.state {
 	case stateInitError:
@@ -43,7 +51,7 @@ func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		select {
 		case <-wake:
-		case <-r.Context().Done():
+		case <-gone:
 			// The runtime went away; the invocation, if one comes, waits
 			// for its next GET.
 			return

@@ -34,6 +34,38 @@ var lambdaErrorType = regexp.MustCompile(`^(Runtime|Function)\.[A-Z][a-zA-Z]+$`)
 // handleOutcome serves POST /runtime/invocation/{id}/response (isError
 // false) and /runtime/invocation/{id}/error (isError true).
 func (s *Server) handleOutcome(w http.ResponseWriter, r *http.Request, id string, isError bool) {
+	c, ok := s.outcomeCall(w, id, isError)
+	if !ok {
+		return
+	}
+	if isStreamed(r, c, isError) {
+		s.handleStream(w, r, c)
+		return
+	}
+	body, tooLarge, err := readBody(r.Body, r.ContentLength, s.maxBytes)
+	if err != nil {
+		// The runtime hung up mid-body; the invocation stays current.
+		s.log.Debug("reading outcome body", "request_id", id, "err", err)
+		return
+	}
+	var res Result
+	switch {
+	case tooLarge:
+	case isError:
+		res = Result{Payload: body, ErrorType: errorType(r.Header[hdrFunctionErrorType], body)}
+	default:
+		res = Result{Payload: body}
+		if t := r.Trailer[hdrFunctionErrorType]; len(t) > 0 && t[0] != "" {
+			res = trailerResult(t[0], r.Trailer[trlFunctionErrorBody], body)
+		}
+	}
+	s.completeOutcome(w, c, res, tooLarge)
+}
+
+// outcomeCall checks that an outcome post for id is allowed now and names
+// the invocation in flight; if not, it answers the runtime and reports
+// false.
+func (s *Server) outcomeCall(w http.ResponseWriter, id string, isError bool) (*call, bool) {
 	s.mu.Lock()
 	st, c := s.state, s.cur
 	s.mu.Unlock()
@@ -43,36 +75,21 @@ func (s *Server) handleOutcome(w http.ResponseWriter, r *http.Request, id string
 			to = "InvocationErrorResponse"
 		}
 		writeForbidden(w, st, to)
-		return
+		return nil, false
 	}
 	if c == nil || c.id != id {
 		writeJSON(w, http.StatusBadRequest, bodyInvalidRequestID)
-		return
+		return nil, false
 	}
+	return c, true
+}
 
-	if isStreamed(r, c, isError) {
-		s.handleStream(w, r, c)
-		return
-	}
-	body, tooLarge, err := readBody(r, s.maxBytes)
-	if err != nil {
-		// The runtime hung up mid-body; the invocation stays current.
-		s.log.Debug("reading outcome body", "request_id", id, "err", err)
-		return
-	}
-	var res Result
-	switch {
-	case tooLarge:
+// completeOutcome hands res to the waiting Invoke, unless it gave up or
+// another post won meanwhile, and answers the runtime.
+func (s *Server) completeOutcome(w http.ResponseWriter, c *call, res Result, tooLarge bool) {
+	if tooLarge {
 		res = s.tooLargeResult()
-	case isError:
-		res = Result{Payload: body, ErrorType: errorType(r.Header[hdrFunctionErrorType], body)}
-	default:
-		res = Result{Payload: body}
-		if t := r.Trailer[hdrFunctionErrorType]; len(t) > 0 && t[0] != "" {
-			res = trailerResult(t[0], r.Trailer[trlFunctionErrorBody], body)
-		}
 	}
-
 	s.mu.Lock()
 	if s.cur != c { // Invoke gave up, or another post won, meanwhile
 		s.mu.Unlock()
@@ -111,16 +128,17 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // maxPooled keeps a rare huge body from pinning its buffer in the pool.
 const maxPooled = 1 << 20
 
-// readBody reads at most max bytes of r's body into a slice of its own. A
-// larger body is drained (so that the runtime, still sending, reads the 413
-// rather than a reset) and reported as too large.
-func readBody(r *http.Request, max int) (body []byte, tooLarge bool, err error) {
-	if n := r.ContentLength; n > int64(max) {
-		_, err = io.Copy(io.Discard, r.Body)
+// readBody reads at most max bytes of a body of length n (-1: unknown)
+// into a slice of its own. A larger body is drained (so that the runtime,
+// still sending, reads the 413 rather than a reset) and reported as too
+// large.
+func readBody(r io.Reader, n int64, max int) (body []byte, tooLarge bool, err error) {
+	if n > int64(max) {
+		_, err = io.Copy(io.Discard, r)
 		return nil, true, err
 	} else if n >= 0 {
 		b := make([]byte, n)
-		if _, err := io.ReadFull(r.Body, b); err != nil {
+		if _, err := io.ReadFull(r, b); err != nil {
 			return nil, false, err
 		}
 		return b, false, nil
@@ -133,13 +151,13 @@ func readBody(r *http.Request, max int) (body []byte, tooLarge bool, err error) 
 		}
 	}()
 	buf.Reset()
-	lr := io.LimitedReader{R: r.Body, N: int64(max) + 1}
-	n, err := buf.ReadFrom(&lr)
+	lr := io.LimitedReader{R: r, N: int64(max) + 1}
+	m, err := buf.ReadFrom(&lr)
 	if err != nil {
 		return nil, false, err
 	}
-	if n > int64(max) {
-		_, err = io.Copy(io.Discard, r.Body)
+	if m > int64(max) {
+		_, err = io.Copy(io.Discard, r)
 		return nil, true, err
 	}
 	return bytes.Clone(buf.Bytes()), false, nil

@@ -77,7 +77,15 @@ type Server struct {
 	maxBytes int
 	log      *slog.Logger
 	http     *http.Server
-	served   chan struct{} // closed when the serve goroutine has returned
+	ln       net.Listener  // Options.Listener
+	served   chan struct{} // closed when the net/http server has returned
+	accepted chan struct{} // closed when the accept loop has returned
+	// httpLn hands the connections this package does not serve itself to
+	// http (conn.go).
+	httpLn *chanListener
+	connMu sync.Mutex // guards conns
+	// conns are the connections being served here; nil once closed.
+	conns map[net.Conn]struct{}
 
 	ready   chan struct{} // closed at the first GET /next
 	initErr chan []byte   // capacity 1: the body of /init/error
@@ -139,6 +147,10 @@ func New(opts Options) *Server {
 		maxBytes: maxBytes,
 		log:      logger,
 		served:   make(chan struct{}),
+		ln:       opts.Listener,
+		accepted: make(chan struct{}),
+		httpLn:   &chanListener{addr: opts.Listener.Addr(), conns: make(chan net.Conn), done: make(chan struct{})},
+		conns:    map[net.Conn]struct{}{},
 		ready:    make(chan struct{}),
 		initErr:  make(chan []byte, 1),
 		done:     make(chan struct{}),
@@ -165,13 +177,9 @@ func New(opts Options) *Server {
 	}
 	go func() {
 		defer close(s.served)
-		err := s.http.Serve(opts.Listener)
-		// The listener closes with the environment's process, which goes
-		// before the Server: that is the normal end too.
-		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
-			logger.Error("runtime API server stopped", "err", err)
-		}
+		_ = s.http.Serve(s.httpLn) // ends at Close, with http.ErrServerClosed
 	}()
+	go s.accept(opts.Listener) // owned by the Server: Close closes the listener
 	return s
 }
 
@@ -200,7 +208,14 @@ func (s *Server) Close() error {
 			go n.fire(fmt.Errorf("await next after %s: %w", id, ErrClosed), true)
 		}
 		s.stopDone()
-		s.closeErr = s.http.Close()
+		if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			s.closeErr = err
+		}
+		s.closeConns()
+		<-s.accepted
+		if err := s.http.Close(); err != nil {
+			s.closeErr = err
+		}
 		<-s.served
 		s.telemetryWG.Wait()
 	})

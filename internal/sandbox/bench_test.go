@@ -1,9 +1,9 @@
 package sandbox
 
 import (
+	"errors"
 	"io"
 	"log/slog"
-	"os/exec"
 	"strconv"
 	"syscall"
 	"testing"
@@ -12,11 +12,16 @@ import (
 
 // benchStart measures cold-start latency: from Start until the bootstrap
 // has reached its Runtime API listener, as a real bootstrap's first /next
-// would. Stop and, for kept inits, the background preparation of the next
-// init happen outside the timer.
-func benchStart(b *testing.B, isolation string, prestart int) {
+// would. Stop and what the ready pool holds before each Start are set up
+// outside the timer: ready is "kept" (an init kept ready), "spare" (no
+// kept init, a spare namespace and disk) or "new" (nothing ready).
+func benchStart(b *testing.B, isolation, ready string) {
 	if isolation == "auto" {
 		newManager(b, "auto").Close() // skips with a reason when not root
+	}
+	prestart := -1
+	if ready == "kept" {
+		prestart = 2
 	}
 	m, err := New(Options{
 		StateDir: b.TempDir(), Isolation: isolation, CgroupParent: testCgroupParent, Prestart: prestart,
@@ -26,13 +31,17 @@ func benchStart(b *testing.B, isolation string, prestart int) {
 		b.Fatal(err)
 	}
 	defer m.Close()
+	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if m.kept != nil {
-			b.StopTimer()
-			waitFor(b, "a kept init", func() bool { return len(m.kept) == cap(m.kept) })
-			b.StartTimer()
+		b.StopTimer()
+		switch {
+		case ready == "kept":
+			waitFor(b, "a kept init", func() bool { return len(m.kept) > 0 })
+		case isolation == "auto":
+			setSpares(b, m, ready == "spare")
 		}
+		b.StartTimer()
 		p, err := m.Start(spec(m, nil, "hello"))
 		if err != nil {
 			b.Fatal(err)
@@ -47,13 +56,57 @@ func benchStart(b *testing.B, isolation string, prestart int) {
 		p.Stop(0)
 		b.StartTimer()
 	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
 }
 
-func BenchmarkStartPlain(b *testing.B) { benchStart(b, "off", 0) }
+// processCPU is the CPU time of this process (the Manager, including
+// the preparation of kept inits) and of its children that have been
+// waited for (the environments' inits and bootstraps).
+func processCPU() [2]time.Duration {
+	var self, children syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	return [2]time.Duration{
+		time.Duration(self.Utime.Nano() + self.Stime.Nano()),
+		time.Duration(children.Utime.Nano() + children.Stime.Nano()),
+	}
+}
+
+// reportCPU reports the CPU time per iteration since cpu0, Hearth's and
+// the environments'.
+func reportCPU(b *testing.B, cpu0 [2]time.Duration) {
+	cpu := processCPU()
+	per := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(b.N) }
+	b.ReportMetric(per(cpu[0]-cpu0[0]), "hearth-cpu-ms/op")
+	b.ReportMetric(per(cpu[1]-cpu0[1]), "env-cpu-ms/op")
+}
+
+// setSpares makes one spare namespace and disk of the defaults ready, or
+// none (waiting for the recycler to be done with the last environment's).
+func setSpares(b *testing.B, m *Manager, one bool) {
+	waitFor(b, "the recycler", func() bool { return len(m.spare.queue) == 0 })
+	time.Sleep(5 * time.Millisecond) // the item it may still be resetting
+	for {
+		r := recycled{net: m.takeNet(m.opts.Network), disk: m.takeDisk(defaultEphemeral)}
+		if r.net == nil && r.disk == nil {
+			break
+		}
+		r.destroy()
+	}
+	if one {
+		if err := m.makeSpare(1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkStartPlain(b *testing.B) { benchStart(b, "off", "new") }
 
 func BenchmarkStartIsolated(b *testing.B) {
-	b.Run("kept-init", func(b *testing.B) { benchStart(b, "auto", 2) })
-	b.Run("spawn-init", func(b *testing.B) { benchStart(b, "auto", -1) })
+	b.Run("kept-init", func(b *testing.B) { benchStart(b, "auto", "kept") })
+	b.Run("spare", func(b *testing.B) { benchStart(b, "auto", "spare") })
+	b.Run("new", func(b *testing.B) { benchStart(b, "auto", "new") })
 }
 
 // BenchmarkStartStop is the back-to-back cycle: Start, Runtime API reached,
@@ -102,20 +155,22 @@ func BenchmarkFreezeThaw(b *testing.B) {
 }
 
 // BenchmarkScratchDisk measures making a /tmp disk once its size's
-// template exists: a sparse copy of the template and a loop device. Kept
-// inits do this ahead; a Start with another EphemeralStorage size pays it
-// (and the ext4 mount, about 1.5 ms) on its cold start.
+// template exists (new: a sparse copy of the template and a loop device)
+// and resetting a recycled one (discard and the template's metadata
+// written through the device). The keeper makes disks ahead and the
+// recycler resets them off the cold-start path; a Start with another
+// EphemeralStorage size and no spare pays a new one (and the ext4 mount,
+// about 1.5 ms) on its cold start.
 func BenchmarkScratchDisk(b *testing.B) {
 	m := newManager(b, "auto")
 	if m.mke2fs == "" {
 		b.Skip("no mke2fs or loop devices: /tmp is a tmpfs")
 	}
 	for _, mb := range []int{512, 10240} {
-		b.Run(strconv.Itoa(mb)+"MB", func(b *testing.B) {
-			if _, err := m.scratchTemplate(mb); err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
+		if _, err := m.scratchTemplate(mb); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(strconv.Itoa(mb)+"MB/new", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				s, err := m.newScratch(mb)
 				if err != nil {
@@ -124,33 +179,61 @@ func BenchmarkScratchDisk(b *testing.B) {
 				s.release()
 			}
 		})
+		b.Run(strconv.Itoa(mb)+"MB/recycled", func(b *testing.B) {
+			s, err := m.newScratch(mb)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.release()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := m.resetDisk(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
 // BenchmarkNetworkSetup measures preparing an environment's network
-// namespace off the cold-start path: for "none" loopback and the Runtime
-// API listener, for "nat" also the veth pair, addresses and route.
+// namespace: new (the namespace, loopback and the Runtime API listener,
+// for "nat" also the veth pair, addresses and route) and recycled (the
+// checks and a new listener). Both happen off the cold-start path when
+// spares are ready.
 func BenchmarkNetworkSetup(b *testing.B) {
 	m := newManager(b, "auto")
 	for _, network := range []string{"none", "nat"} {
-		b.Run(network, func(b *testing.B) {
+		b.Run(network+"/new", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				cmd := exec.Command("/bin/sleep", "60")
-				cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
-				if err := cmd.Start(); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				en, err := m.setupNet(cmd.Process.Pid, network)
+				en, err := m.newNet(network)
 				if err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				en.close()
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
+				en.destroy()
 				b.StartTimer()
+			}
+		})
+		b.Run(network+"/recycled", func(b *testing.B) {
+			en, err := m.newNet(network)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer en.destroy()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// The closed listener's socket is freed after an RCU
+				// grace period; the recycler tries again then.
+				err := m.resetNet(en)
+				for errors.Is(err, errNotYet) {
+					b.StopTimer()
+					time.Sleep(time.Millisecond)
+					b.StartTimer()
+					err = m.resetNet(en)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

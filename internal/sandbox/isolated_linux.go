@@ -19,14 +19,15 @@ var initEnviron = []string{sandboxinit.EnvName + "=" + sandboxinit.Protocol, "GO
 // pending is an init that has built the generic part of a root and waits
 // for its environment's configuration.
 type pending struct {
+	m       *Manager
 	cmd     *exec.Cmd
 	cg      *cgroup
 	network string
 	cfgW    *os.File  // config pipe to the init
 	statusR *os.File  // status pipe from the init
 	outR    *os.File  // stdout and stderr of the tree
-	net     *envNet   // the namespace's Runtime API listener and link
-	scratch *scratch  // the disk of /tmp; nil when /tmp is a tmpfs
+	net     *envNet   // the init's network namespace, listener and link
+	scratch *scratch  // the disk of /tmp; nil when /tmp is a tmpfs or the Process has it
 	uid     *uidLease // the uid the bootstrap will run as
 	ready   bool      // the init reported its shared root mounted
 }
@@ -57,24 +58,22 @@ func (pd *pending) close() {
 			_ = f.Close()
 		}
 	}
-	if pd.net != nil {
-		pd.net.close()
-	}
-	pd.scratch.release()
+	pd.m.recycle(pd.net, pd.scratch) // the init is gone: reuse them
 	pd.uid.release()
 	_ = pd.cg.remove()
 }
 
-// spawnInit clones a new init into fresh namespaces (network included)
-// and a placeholder cgroup, with its /tmp disk, its network and its uid.
-// It runs ahead of Start for kept inits (the default network and /tmp
-// size), or inside Start otherwise.
+// spawnInit clones a new init into fresh namespaces and a placeholder
+// cgroup, with its /tmp disk, its network and its uid; the network
+// namespace and the disk are spares when there are some. It runs ahead of
+// Start for kept inits (the default network and /tmp size), or inside
+// Start otherwise.
 func (m *Manager) spawnInit(network string, tmpMB int) (_ *pending, err error) {
 	cg, err := m.cg.create("init-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(m.seq.Add(1), 10))
 	if err != nil {
 		return nil, err
 	}
-	pd := &pending{cg: cg, network: network}
+	pd := &pending{m: m, cg: cg, network: network}
 	defer func() {
 		if err != nil {
 			pd.close()
@@ -82,15 +81,19 @@ func (m *Manager) spawnInit(network string, tmpMB int) (_ *pending, err error) {
 	}()
 	prep := sandboxinit.Prep{Root: m.rootDir}
 	if m.mke2fs != "" {
-		if pd.scratch, err = m.newScratch(tmpMB); err != nil {
-			return nil, err
+		if pd.scratch = m.takeDisk(tmpMB); pd.scratch == nil {
+			if pd.scratch, err = m.newScratch(tmpMB); err != nil {
+				return nil, err
+			}
 		}
 		prep.TmpDev = pd.scratch.dev
 	}
-	if err := m.startInit(pd, prep); err != nil {
-		return nil, err
+	if pd.net = m.takeNet(network); pd.net == nil {
+		if pd.net, err = m.newNet(network); err != nil {
+			return nil, err
+		}
 	}
-	if pd.net, err = m.setupNet(pd.cmd.Process.Pid, network); err != nil {
+	if err := m.startInit(pd, prep); err != nil {
 		return nil, err
 	}
 	if pd.uid, err = m.uids.acquire(); err != nil {
@@ -116,8 +119,10 @@ func (m *Manager) startInit(pd *pending, prep sandboxinit.Prep) (err error) {
 			return fmt.Errorf("pipe: %w", err)
 		}
 	}
+	// No CLONE_NEWNET: the init is born in pd.net's namespace, from a
+	// thread that has joined it.
 	attr := &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS | syscall.CLONE_NEWNET,
+		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS,
 		Pdeathsig:  syscall.SIGKILL,
 	}
 	extra := []*os.File{cfgR, statusW}
@@ -150,7 +155,7 @@ func (m *Manager) startInit(pd *pending, prep sandboxinit.Prep) (err error) {
 		ExtraFiles:  extra,
 		SysProcAttr: attr,
 	}
-	if err := cmd.Start(); err != nil {
+	if err := runInNamespace(int(pd.net.ns.Fd()), cmd.Start); err != nil {
 		return fmt.Errorf("%w: %w", ErrInit, err)
 	}
 	pd.cmd = cmd
@@ -171,12 +176,6 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 	if m.opts.HardCPU {
 		lim.cpuQuotaUS = max(1000, int64(cfsPeriodUS)*int64(spec.MemoryMB)/mbPerVCPU)
 	}
-	if err := pd.cg.rename(spec.ID); err != nil {
-		return nil, err
-	}
-	if err := pd.cg.apply(lim); err != nil {
-		return nil, err
-	}
 	p.ln, p.addr = pd.net.ln, runtimeAPIAddr
 	p.uid, pd.uid = pd.uid, nil // the Process owns the lease from here
 	defer func() {
@@ -184,18 +183,23 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 			p.uid.release()
 		}
 	}()
-	cfg := sandboxinit.Config{
-		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
-		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
-		Env:   withRuntimeAPI(spec.Env, p.addr),
-		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, NoFile: nofileLimit, Hosts: pd.net.hosts(),
-		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir, Seccomp: m.seccomp,
-	}
-	msg, err := cfg.MarshalBinary()
+	msg, err := m.initConfig(spec, p, pd).MarshalBinary()
 	if err != nil {
 		return nil, err
 	}
-	_, werr := pd.cfgW.Write(msg)
+	// The init builds the environment's root while the cgroup is renamed
+	// and limited; it executes the bootstrap only once the config pipe is
+	// closed, so the limits hold from the bootstrap's first instruction.
+	// On failure the deferred close kills the init before closing the pipe.
+	_, werr := pd.cfgW.Write(sandboxinit.Frame(msg))
+	if werr == nil {
+		if err := pd.cg.rename(spec.ID); err != nil {
+			return nil, err
+		}
+		if err := pd.cg.apply(lim); err != nil {
+			return nil, err
+		}
+	}
 	_ = pd.cfgW.Close()
 	if err := pd.waitReady(); err != nil {
 		return nil, err
@@ -210,26 +214,43 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		return nil, fmt.Errorf("%w: send config: %w", ErrInit, werr)
 	}
 	p.net = pd.net
-	pd.scratch.release() // mounted: the mount holds the device now
+	if pd.net.link != nil {
+		pd.net.rx = pd.net.link.rxPackets()
+	}
 	pd.cg.resetPeak()
 	if err := pd.cg.applyCPU(lim); err != nil {
 		return nil, err
 	}
+	p.scratch, pd.scratch = pd.scratch, nil // recycled when the environment ends
 	p.outR, p.outDone = pd.outR, make(chan struct{})
 	go p.copyOutput(spec.Output)
 	go p.wait()
 	return p, nil
 }
 
+// initConfig is what the init of pd needs to start spec as p.
+func (m *Manager) initConfig(spec Spec, p *Process, pd *pending) *sandboxinit.Config {
+	return &sandboxinit.Config{
+		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
+		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
+		Env:   withRuntimeAPI(spec.Env, p.addr),
+		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, NoFile: nofileLimit, Hosts: pd.net.hosts(),
+		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir, Seccomp: m.seccomp,
+	}
+}
+
 // startIsolated starts spec in a kept init when one is ready, else in a
 // new one.
 func (m *Manager) startIsolated(spec Spec) (*Process, error) {
 	if spec.Network == m.opts.Network && (m.mke2fs == "" || spec.EphemeralMB == defaultEphemeral) {
-		m.noteStart()
+		// Taken before the keeper hears of the Start, so that it sees the
+		// pool one short and refills it at once.
 		select {
 		case pd := <-m.kept:
+			m.noteStart()
 			return m.launch(pd, spec)
 		default:
+			m.noteStart()
 		}
 	}
 	pd, err := m.spawnInit(spec.Network, spec.EphemeralMB)

@@ -49,10 +49,18 @@ type Options struct {
 	// namespaces and cgroups, with the shared part of the root already
 	// mounted, so that a Start on the default network only completes one.
 	// The ready pool follows demand: as many as Starts in the last
-	// 10 seconds, at least one, at most Prestart; each kept init costs
-	// about 4 MiB of memory. Default 1; negative: none (every Start
-	// spawns its own init).
+	// 10 seconds, at least one, at most Prestart and what an eighth of the
+	// available memory holds (about 2.3 MiB each). Negative: none (every
+	// Start spawns its own init). Spare network namespaces and /tmp disks
+	// are kept regardless (see the package documentation).
 	Prestart int
+	// Interpreters is how many managed-runtime interpreters are kept
+	// started ahead at most, with Hearth's bootstrap loaded and no user
+	// code, for the specs that carry a Prestart: one for each runtime with
+	// a cold start in the last 10 minutes, more for runtimes with several
+	// cold starts in the last 10 seconds. Each holds its interpreter's
+	// memory (see Manager.PrestartedMemoryBytes). 0: none.
+	Interpreters int
 	// Logger receives the mode warning and cleanup messages. Default: slog.Default().
 	Logger *slog.Logger
 }
@@ -73,17 +81,19 @@ type Manager struct {
 	opts       Options
 	log        *slog.Logger
 	isolated   bool
-	cg         *cgroupFS    // nil when plain
-	nat        *natNet      // links and NAT rules; nil when plain
-	uids       *uidPool     // nil when plain
-	mke2fs     string       // formats /tmp disks; "" = /tmp is a tmpfs
-	seccomp    []byte       // the filter every bootstrap gets; nil when the kernel has none
-	scratchDir string       // where /tmp images are created (and at once unlinked)
-	tmplMu     sync.Mutex   // guards templates
-	templates  map[int]bool // sizes (MB) whose formatted template exists in scratchDir
-	rootDir    string       // mount point of the isolated roots (inside each mount namespace)
-	procsDir   string       // records of running environments, for cleanup after a crash
-	initDir    string       // where the embedded init is written
+	cg         *cgroupFS        // nil when plain
+	nat        *natNet          // links and NAT rules; nil when plain
+	uids       *uidPool         // nil when plain
+	mke2fs     string           // formats /tmp disks; "" = /tmp is a tmpfs
+	seccomp    []byte           // the filter every bootstrap gets; nil when the kernel has none
+	scratchDir string           // where /tmp images are created (and at once unlinked)
+	tmplMu     sync.Mutex       // guards templates
+	templates  map[int]bool     // sizes (MB) whose formatted template exists in scratchDir
+	tmplData   map[int][]extent // guarded by tmplMu: templates' data, to reset recycled disks
+	spare      spares           // namespaces and disks ready for new environments
+	rootDir    string           // mount point of the isolated roots (inside each mount namespace)
+	procsDir   string           // records of running environments, for cleanup after a crash
+	initDir    string           // where the embedded init is written
 
 	seq        atomic.Uint64 // names placeholder cgroups
 	kept       chan *pending // inits ready for Start (isolated, Prestart >= 1)
@@ -91,6 +101,9 @@ type Manager struct {
 	closing    chan struct{} // closed by Close to stop keepInits
 	keeperDone chan struct{} // closed when keepInits has returned
 	closeOnce  sync.Once
+
+	interps     *interpPool   // pre-started interpreters; nil when none are kept
+	interpsDone chan struct{} // closed when keepInterps has returned
 
 	mu      sync.Mutex // guards closed and running
 	closed  bool
@@ -125,6 +138,7 @@ func New(opts Options) (*Manager, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	quietStops()
 	switch {
 	case opts.Isolation != "auto" && opts.Isolation != "off":
 		return nil, fmt.Errorf("sandbox: isolation %q: want auto or off", opts.Isolation)
@@ -165,12 +179,22 @@ func New(opts Options) (*Manager, error) {
 		}
 	}
 	m.closing, m.keeperDone = make(chan struct{}), make(chan struct{})
+	if m.isolated {
+		m.startSpares()
+	}
 	if m.isolated && opts.Prestart >= 0 {
-		m.kept = make(chan *pending, max(opts.Prestart, 1))
+		m.kept = make(chan *pending, readyBound(opts.Prestart, initMemory))
 		m.demand.wake = make(chan struct{}, 1)
 		go m.keepInits()
 	} else {
 		close(m.keeperDone)
+	}
+	m.interpsDone = make(chan struct{})
+	if m.isolated && opts.Interpreters > 0 && os.MkdirAll(m.emptyDir(), 0o755) == nil {
+		m.interps = newInterpPool(opts.Interpreters)
+		go m.keepInterps()
+	} else {
+		close(m.interpsDone)
 	}
 	if !m.isolated {
 		m.log.Warn("sandbox: environments run as plain processes; NOT enforced: "+
@@ -202,7 +226,7 @@ func (m *Manager) setupIsolated() error {
 	if m.uids, err = newUIDPool(m.opts.FirstUID, m.opts.UIDs); err != nil {
 		return err
 	}
-	m.templates = map[int]bool{}
+	m.templates, m.tmplData = map[int]bool{}, map[int][]extent{}
 	if err := os.MkdirAll(m.scratchDir, 0o700); err != nil {
 		return fmt.Errorf("create state dir: %w", err)
 	}
@@ -269,6 +293,12 @@ func (m *Manager) Close() error {
 		close(m.closing)
 		<-m.keeperDone
 		m.drainKept()
+		<-m.interpsDone
+		if m.interps != nil {
+			for _, it := range m.interps.drain() {
+				it.close()
+			}
+		}
 	})
 	m.mu.Lock()
 	m.closed = true
@@ -283,6 +313,10 @@ func (m *Manager) Close() error {
 		go func() { defer wg.Done(); p.Stop(0) }()
 	}
 	wg.Wait()
+	if m.isolated {
+		<-m.spare.done
+		m.closeSpares()
+	}
 	if err := m.nat.close(); err != nil {
 		m.log.Warn("sandbox: NAT rules not removed", "err", err)
 	}
@@ -312,7 +346,9 @@ func (m *Manager) Start(spec Spec) (*Process, error) {
 		err error
 	)
 	if m.isolated {
-		p, err = m.startIsolated(spec)
+		if p, err = m.startPrestarted(spec); p == nil && err == nil {
+			p, err = m.startIsolated(spec)
+		}
 	} else {
 		p, err = m.startPlain(spec)
 	}

@@ -59,6 +59,10 @@ type Spec struct {
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer
+	// Prestart, when set, lets a pre-started interpreter serve this spec
+	// (isolated, with Options.Interpreters > 0); nil always starts Path
+	// the ordinary way.
+	Prestart *Prestart
 }
 
 // Process is one running environment: the bootstrap and everything it starts.
@@ -70,11 +74,17 @@ type Process struct {
 	ln   net.Listener
 	addr string
 	net  *envNet // isolated: owns ln and the environment's link
-	uid  *uidLease
-	cg   *cgroup // nil in plain mode
+	// scratch is the disk of /tmp, held until the environment ends so
+	// that it can be recycled; nil when /tmp is a tmpfs or not isolated.
+	scratch *scratch
+	uid     *uidLease
+	cg      *cgroup // nil in plain mode
 	// record is the plain-mode file naming the process group, for cleanup
 	// after a crash of Hearth.
 	record string
+	// prestarted: the bootstrap was a pre-started interpreter, handed its
+	// function at Start.
+	prestarted bool
 
 	outDone chan struct{} // closed when the output copier has finished
 	outR    *os.File      // read end of the output pipe; nil when none
@@ -99,6 +109,10 @@ type Process struct {
 // Pid is the host PID of the bootstrap (the PID 1 of its namespace when
 // isolated).
 func (p *Process) Pid() int { return p.pid }
+
+// Prestarted reports whether the environment's interpreter was started
+// ahead of its cold start and handed the function (see Prestart).
+func (p *Process) Prestarted() bool { return p.prestarted }
 
 // RuntimeAPI returns the listener on which Hearth serves this environment's
 // Runtime API and the address the bootstrap finds in AWS_LAMBDA_RUNTIME_API.
@@ -281,10 +295,10 @@ func (p *Process) cleanup() {
 	p.mu.Lock()
 	p.status.close()
 	p.mu.Unlock()
+	_ = p.ln.Close() // at once, as documented; a recycled namespace gets a new one
 	if p.net != nil {
-		p.net.close()
-	} else {
-		_ = p.ln.Close()
+		p.net.ln = nil
+		p.m.recycle(p.net, p.scratch) // no process of the environment is left
 	}
 	if p.outR != nil {
 		// Everything that could write is dead; a writer that escaped the

@@ -84,6 +84,23 @@ func main() {
 			n++
 		}
 		fmt.Printf("spawned %d err=%v\n", n, err)
+	case "leave":
+		leave(arg(2))
+	case "look":
+		look()
+	case "usenet":
+		// One datagram to the host's side of the link.
+		hosts, _ := os.ReadFile("/etc/hosts")
+		for _, l := range strings.Split(string(hosts), "\n") {
+			if f := strings.Fields(l); len(f) == 2 && f[1] == "host.hearth.internal" {
+				c, err := net.Dial("udp", f[0]+":9")
+				if err == nil {
+					_, err = c.Write([]byte("x"))
+					c.Close()
+				}
+				fmt.Println("sent", err)
+			}
+		}
 	case "filltmp":
 		f, err := os.Create("/tmp/fill")
 		if err != nil {
@@ -139,4 +156,49 @@ func probe() {
 	fmt.Printf("hostname=%s\n", h)
 	_, err = os.Stat("/usr/bin/python3")
 	fmt.Printf("python=%v\n", err == nil)
+}
+
+// leave fills a file in /tmp with marker, keeps a Runtime API connection
+// open and waits to be killed: what a recycled disk and namespace must
+// not pass on.
+func leave(marker string) {
+	f, err := os.Create("/tmp/secret")
+	if err == nil {
+		_, err = f.Write([]byte(strings.Repeat(marker, (1<<20)/len(marker))))
+		if err == nil {
+			err = f.Sync()
+		}
+		f.Close()
+	}
+	c, derr := net.Dial("tcp", os.Getenv("AWS_LAMBDA_RUNTIME_API"))
+	fmt.Println("ready", err, derr)
+	time.Sleep(time.Minute)
+	c.Close()
+}
+
+// look prints what an environment can see of earlier ones: its network
+// namespace, the entries of /tmp and its device, and the TCP table.
+func look() {
+	ns, _ := os.Readlink("/proc/self/ns/net")
+	fmt.Printf("netns=%s\n", ns)
+	ents, _ := os.ReadDir("/tmp")
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	fmt.Printf("tmp=%s\n", strings.Join(names, ","))
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, l := range strings.Split(string(mi), "\n") {
+		if f := strings.Fields(l); len(f) > 9 && f[4] == "/tmp" {
+			fmt.Printf("tmpdev=%s\n", f[len(f)-2])
+		}
+	}
+	for _, t := range []string{"tcp", "tcp6"} {
+		b, _ := os.ReadFile("/proc/net/" + t)
+		for _, l := range strings.Split(string(b), "\n")[1:] {
+			if l = strings.TrimSpace(l); l != "" {
+				fmt.Printf("socket=%s\n", strings.Join(strings.Fields(l), " "))
+			}
+		}
+	}
 }
