@@ -142,7 +142,7 @@ func execInit(pd *pending, cfg sandboxinit.Config) error {
 	if err != nil {
 		return err
 	}
-	_, werr := pd.cfgW.Write(msg)
+	_, werr := pd.cfgW.Write(sandboxinit.Frame(msg))
 	_ = pd.cfgW.Close()
 	pd.cfgW = nil
 	msg, _ = io.ReadAll(pd.statusR)

@@ -1,16 +1,11 @@
 package sandboxinit
 
-import "errors"
-
 // Config travels as a flat sequence of fields in declaration order:
 // integers as unsigned varints, strings and byte strings as a varint
 // length and the bytes, string lists as a varint count and the strings.
 // It is a few microseconds to encode and decode, where encoding/json's
 // reflection would be the largest part of a small init's work and of its
 // size.
-
-// errConfig reports an encoded Config that is cut short or malformed.
-var errConfig = errors.New("sandbox init: malformed config")
 
 // MarshalBinary encodes c.
 func (c *Config) MarshalBinary() ([]byte, error) {

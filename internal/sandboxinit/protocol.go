@@ -1,7 +1,6 @@
 package sandboxinit
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 )
@@ -12,7 +11,7 @@ const (
 	EnvName = "HEARTH_SANDBOX_INIT"
 	// Protocol names the arguments, descriptors and Config encoding below.
 	// Change it with any of them.
-	Protocol = "hearth-sandbox-init/2"
+	Protocol = "hearth-sandbox-init/3"
 	// ProbeArg, the only argument, asks the init to check the protocol
 	// and exit 0.
 	ProbeArg = "probe"
@@ -45,9 +44,6 @@ func (p Prep) Args() []string {
 	return []string{"hearth-sandbox-init", p.Root, p.TmpDev, strings.Join(fds, ",")}
 }
 
-// errArgs reports an argument list that is not a Prep's.
-var errArgs = errors.New("sandbox init: malformed arguments")
-
 // ParsePrep reads the Prep from the init's argument list (argv[0]
 // included).
 func ParsePrep(args []string) (Prep, error) {
@@ -65,6 +61,17 @@ func ParsePrep(args []string) (Prep, error) {
 		}
 	}
 	return p, nil
+}
+
+// maxConfig bounds an encoded Config (Lambda's environment variables are
+// at most 4 KB).
+const maxConfig = 1 << 20
+
+// Frame returns an encoded Config as Hearth writes it on ConfigFd: its
+// length as 4 bytes, little endian, then the bytes.
+func Frame(msg []byte) []byte {
+	n := len(msg)
+	return append([]byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)}, msg...)
 }
 
 // Config completes the environment.
