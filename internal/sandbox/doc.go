@@ -60,15 +60,27 @@
 //		...
 //	}
 //
-// # Kept inits
+// # Kept inits, spares and recycling
 //
 // To keep namespace creation, network setup, the /tmp disk, cgroup
 // creation, the uid lease and the init's own start off the cold-start
-// path, the Manager keeps Options.Prestart inits ready (for the default
-// network and a 512 MB /tmp), each waiting in a placeholder cgroup that
-// Start renames to the environment's ID before applying its limits. The CPU
-// weight and quota are applied once the bootstrap runs, so Hearth's setup
-// work is not slowed by a small function's CPU share on a busy machine.
+// path, the Manager keeps inits ready (for the default network and a
+// 512 MB /tmp), each waiting in a placeholder cgroup that Start renames to
+// the environment's ID before applying its limits, as many as Starts in
+// the last 10 s, at most Options.Prestart. The CPU weight and quota are
+// applied once the bootstrap runs, so Hearth's setup work is not slowed by
+// a small function's CPU share on a busy machine.
+//
+// Beyond the kept inits it keeps spares: network namespaces that no
+// process holds (Hearth keeps them open), each with its link and Runtime
+// API listener, and /tmp disks; a Start that finds no kept init clones its
+// init into a spare namespace and mounts a spare disk. The spares come
+// from the keeper (up to the peak of recent Starts) and from environments
+// that ended: once every process of an environment is gone, the recycler
+// resets its namespace (refused if the environment sent anything over its
+// link or a socket remains; a new listener) and its disk (every block
+// discarded, the formatted template written afresh). The ready pool takes
+// at most an eighth of the memory available when the Manager starts.
 //
 // # Pre-started interpreters
 //
@@ -93,11 +105,15 @@
 //
 // # Cleanup
 //
-// No cgroup, mount, link, loop device or process outlives an environment:
-// mounts exist only in the environment's mount namespace, the namespace
-// dies with its PID 1, the /tmp disk detaches itself with its mount, and
-// [Process.Stop] removes the cgroup and the veth pair and frees the uid.
-// Close also removes the parent cgroups and the nftables table. Signals go
+// No cgroup, mount, link, loop device or process outlives an environment
+// beyond the spares: mounts exist only in the environment's mount
+// namespace, which dies with its PID 1; a network namespace and a /tmp disk
+// are either kept as spares, held only by Hearth's descriptors, or
+// destroyed; [Process.Stop] removes the cgroup and frees the uid. Close
+// destroys the spares and removes the parent cgroups and the nftables
+// table. A spare dies with Hearth's descriptors: the kernel destroys a
+// namespace nothing holds (and its link with it), and a loop device
+// attached with autoclear detaches itself at its last close. Signals go
 // through pidfds (signal_linux.go). After a kill -9 of Hearth, [New] kills
 // what is left in the cgroups below Options.CgroupParent and in the process
 // groups recorded under Options.StateDir, and removes them, the links

@@ -49,9 +49,10 @@ type Options struct {
 	// namespaces and cgroups, with the shared part of the root already
 	// mounted, so that a Start on the default network only completes one.
 	// The ready pool follows demand: as many as Starts in the last
-	// 10 seconds, at least one, at most Prestart; each kept init costs
-	// about 4 MiB of memory. Default 1; negative: none (every Start
-	// spawns its own init).
+	// 10 seconds, at least one, at most Prestart and what an eighth of the
+	// available memory holds (about 2.3 MiB each). Negative: none (every
+	// Start spawns its own init). Spare network namespaces and /tmp disks
+	// are kept regardless (see the package documentation).
 	Prestart int
 	// Interpreters is how many managed-runtime interpreters are kept
 	// started ahead at most, with Hearth's bootstrap loaded and no user
