@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
+
+// coldGap is the pause before each cold-start sample.
+const coldGap = 150 * time.Millisecond
 
 // runCold measures first invocations: for each runtime, a new function is
 // created and invoked once, ≥ 30 times (3 in short mode). Each sample is a
@@ -25,11 +29,13 @@ func runCold(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 	r := newResult("cold")
 	t := Table{
 		Title:   fmt.Sprintf("Cold start, first invocation of a new function, %d samples per runtime (ms)", n),
-		Columns: []string{"runtime", "end to end p50", "p99", "Init Duration p50", "p99", "of which sandbox setup p50", "runtime start p50", "first response (Duration) p50", "API + routing p50"},
+		Columns: []string{"runtime", "end to end p50", "p99", "Init Duration p50", "p99", "of which sandbox setup p50", "runtime start p50", "first response (Duration) p50", "API + routing p50", "pre-started"},
 		Notes: []string{"End to end is the client's Invoke round trip with SigV4. Init Duration is the REPORT line's: " +
 			"from sandbox start until the runtime's first /next. Of it, sandbox setup is Hearth's logged sandbox_ms " +
 			"(namespaces, cgroups, process start) and runtime start the remainder (the runtime and the handler " +
-			"loading). First response is the REPORT Duration; API + routing is what remains of end to end."},
+			"loading). First response is the REPORT Duration; API + routing is what remains of end to end. Pre-started counts the " +
+			"samples a pre-started interpreter served (Python and Node; the first of each runtime cannot be one). Samples are " +
+			"150 ms apart."},
 	}
 	for _, rt := range runtimeSpecs {
 		zip, err := tb.zip(rt)
@@ -37,8 +43,13 @@ func runCold(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 			return nil, err
 		}
 		var e2e dist
+		prestarted := 0
 		var sandbox, initD, runtimeStart, dur, rest []float64
 		for i := range n {
+			// New functions' first invocations come apart, not as a burst
+			// (bench burst measures that): a pause before each leaves the
+			// previous sample's stop and refill work behind it.
+			time.Sleep(coldGap)
 			name := fmt.Sprintf("cold-%s-%d", rt.Name, i)
 			if err := createFunction(ctx, h.Lambda, name, rt, zip); err != nil {
 				return nil, err
@@ -55,6 +66,9 @@ func runCold(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 			if !ok || cl.Reason != "first-invocation" {
 				r.problem("cold %s #%d: Hearth logged no first-invocation cold start for %s", rt.Name, i, c.Stream)
 			}
+			if cl.Prestarted {
+				prestarted++
+			}
 			e2e = append(e2e, c.Latency())
 			sandbox = append(sandbox, cl.SandboxMs)
 			initD = append(initD, c.InitMs)
@@ -67,12 +81,14 @@ func runCold(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		}
 		fmt.Fprintf(o.Progress, "  cold %s: p50 %s ms\n", rt.Name, fmtDur(e2e.pct(50)))
 		t.row(rt.Name+" ("+rt.Runtime+")", fmtDur(e2e.pct(50)), fmtDur(e2e.pct(99)), fmtMs(pctF(initD, 50)),
-			fmtMs(pctF(initD, 99)), fmtMs(pctF(sandbox, 50)), fmtMs(pctF(runtimeStart, 50)), fmtMs(pctF(dur, 50)), fmtMs(pctF(rest, 50)))
+			fmtMs(pctF(initD, 99)), fmtMs(pctF(sandbox, 50)), fmtMs(pctF(runtimeStart, 50)), fmtMs(pctF(dur, 50)), fmtMs(pctF(rest, 50)),
+			fmt.Sprintf("%d/%d", prestarted, len(e2e)))
 		r.Metrics["cold."+rt.Name+".p50_ms"] = msOf(e2e.pct(50))
 		r.Metrics["cold."+rt.Name+".p99_ms"] = msOf(e2e.pct(99))
 		r.Metrics["cold."+rt.Name+".init_p50_ms"] = pctF(initD, 50)
 		r.Metrics["cold."+rt.Name+".sandbox_p50_ms"] = pctF(sandbox, 50)
 		r.Metrics["cold."+rt.Name+".samples"] = float64(len(e2e))
+		r.Metrics["cold."+rt.Name+".prestarted"] = float64(prestarted)
 	}
 	r.Tables = append(r.Tables, t)
 	return r, nil

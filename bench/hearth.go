@@ -52,6 +52,7 @@ type hearthProc struct {
 type coldLine struct {
 	SandboxMs, InitMs float64
 	Reason            string
+	Prestarted        bool // a pre-started interpreter served it
 }
 
 // startHearth runs hearth serve with extra flags and waits until it listens.
@@ -136,7 +137,7 @@ func (h *hearthProc) scan(r io.Reader) {
 			kv := logFields(line)
 			sb, _ := strconv.ParseFloat(kv["sandbox_ms"], 64)
 			in, _ := strconv.ParseFloat(kv["init_ms"], 64)
-			h.cold[kv["env"]] = coldLine{SandboxMs: sb, InitMs: in, Reason: kv["reason"]}
+			h.cold[kv["env"]] = coldLine{SandboxMs: sb, InitMs: in, Reason: kv["reason"], Prestarted: kv["prestarted"] == "true"}
 		}
 		h.mu.Unlock()
 	}

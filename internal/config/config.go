@@ -44,6 +44,10 @@ type Config struct {
 	HTTP             HTTPLimits    // what one client can hold of the API server
 	Cluster          Cluster       // the cluster this node belongs to; zero = a single Hearth
 	Prestart         int           // isolated inits kept ready at most (the ready pool follows recent cold starts); 0 = none
+
+	// PrestartInterpreters bounds the managed-runtime interpreters kept
+	// started ahead (Python, Node), one per runtime in recent use; 0 = none.
+	PrestartInterpreters int
 }
 
 // Default returns the embedded defaults `hearth serve` runs on.
@@ -59,12 +63,14 @@ func Default() Config {
 		NetworkCIDR:      "198.18.0.0/16",
 		ConcurrencyLimit: 1000,
 		MinUnreserved:    100,
-		Prestart:         16,
+		Prestart:         64,
 		RetryScale:       1,
 		ScheduleSpeedup:  1,
 		LogLevel:         "info",
 		RuntimeFallback:  "nearest",
 		HTTP:             DefaultHTTPLimits(),
+
+		PrestartInterpreters: 2,
 	}
 }
 
@@ -127,7 +133,9 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	integer(&c.ConcurrencyLimit, "concurrency-limit", "HEARTH_CONCURRENCY_LIMIT", "account-wide concurrent executions")
 	integer(&c.LogRetentionDays, "log-retention", "HEARTH_LOG_RETENTION", "days log events are kept in log groups without a retention policy (0: forever)")
 	integer(&c.MinUnreserved, "min-unreserved", "HEARTH_MIN_UNRESERVED", "concurrency that reservations must leave unreserved")
-	integer(&c.Prestart, "prestart", "HEARTH_PRESTART", "sandbox inits kept ready at most, about 4 MiB each; the ready pool follows recent cold starts (0: none)")
+	integer(&c.Prestart, "prestart", "HEARTH_PRESTART", "sandbox inits kept ready at most, about 2.3 MiB each, within an eighth of available memory; the ready pool follows recent cold starts (0: none)")
+	integer(&c.PrestartInterpreters, "prestart-interpreters", "HEARTH_PRESTART_INTERPRETERS",
+		"Python and Node interpreters kept started ahead at most, one per runtime with a cold start in the last 10 min, each holding its memory (0: none)")
 	if v := getenv("HEARTH_RETRY_SCALE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -173,6 +181,9 @@ func (c Config) Validate() error {
 	}
 	if c.Prestart < 0 {
 		return errors.New("prestart must not be negative")
+	}
+	if c.PrestartInterpreters < 0 {
+		return errors.New("prestart-interpreters must not be negative")
 	}
 	if c.DataDir == "" {
 		return errors.New("data dir must not be empty")

@@ -296,6 +296,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 	}
 	env = append(env, c.Settings.LogEnv()...)
 	env = append(env, layerEnv(rt, optRoot, runtimeRoot, taskRoot)...)
+	hearthEnv := env[:len(env):len(env)]
 	for k, v := range c.Environment {
 		env = append(env, k+"="+v)
 	}
@@ -321,5 +322,6 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		Starting:  iv.starting(c, rc.warning),
 		Missing:   noBootstrap,
 	}
+	vs.pool.Sandbox.Prestart = prestartOf(rt, c, rc, &vs.pool.Sandbox, hearthEnv)
 	return vs, nil
 }

@@ -51,6 +51,7 @@ type Environment struct {
 	created      time.Time
 	initDuration time.Duration
 	setup        time.Duration // sandbox start, part of initDuration
+	prestarted   bool          // its interpreter was started ahead (sandbox.Prestart)
 	runtime      string
 	// coldReason is why an on-demand environment was started.
 	coldReason string

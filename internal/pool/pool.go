@@ -275,7 +275,7 @@ func (p *Pool) acquire(ctx context.Context, spec *Spec, waited bool) (Acquisitio
 		return acq, fmt.Errorf("%w: environment %s stopped during init", ErrClosed, env.ID)
 	}
 	p.log.Info("cold start", "function", spec.Function, "version", spec.Version, "env", env.ID,
-		"reason", reason, "init_ms", ms(env.initDuration), "sandbox_ms", ms(env.setup))
+		"reason", reason, "init_ms", ms(env.initDuration), "sandbox_ms", ms(env.setup), "prestarted", env.prestarted)
 	return acq, nil
 }
 

@@ -123,6 +123,9 @@ func (p *Pool) launch(ctx context.Context, env *Environment, spec *Spec, initTyp
 		return fmt.Errorf("%w: environment %s stopped while starting", ErrClosed, env.ID)
 	}
 	env.setup = time.Since(begin)
+	if pp, ok := proc.(interface{ Prestarted() bool }); ok {
+		env.prestarted = pp.Prestarted()
+	}
 	out.rapi.Store(env.rapi)
 	return p.awaitInit(ctx, env, proc)
 }

@@ -5,17 +5,23 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 )
 
 // benchStart measures cold-start latency: from Start until the bootstrap
 // has reached its Runtime API listener, as a real bootstrap's first /next
-// would. Stop and, for kept inits, the background preparation of the next
-// init happen outside the timer.
-func benchStart(b *testing.B, isolation string, prestart int) {
+// would. Stop and what the ready pool holds before each Start are set up
+// outside the timer: ready is "kept" (an init kept ready), "spare" (no
+// kept init, a spare namespace and disk) or "new" (nothing ready).
+func benchStart(b *testing.B, isolation, ready string) {
 	if isolation == "auto" {
 		newManager(b, "auto").Close() // skips with a reason when not root
+	}
+	prestart := -1
+	if ready == "kept" {
+		prestart = 2
 	}
 	m, err := New(Options{
 		StateDir: b.TempDir(), Isolation: isolation, CgroupParent: testCgroupParent, Prestart: prestart,
@@ -25,13 +31,17 @@ func benchStart(b *testing.B, isolation string, prestart int) {
 		b.Fatal(err)
 	}
 	defer m.Close()
+	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if m.kept != nil {
-			b.StopTimer()
-			waitFor(b, "a kept init", func() bool { return len(m.kept) == cap(m.kept) })
-			b.StartTimer()
+		b.StopTimer()
+		switch {
+		case ready == "kept":
+			waitFor(b, "a kept init", func() bool { return len(m.kept) > 0 })
+		case isolation == "auto":
+			setSpares(b, m, ready == "spare")
 		}
+		b.StartTimer()
 		p, err := m.Start(spec(m, nil, "hello"))
 		if err != nil {
 			b.Fatal(err)
@@ -46,13 +56,57 @@ func benchStart(b *testing.B, isolation string, prestart int) {
 		p.Stop(0)
 		b.StartTimer()
 	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
 }
 
-func BenchmarkStartPlain(b *testing.B) { benchStart(b, "off", 0) }
+// processCPU is the CPU time of this process (the Manager, including
+// the preparation of kept inits) and of its children that have been
+// waited for (the environments' inits and bootstraps).
+func processCPU() [2]time.Duration {
+	var self, children syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	return [2]time.Duration{
+		time.Duration(self.Utime.Nano() + self.Stime.Nano()),
+		time.Duration(children.Utime.Nano() + children.Stime.Nano()),
+	}
+}
+
+// reportCPU reports the CPU time per iteration since cpu0, Hearth's and
+// the environments'.
+func reportCPU(b *testing.B, cpu0 [2]time.Duration) {
+	cpu := processCPU()
+	per := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(b.N) }
+	b.ReportMetric(per(cpu[0]-cpu0[0]), "hearth-cpu-ms/op")
+	b.ReportMetric(per(cpu[1]-cpu0[1]), "env-cpu-ms/op")
+}
+
+// setSpares makes one spare namespace and disk of the defaults ready, or
+// none (waiting for the recycler to be done with the last environment's).
+func setSpares(b *testing.B, m *Manager, one bool) {
+	waitFor(b, "the recycler", func() bool { return len(m.spare.queue) == 0 })
+	time.Sleep(5 * time.Millisecond) // the item it may still be resetting
+	for {
+		r := recycled{net: m.takeNet(m.opts.Network), disk: m.takeDisk(defaultEphemeral)}
+		if r.net == nil && r.disk == nil {
+			break
+		}
+		r.destroy()
+	}
+	if one {
+		if err := m.makeSpare(1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkStartPlain(b *testing.B) { benchStart(b, "off", "new") }
 
 func BenchmarkStartIsolated(b *testing.B) {
-	b.Run("kept-init", func(b *testing.B) { benchStart(b, "auto", 2) })
-	b.Run("spawn-init", func(b *testing.B) { benchStart(b, "auto", -1) })
+	b.Run("kept-init", func(b *testing.B) { benchStart(b, "auto", "kept") })
+	b.Run("spare", func(b *testing.B) { benchStart(b, "auto", "spare") })
+	b.Run("new", func(b *testing.B) { benchStart(b, "auto", "new") })
 }
 
 // BenchmarkStartStop is the back-to-back cycle: Start, Runtime API reached,

@@ -41,11 +41,13 @@
 // initbin/ and embedded (see initexe_linux.go); the Manager writes it into
 // StateDir/init once and starts it for every environment. It joins its
 // cgroup (v1; on v2 it is cloned straight into it with CLONE_INTO_CGROUP),
-// mounts the part of the root every environment shares, reports ready on
-// its status pipe (fd 4), reads its environment's configuration from fd 3,
-// mounts /var/task, /var/runtime and /tmp, pivots into the new root, drops
-// privileges and executes the bootstrap in place — or writes the failure
-// on the status pipe and exits 127.
+// mounts the part of the root every environment shares (with /tmp and
+// /etc/hosts), reports ready on its status pipe (fd 4), reads its
+// environment's configuration from fd 3, mounts /var/task, /var/runtime
+// and /opt and pivots into the new root while the Manager renames and
+// limits its cgroup, waits for fd 3 to close, drops privileges and
+// executes the bootstrap in place — or writes the failure on the status
+// pipe and exits 127 (see internal/sandboxinit for the protocol).
 //
 // Without an embedded init (a plain go build), the Manager re-executes its
 // own program instead, with one warning. Every program that creates an
@@ -58,15 +60,38 @@
 //		...
 //	}
 //
-// # Kept inits
+// # Kept inits, spares and recycling
 //
 // To keep namespace creation, network setup, the /tmp disk, cgroup
 // creation, the uid lease and the init's own start off the cold-start
-// path, the Manager keeps Options.Prestart inits ready (for the default
-// network and a 512 MB /tmp), each waiting in a placeholder cgroup that
-// Start renames to the environment's ID before applying its limits. The CPU
-// weight and quota are applied once the bootstrap runs, so Hearth's setup
-// work is not slowed by a small function's CPU share on a busy machine.
+// path, the Manager keeps inits ready (for the default network and a
+// 512 MB /tmp), each waiting in a placeholder cgroup that Start renames to
+// the environment's ID before applying its limits, as many as Starts in
+// the last 10 s, at most Options.Prestart. The CPU weight and quota are
+// applied once the bootstrap runs, so Hearth's setup work is not slowed by
+// a small function's CPU share on a busy machine.
+//
+// Beyond the kept inits it keeps spares: network namespaces that no
+// process holds (Hearth keeps them open), each with its link and Runtime
+// API listener, and /tmp disks; a Start that finds no kept init clones its
+// init into a spare namespace and mounts a spare disk. The spares come
+// from the keeper (up to the peak of recent Starts) and from environments
+// that ended: once every process of an environment is gone, the recycler
+// resets its namespace (refused if the environment sent anything over its
+// link or a socket remains; a new listener) and its disk (every block
+// discarded, the formatted template written afresh). The ready pool takes
+// at most an eighth of the memory available when the Manager starts.
+//
+// # Pre-started interpreters
+//
+// With Options.Interpreters, a Spec that carries a [Prestart] (Hearth's
+// Python and Node bootstraps) can be served by an interpreter started
+// ahead in a kept init, with the bootstrap loaded, an empty /var/task and
+// no user code, waiting on a connection to the Runtime API address. Start
+// hands it the function: limits on the cgroup, the code and layers mounted
+// from outside (mountns_linux.go), then the complete environment and
+// working directory on that connection (prestart_linux.go). One serves one
+// environment only.
 //
 // # PID 1
 //
@@ -80,11 +105,15 @@
 //
 // # Cleanup
 //
-// No cgroup, mount, link, loop device or process outlives an environment:
-// mounts exist only in the environment's mount namespace, the namespace
-// dies with its PID 1, the /tmp disk detaches itself with its mount, and
-// [Process.Stop] removes the cgroup and the veth pair and frees the uid.
-// Close also removes the parent cgroups and the nftables table. Signals go
+// No cgroup, mount, link, loop device or process outlives an environment
+// beyond the spares: mounts exist only in the environment's mount
+// namespace, which dies with its PID 1; a network namespace and a /tmp disk
+// are either kept as spares, held only by Hearth's descriptors, or
+// destroyed; [Process.Stop] removes the cgroup and frees the uid. Close
+// destroys the spares and removes the parent cgroups and the nftables
+// table. A spare dies with Hearth's descriptors: the kernel destroys a
+// namespace nothing holds (and its link with it), and a loop device
+// attached with autoclear detaches itself at its last close. Signals go
 // through pidfds (signal_linux.go). After a kill -9 of Hearth, [New] kills
 // what is left in the cgroups below Options.CgroupParent and in the process
 // groups recorded under Options.StateDir, and removes them, the links

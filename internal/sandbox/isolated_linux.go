@@ -93,6 +93,7 @@ func (m *Manager) spawnInit(network string, tmpMB int) (_ *pending, err error) {
 			return nil, err
 		}
 	}
+	prep.Hosts = pd.net.hosts()
 	if err := m.startInit(pd, prep); err != nil {
 		return nil, err
 	}
@@ -176,12 +177,6 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 	if m.opts.HardCPU {
 		lim.cpuQuotaUS = max(1000, int64(cfsPeriodUS)*int64(spec.MemoryMB)/mbPerVCPU)
 	}
-	if err := pd.cg.rename(spec.ID); err != nil {
-		return nil, err
-	}
-	if err := pd.cg.apply(lim); err != nil {
-		return nil, err
-	}
 	p.ln, p.addr = pd.net.ln, runtimeAPIAddr
 	p.uid, pd.uid = pd.uid, nil // the Process owns the lease from here
 	defer func() {
@@ -189,18 +184,23 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 			p.uid.release()
 		}
 	}()
-	cfg := sandboxinit.Config{
-		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
-		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
-		Env:   withRuntimeAPI(spec.Env, p.addr),
-		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, NoFile: nofileLimit, Hosts: pd.net.hosts(),
-		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir, Seccomp: m.seccomp,
-	}
-	msg, err := cfg.MarshalBinary()
+	msg, err := m.initConfig(spec, p, pd).MarshalBinary()
 	if err != nil {
 		return nil, err
 	}
-	_, werr := pd.cfgW.Write(msg)
+	// The init builds the environment's root while the cgroup is renamed
+	// and limited; it executes the bootstrap only once the config pipe is
+	// closed, so the limits hold from the bootstrap's first instruction.
+	// On failure the deferred close kills the init before closing the pipe.
+	_, werr := pd.cfgW.Write(sandboxinit.Frame(msg))
+	if werr == nil {
+		if err := pd.cg.rename(spec.ID); err != nil {
+			return nil, err
+		}
+		if err := pd.cg.apply(lim); err != nil {
+			return nil, err
+		}
+	}
 	_ = pd.cfgW.Close()
 	if err := pd.waitReady(); err != nil {
 		return nil, err
@@ -229,15 +229,29 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 	return p, nil
 }
 
+// initConfig is what the init of pd needs to start spec as p.
+func (m *Manager) initConfig(spec Spec, p *Process, pd *pending) *sandboxinit.Config {
+	return &sandboxinit.Config{
+		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
+		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
+		Env:   withRuntimeAPI(spec.Env, p.addr),
+		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, NoFile: nofileLimit,
+		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir, Seccomp: m.seccomp,
+	}
+}
+
 // startIsolated starts spec in a kept init when one is ready, else in a
 // new one.
 func (m *Manager) startIsolated(spec Spec) (*Process, error) {
 	if spec.Network == m.opts.Network && (m.mke2fs == "" || spec.EphemeralMB == defaultEphemeral) {
-		m.noteStart()
+		// Taken before the keeper hears of the Start, so that it sees the
+		// pool one short and refills it at once.
 		select {
 		case pd := <-m.kept:
+			m.noteStart()
 			return m.launch(pd, spec)
 		default:
+			m.noteStart()
 		}
 	}
 	pd, err := m.spawnInit(spec.Network, spec.EphemeralMB)

@@ -8,11 +8,22 @@ import (
 	"time"
 )
 
-// The ready pool of kept inits follows demand: a burst of cold starts takes
-// the inits kept ready, and the keeper refills the pool up to the number of
-// Starts seen in the last demandWindow — the recent scale-out — so that the
-// next burst finds as many ready, bounded by Options.Prestart. When demand
-// falls, the surplus is released one init per shrinkDelay.
+// The ready pool follows demand. It holds kept inits (an init in its
+// namespaces and cgroup, the shared part of its root mounted) and spares
+// (a network namespace with its link and listener, a /tmp disk:
+// spare_linux.go). A burst of cold starts takes the kept inits first, then
+// the spares, and prepares the rest itself. The keeper refills both up to
+// the number of Starts seen in the last demandWindow — the recent
+// scale-out — so that the next burst finds as many ready: kept inits
+// first, bounded by Options.Prestart, then spares up to the peak of that
+// number over the last spareWindow; both are bounded by memory
+// (readyBound). Recycled spares are kept
+// up to their bound too. When demand falls, the surplus is released, one
+// init and one spare per shrinkDelay.
+//
+// The keeper prepares one thing at a time and pauses refillDelay after
+// each, so that on a small machine it takes at most about a core's third
+// from the cold starts it prepares for.
 
 // Variables, not constants, so that tests can shorten them.
 var (
@@ -25,6 +36,10 @@ var (
 	refillDelay = 10 * time.Millisecond
 	// shrinkDelay is how often a surplus init is released.
 	shrinkDelay = 2 * time.Second
+	// spareWindow is how long the spares' target stays at the peak of
+	// recent demand: spares cost little memory, and a second burst soon
+	// after a first is likely.
+	spareWindow = time.Minute
 )
 
 // maxStartsKept bounds the record of recent Starts.
@@ -34,6 +49,8 @@ const maxStartsKept = 4096
 type demand struct {
 	mu     sync.Mutex
 	starts []time.Time   // oldest first, at most maxStartsKept
+	peak   int           // the most starts seen within demandWindow lately
+	peakAt time.Time     // when peak was last seen or renewed
 	wake   chan struct{} // buffered (1): a Start happened
 }
 
@@ -52,18 +69,23 @@ func (m *Manager) noteStart() {
 	}
 }
 
-// recentStarts is the number of Starts in the last demandWindow.
-func (m *Manager) recentStarts() int {
+// recentStarts is the number of Starts in the last demandWindow, and the
+// most seen in any demandWindow during the last spareWindow.
+func (m *Manager) recentStarts() (recent, peak int) {
 	d := &m.demand
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	cut := time.Now().Add(-demandWindow)
+	now := time.Now()
+	cut := now.Add(-demandWindow)
 	i := 0
 	for i < len(d.starts) && d.starts[i].Before(cut) {
 		i++
 	}
 	d.starts = d.starts[i:]
-	return len(d.starts)
+	if n := len(d.starts); n >= d.peak || now.Sub(d.peakAt) > spareWindow {
+		d.peak, d.peakAt = n, now
+	}
+	return len(d.starts), d.peak
 }
 
 // keepInits keeps the ready pool filled until Close: first the kept
@@ -73,9 +95,9 @@ func (m *Manager) recentStarts() int {
 func (m *Manager) keepInits() {
 	defer close(m.keeperDone)
 	for {
-		want := m.recentStarts()
+		want, peak := m.recentStarts()
 		inits, have := min(max(want, 1), cap(m.kept)), len(m.kept)
-		spares := min(want, m.spare.max)
+		spares := min(peak, m.spare.max)
 		var wait time.Duration
 		var err error
 		switch {
@@ -91,6 +113,8 @@ func (m *Manager) keepInits() {
 				pd.close()
 			default:
 			}
+			wait = shrinkDelay
+		case m.trimSpare(spares):
 			wait = shrinkDelay
 		default:
 			wait = demandWindow
@@ -124,6 +148,21 @@ func (m *Manager) keepOne() error {
 	return nil
 }
 
+// trimSpare destroys one spare namespace and one spare disk, of those of
+// which more than want are ready, and reports whether it did.
+func (m *Manager) trimSpare(want int) bool {
+	nets, disks := m.spareCounts()
+	var r recycled
+	if nets > want {
+		r.net = m.takeNet(m.opts.Network)
+	}
+	if disks > want {
+		r.disk = m.takeDisk(defaultEphemeral)
+	}
+	r.destroy()
+	return r.net != nil || r.disk != nil
+}
+
 // spareShort reports whether fewer than want namespaces or disks are
 // ready.
 func (m *Manager) spareShort(want int) bool {
@@ -155,7 +194,7 @@ func (m *Manager) keeperPause(d time.Duration, refilling bool) bool {
 // disk). Together they take at most readyMemoryShare of the memory
 // available when the Manager starts.
 const (
-	initMemory       = 4 << 20
+	initMemory       = 2<<20 + spareMemory // resident 2 MiB, and its spare
 	spareMemory      = 256 << 10
 	maxSpares        = 1024
 	readyMemoryShare = 8 // 1/8

@@ -49,10 +49,18 @@ type Options struct {
 	// namespaces and cgroups, with the shared part of the root already
 	// mounted, so that a Start on the default network only completes one.
 	// The ready pool follows demand: as many as Starts in the last
-	// 10 seconds, at least one, at most Prestart; each kept init costs
-	// about 4 MiB of memory. Default 1; negative: none (every Start
-	// spawns its own init).
+	// 10 seconds, at least one, at most Prestart and what an eighth of the
+	// available memory holds (about 2.3 MiB each). Negative: none (every
+	// Start spawns its own init). Spare network namespaces and /tmp disks
+	// are kept regardless (see the package documentation).
 	Prestart int
+	// Interpreters is how many managed-runtime interpreters are kept
+	// started ahead at most, with Hearth's bootstrap loaded and no user
+	// code, for the specs that carry a Prestart: one for each runtime with
+	// a cold start in the last 10 minutes, more for runtimes with several
+	// cold starts in the last 10 seconds. Each holds its interpreter's
+	// memory (see Manager.PrestartedMemoryBytes). 0: none.
+	Interpreters int
 	// Logger receives the mode warning and cleanup messages. Default: slog.Default().
 	Logger *slog.Logger
 }
@@ -93,6 +101,9 @@ type Manager struct {
 	closing    chan struct{} // closed by Close to stop keepInits
 	keeperDone chan struct{} // closed when keepInits has returned
 	closeOnce  sync.Once
+
+	interps     *interpPool   // pre-started interpreters; nil when none are kept
+	interpsDone chan struct{} // closed when keepInterps has returned
 
 	mu      sync.Mutex // guards closed and running
 	closed  bool
@@ -177,6 +188,13 @@ func New(opts Options) (*Manager, error) {
 		go m.keepInits()
 	} else {
 		close(m.keeperDone)
+	}
+	m.interpsDone = make(chan struct{})
+	if m.isolated && opts.Interpreters > 0 && os.MkdirAll(m.emptyDir(), 0o755) == nil {
+		m.interps = newInterpPool(opts.Interpreters)
+		go m.keepInterps()
+	} else {
+		close(m.interpsDone)
 	}
 	if !m.isolated {
 		m.log.Warn("sandbox: environments run as plain processes; NOT enforced: "+
@@ -275,6 +293,12 @@ func (m *Manager) Close() error {
 		close(m.closing)
 		<-m.keeperDone
 		m.drainKept()
+		<-m.interpsDone
+		if m.interps != nil {
+			for _, it := range m.interps.drain() {
+				it.close()
+			}
+		}
 	})
 	m.mu.Lock()
 	m.closed = true
@@ -322,7 +346,9 @@ func (m *Manager) Start(spec Spec) (*Process, error) {
 		err error
 	)
 	if m.isolated {
-		p, err = m.startIsolated(spec)
+		if p, err = m.startPrestarted(spec); p == nil && err == nil {
+			p, err = m.startIsolated(spec)
+		}
 	} else {
 		p, err = m.startPlain(spec)
 	}

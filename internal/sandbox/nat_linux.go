@@ -121,8 +121,9 @@ func (n *natNet) attach(nsfd int) (*natLink, error) {
 		}
 		l := &natLink{slot: slot, name: vethPrefix + strconv.Itoa(slot), host: n.addr(slot, 1), peer: n.addr(slot, 2)}
 		la := netlink.NewLinkAttrs()
-		la.Name = l.name
-		err := netlink.LinkAdd(&netlink.Veth{LinkAttrs: la, PeerName: "eth0", PeerNamespace: netlink.NsFd(nsfd)})
+		la.Name, la.Flags = l.name, net.FlagUp
+		veth := &netlink.Veth{LinkAttrs: la, PeerName: "eth0", PeerNamespace: netlink.NsFd(nsfd)}
+		err := netlink.LinkAdd(veth) // which also learns the new link's index
 		if errors.Is(err, unix.EEXIST) {
 			n.unreserve(slot) // another Hearth's, or one still being torn down
 			continue
@@ -131,7 +132,7 @@ func (n *natNet) attach(nsfd int) (*natLink, error) {
 			n.unreserve(slot)
 			return nil, fmt.Errorf("create veth %s: %w", l.name, err)
 		}
-		if err := l.configureHost(n.tag); err != nil {
+		if err := l.configureHost(veth, n.tag); err != nil {
 			n.release(l)
 			return nil, err
 		}
@@ -164,21 +165,14 @@ func (n *natNet) unreserve(slot int) {
 
 func (l *natLink) mask() net.IPMask { return net.CIDRMask(30, 32) }
 
-// configureHost addresses the host side, tags it (the kernel ignores an
-// alias given at creation) and brings it up.
-func (l *natLink) configureHost(tag string) error {
-	link, err := netlink.LinkByName(l.name)
-	if err != nil {
-		return fmt.Errorf("find veth %s: %w", l.name, err)
-	}
+// configureHost tags the host side, created up (the kernel ignores an
+// alias given at creation), and addresses it.
+func (l *natLink) configureHost(link netlink.Link, tag string) error {
 	if err := netlink.LinkSetAlias(link, tag); err != nil {
 		return fmt.Errorf("tag veth %s: %w", l.name, err)
 	}
 	if err := netlink.AddrAdd(link, &netlink.Addr{IPNet: &net.IPNet{IP: l.host, Mask: l.mask()}}); err != nil {
 		return fmt.Errorf("address veth %s: %w", l.name, err)
-	}
-	if err := netlink.LinkSetUp(link); err != nil {
-		return fmt.Errorf("bring veth %s up: %w", l.name, err)
 	}
 	return nil
 }

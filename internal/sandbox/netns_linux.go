@@ -83,8 +83,10 @@ func (m *Manager) newNet(network string) (en *envNet, err error) {
 		}
 	}
 	en.ln, err = inNamespace(int(ns.Fd()), func() (net.Listener, error) {
-		if err := linkUp("lo"); err != nil {
-			return nil, err
+		// A new namespace's loopback is always its link 1.
+		lo := &netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "lo", Index: 1}}
+		if err := netlink.LinkSetUp(lo); err != nil {
+			return nil, fmt.Errorf("bring lo up: %w", err)
 		}
 		if en.link != nil {
 			if err := en.link.configurePeer(); err != nil {
@@ -192,16 +194,4 @@ func inNamespace[T io.Closer](nsfd int, fn func() (T, error)) (T, error) {
 	}()
 	r := <-ch
 	return r.v, r.err
-}
-
-// linkUp brings the named link up in the calling thread's namespace.
-func linkUp(name string) error {
-	l, err := netlink.LinkByName(name)
-	if err != nil {
-		return fmt.Errorf("find %s: %w", name, err)
-	}
-	if err := netlink.LinkSetUp(l); err != nil {
-		return fmt.Errorf("bring %s up: %w", name, err)
-	}
-	return nil
 }

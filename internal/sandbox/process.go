@@ -59,6 +59,10 @@ type Spec struct {
 	// Output receives stdout and stderr of the whole tree through one pipe,
 	// so it sees one write at a time. Default: discarded.
 	Output io.Writer
+	// Prestart, when set, lets a pre-started interpreter serve this spec
+	// (isolated, with Options.Interpreters > 0); nil always starts Path
+	// the ordinary way.
+	Prestart *Prestart
 }
 
 // Process is one running environment: the bootstrap and everything it starts.
@@ -78,6 +82,9 @@ type Process struct {
 	// record is the plain-mode file naming the process group, for cleanup
 	// after a crash of Hearth.
 	record string
+	// prestarted: the bootstrap was a pre-started interpreter, handed its
+	// function at Start.
+	prestarted bool
 
 	outDone chan struct{} // closed when the output copier has finished
 	outR    *os.File      // read end of the output pipe; nil when none
@@ -108,6 +115,10 @@ type Process struct {
 // Pid is the host PID of the bootstrap (the PID 1 of its namespace when
 // isolated).
 func (p *Process) Pid() int { return p.pid }
+
+// Prestarted reports whether the environment's interpreter was started
+// ahead of its cold start and handed the function (see Prestart).
+func (p *Process) Prestarted() bool { return p.prestarted }
 
 // RuntimeAPI returns the listener on which Hearth serves this environment's
 // Runtime API and the address the bootstrap finds in AWS_LAMBDA_RUNTIME_API.

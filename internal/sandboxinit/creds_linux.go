@@ -55,9 +55,6 @@ func dropPrivileges(uid, gid, nofile int) error {
 	return nil
 }
 
-// errNotFound reports a bootstrap that is on no directory of its PATH.
-var errNotFound = errors.New("executable file not found in $PATH")
-
 // lookPath finds a bare program name on the absolute directories of the
 // bootstrap's PATH (as os/exec would, which refuses relative ones).
 func lookPath(path string, env []string) (string, error) {

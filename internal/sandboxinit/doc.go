@@ -17,9 +17,11 @@
 // sources than Hearth is never half understood. With the single argument
 // "probe" the init only checks the protocol and exits 0.
 //
-// The init inherits two pipes: it reads its [Config] from [ConfigFd] until
-// end of file, and reports on [StatusFd]: the byte [Ready] once it has
-// mounted the part of the root that every environment shares, then
-// nothing — a successful execve closes the pipe — or the text of the
-// error that stopped it, after which it exits 127.
+// The init inherits two pipes. It reports on [StatusFd]: the byte [Ready]
+// once it has mounted the part of the root that every environment shares,
+// then nothing — a successful execve closes the pipe — or the text of the
+// error that stopped it, after which it exits 127. It reads its [Config]
+// from [ConfigFd] (see [Frame]), completes the root, and executes the
+// bootstrap only when that pipe reaches end of file: Hearth sets the
+// environment's limits while the init mounts, and closes the pipe after.
 package sandboxinit

@@ -1,16 +1,11 @@
 package sandboxinit
 
-import "errors"
-
 // Config travels as a flat sequence of fields in declaration order:
 // integers as unsigned varints, strings and byte strings as a varint
 // length and the bytes, string lists as a varint count and the strings.
 // It is a few microseconds to encode and decode, where encoding/json's
 // reflection would be the largest part of a small init's work and of its
 // size.
-
-// errConfig reports an encoded Config that is cut short or malformed.
-var errConfig = errors.New("sandbox init: malformed config")
 
 // MarshalBinary encodes c.
 func (c *Config) MarshalBinary() ([]byte, error) {
@@ -26,7 +21,6 @@ func (c *Config) MarshalBinary() ([]byte, error) {
 		}
 		e.uint(uint64(n))
 	}
-	e.str(c.Hosts)
 	e.list(c.Binds)
 	e.str(c.RootFS)
 	e.str(c.WorkDir)
@@ -41,7 +35,7 @@ func (c *Config) UnmarshalBinary(b []byte) error {
 		CodeDir: d.str(), RuntimeDir: d.str(), OptDir: d.str(), Path: d.str(),
 		Args: d.list(), Env: d.list(),
 		TmpMB: d.int(), UID: d.int(), GID: d.int(), NoFile: d.int(),
-		Hosts: d.str(), Binds: d.list(), RootFS: d.str(), WorkDir: d.str(),
+		Binds: d.list(), RootFS: d.str(), WorkDir: d.str(),
 	}
 	if s := d.str(); s != "" {
 		c.Seccomp = []byte(s)

@@ -1,7 +1,6 @@
 package sandboxinit
 
 import (
-	"errors"
 	"os"
 	"runtime"
 	"syscall"
@@ -28,9 +27,6 @@ func Main() {
 	}
 	fail(run(os.Args))
 }
-
-// errNotInit reports an init started outside the namespaces Hearth makes.
-var errNotInit = errors.New("sandbox init: not the first process of a new PID namespace")
 
 // fail reports err on the status pipe (and, when that is not a pipe
 // Hearth reads, on stderr) and exits.
@@ -73,6 +69,9 @@ func run(args []string) error {
 			return wrap("mount /tmp", err)
 		}
 	}
+	if err := bindHosts(prep.Root, prep.Hosts); err != nil {
+		return wrap("mount /etc/hosts", err)
+	}
 	if _, err := unix.Write(StatusFd, []byte{Ready}); err != nil {
 		return wrap("report ready", err)
 	}
@@ -80,7 +79,7 @@ func run(args []string) error {
 	if err != nil {
 		return wrap("read config", err)
 	}
-	if err := finishRoot(prep.Root, prep.TmpDev != "", cfg); err != nil {
+	if err := finishRoot(prep, cfg); err != nil {
 		return err
 	}
 	if err := unix.Sethostname([]byte("localhost")); err != nil {
@@ -89,6 +88,9 @@ func run(args []string) error {
 	path, err := lookPath(cfg.Path, cfg.Env)
 	if err != nil {
 		return err
+	}
+	if err := waitClosed(ConfigFd); err != nil {
+		return wrap("wait for the limits", err)
 	}
 	if err := dropPrivileges(cfg.UID, cfg.GID, cfg.NoFile); err != nil {
 		return err
@@ -102,28 +104,57 @@ func run(args []string) error {
 	return wrap("exec "+cfg.Path, syscall.Exec(path, cfg.Args, cfg.Env))
 }
 
-// readConfig reads fd until end of file, closes it and decodes the Config.
+// readConfig reads one framed Config from fd.
 func readConfig(fd int) (*Config, error) {
-	buf := make([]byte, 0, 16<<10)
+	var head [4]byte
+	if err := readFull(fd, head[:]); err != nil {
+		return nil, err
+	}
+	n := int(head[0]) | int(head[1])<<8 | int(head[2])<<16 | int(head[3])<<24
+	if n > maxConfig {
+		return nil, errConfig
+	}
+	buf := make([]byte, n)
+	if err := readFull(fd, buf); err != nil {
+		return nil, err
+	}
+	cfg := new(Config)
+	return cfg, cfg.UnmarshalBinary(buf)
+}
+
+// waitClosed waits until Hearth closes fd: its signal that the
+// environment's limits are set.
+func waitClosed(fd int) error {
+	var b [1]byte
 	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		n, err := unix.Read(fd, b[:])
 		switch {
 		case err == unix.EINTR:
 			continue
 		case err != nil:
-			return nil, err
+			return err
+		case n != 0:
+			return errConfig
 		}
-		if n == 0 {
-			break
-		}
-		buf = buf[:len(buf)+n]
+		return unix.Close(fd)
 	}
-	unix.Close(fd)
-	cfg := new(Config)
-	return cfg, cfg.UnmarshalBinary(buf)
+}
+
+// readFull fills b from fd.
+func readFull(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Read(fd, b)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return err
+		case n == 0:
+			return errConfig // cut short
+		}
+		b = b[n:]
+	}
+	return nil
 }
 
 // stepError names the step that failed.

@@ -1,7 +1,6 @@
 package sandboxinit
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 )
@@ -12,7 +11,7 @@ const (
 	EnvName = "HEARTH_SANDBOX_INIT"
 	// Protocol names the arguments, descriptors and Config encoding below.
 	// Change it with any of them.
-	Protocol = "hearth-sandbox-init/2"
+	Protocol = "hearth-sandbox-init/4"
 	// ProbeArg, the only argument, asks the init to check the protocol
 	// and exit 0.
 	ProbeArg = "probe"
@@ -34,6 +33,7 @@ type Prep struct {
 	Root      string // host directory the new root is mounted over
 	TmpDev    string // block device to mount at /tmp; "" = a tmpfs
 	CgroupFds []int  // cgroup v1: open cgroup.procs files to write "0" to
+	Hosts     string // content of /etc/hosts
 }
 
 // Args returns the init's argument list for p, argv[0] included.
@@ -42,19 +42,16 @@ func (p Prep) Args() []string {
 	for i, fd := range p.CgroupFds {
 		fds[i] = strconv.Itoa(fd)
 	}
-	return []string{"hearth-sandbox-init", p.Root, p.TmpDev, strings.Join(fds, ",")}
+	return []string{"hearth-sandbox-init", p.Root, p.TmpDev, strings.Join(fds, ","), p.Hosts}
 }
-
-// errArgs reports an argument list that is not a Prep's.
-var errArgs = errors.New("sandbox init: malformed arguments")
 
 // ParsePrep reads the Prep from the init's argument list (argv[0]
 // included).
 func ParsePrep(args []string) (Prep, error) {
-	if len(args) != 4 || args[1] == "" {
+	if len(args) != 5 || args[1] == "" {
 		return Prep{}, errArgs
 	}
-	p := Prep{Root: args[1], TmpDev: args[2]}
+	p := Prep{Root: args[1], TmpDev: args[2], Hosts: args[4]}
 	if args[3] != "" {
 		for s := range strings.SplitSeq(args[3], ",") {
 			fd, err := strconv.Atoi(s)
@@ -65,6 +62,17 @@ func ParsePrep(args []string) (Prep, error) {
 		}
 	}
 	return p, nil
+}
+
+// maxConfig bounds an encoded Config (Lambda's environment variables are
+// at most 4 KB).
+const maxConfig = 1 << 20
+
+// Frame returns an encoded Config as Hearth writes it on ConfigFd: its
+// length as 4 bytes, little endian, then the bytes.
+func Frame(msg []byte) []byte {
+	n := len(msg)
+	return append([]byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)}, msg...)
 }
 
 // Config completes the environment.
@@ -78,7 +86,6 @@ type Config struct {
 	TmpMB      int      // size of a tmpfs /tmp (when Prep has no TmpDev)
 	UID, GID   int      // credentials of the bootstrap
 	NoFile     int      // RLIMIT_NOFILE of the bootstrap
-	Hosts      string   // content of /etc/hosts
 	Binds      []string // host dirs -> same path, read-only
 	RootFS     string   // unpacked image as the root instead of the host's dirs
 	WorkDir    string   // working directory of the bootstrap; "" = /var/task

@@ -166,7 +166,7 @@ func (s *Server) advertise(ctx context.Context) {
 	s.cluster.node.Advertise(ctx, func() cluster.Member {
 		capacity := s.cluster.fwd.Capacity()
 		m := cluster.Member{API: s.Addr(), Environments: len(s.pool.Environments()), MemoryMB: capacity,
-			FreeMB: capacity - s.invoker.MemoryInUse(), Idle: s.pool.IdleCounts(), Provisioned: map[string]int{}}
+			FreeMB: capacity - s.invoker.MemoryInUse() - int(s.sandbox.PrestartedMemoryBytes()>>20), Idle: s.pool.IdleCounts(), Provisioned: map[string]int{}}
 		for _, owner := range s.pool.ProvisionedOwners() {
 			if ready := s.pool.Provisioned(owner).Ready; ready > 0 {
 				m.Provisioned[owner] = ready

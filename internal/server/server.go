@@ -159,7 +159,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	s.sandbox, err = sandbox.New(sandbox.Options{
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
 		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
-		Prestart: prestart(cfg.Prestart),
+		Prestart: prestart(cfg.Prestart), Interpreters: cfg.PrestartInterpreters,
 	})
 	if err != nil {
 		return nil, err

@@ -14,11 +14,14 @@ const path = require('path');
 const util = require('util');
 
 const API_PREFIX = '/2018-06-01/runtime';
-const [apiHost, apiPort] = (() => {
+let apiHost, apiPort;
+function readAPIAddress() {
   const hp = process.env.AWS_LAMBDA_RUNTIME_API || '127.0.0.1:9001';
   const i = hp.lastIndexOf(':');
-  return [hp.slice(0, i).replace(/^\[|\]$/g, ''), parseInt(hp.slice(i + 1), 10)];
-})();
+  apiHost = hp.slice(0, i).replace(/^\[|\]$/g, '');
+  apiPort = parseInt(hp.slice(i + 1), 10);
+}
+readAPIAddress();
 
 // ---- Runtime API client -------------------------------------------------------------
 
@@ -291,7 +294,7 @@ function dechunk(buf, off) {
   }
 }
 
-const api = new RuntimeAPI(apiHost, apiPort);
+let api = new RuntimeAPI(apiHost, apiPort);
 
 function request(method, urlPath, body, headers, done) {
   api.request(method, urlPath, body, headers, done);
@@ -670,7 +673,39 @@ function reportFatal(kind, error, code) {
   post('/init/error', JSON.stringify(rapid), rapid.errorType, () => process.exit(code));
 }
 
+// awaitFunction waits for the function this interpreter will serve. Hearth
+// starts interpreters ahead of cold starts, in a prepared sandbox, with this
+// bootstrap loaded and no user code. Such a bootstrap connects to the
+// Runtime API address and waits: at the cold start Hearth mounts the
+// function's code at /var/task (and its layers at /opt), then sends its
+// complete environment and working directory and closes the connection.
+// From there on, everything runs as in an ordinary start.
+function awaitFunction() {
+  return new Promise((resolve) => {
+    const chunks = [];
+    openConn(apiHost, apiPort, (chunk) => chunks.push(chunk), (err) => {
+      if (err) fatal('hand-off', err);
+      if (chunks.length === 0) process.exit(0); // released unused
+      const doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      // Only what differs is touched: setting TZ, even to its old value,
+      // makes Node reload the time zone.
+      const want = new Map();
+      for (const kv of doc.env) {
+        const i = kv.indexOf('=');
+        want.set(kv.slice(0, i), kv.slice(i + 1));
+      }
+      for (const k of Object.keys(process.env)) if (!want.has(k)) delete process.env[k];
+      for (const [k, v] of want) if (process.env[k] !== v) process.env[k] = v;
+      process.chdir(doc.dir);
+      readAPIAddress();
+      api = new RuntimeAPI(apiHost, apiPort);
+      resolve();
+    });
+  });
+}
+
 async function main() {
+  if (process.env._HEARTH_PRESTART === '1') await awaitFunction();
   patchConsole();
   installAwslambda();
   process.on('uncaughtException', (err) => reportFatal('Uncaught Exception', err, 129));
