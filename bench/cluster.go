@@ -27,7 +27,14 @@ func runCluster(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer single.Stop()
-	nodes, err := startClusterNodes(tb, 3)
+	// Node 2's capacity is too small for cfwd's 4096 MB, not for cwarm's
+	// environments: its invocations of cfwd are forwarded.
+	nodes, err := startClusterNodes(tb, 3, func(i int) []string {
+		if i == 1 {
+			return []string{"--node-memory", "4000"}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +80,15 @@ func runCluster(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		return nil, err
 	}
 	clusterSpread(ctx, r, &t, single, nodes, per)
+	ft, err := clusterForward(ctx, tb, r, nodes, rounds, seq)
+	if err != nil {
+		return nil, err
+	}
 	t.Notes = append(t.Notes, "Event acceptance: to a function with reserved concurrency 0, so that no event runs during the measurement; "+
 		"the cluster's 202 comes after the event is stored on two of three JetStream servers, the single Hearth's after a bbolt fsync.",
 		"Concurrency 64: closed loop after a warm-up that starts the environments; the cluster's calls go round robin to its three nodes "+
-			"(invocations are not forwarded, so each node runs its own environments).")
-	r.Tables = append(r.Tables, t)
+			"(each node has room for its environments, so none is forwarded).")
+	r.Tables = append(r.Tables, t, ft)
 	return r, nil
 }
 
@@ -140,8 +151,9 @@ func clusterSpread(ctx context.Context, r *Result, t *Table, single *hearthProc,
 }
 
 // startClusterNodes starts n Hearth nodes of one cluster at once (a new
-// cluster waits for most of its nodes).
-func startClusterNodes(tb *toolbox, n int) ([]*hearthProc, error) {
+// cluster waits for most of its nodes);
+// extra(i) are node i's own flags.
+func startClusterNodes(tb *toolbox, n int, extra func(i int) []string) ([]*hearthProc, error) {
 	routes, clients := make([]string, n), make([]string, n)
 	for i := range n {
 		var err error
@@ -164,9 +176,10 @@ func startClusterNodes(tb *toolbox, n int) ([]*hearthProc, error) {
 		wg.Add(1)
 		go func() { // owned by startClusterNodes: it waits for every node
 			defer wg.Done()
-			nodes[i], errs[i] = startHearth(tb, "--cluster", "bench", "--node-name", fmt.Sprint("n", i+1),
+			args := append([]string{"--cluster", "bench", "--node-name", fmt.Sprint("n", i+1),
 				"--nats-listen", clients[i], "--cluster-listen", routes[i], "--cluster-routes", strings.Join(others, ","),
-				"--network-cidr", fmt.Sprintf("198.18.%d.0/18", 64*i))
+				"--network-cidr", fmt.Sprintf("198.18.%d.0/18", 64*i)}, extra(i)...)
+			nodes[i], errs[i] = startHearth(tb, args...)
 		}()
 	}
 	wg.Wait()
@@ -179,4 +192,50 @@ func startClusterNodes(tb *toolbox, n int) ([]*hearthProc, error) {
 		return nil, err
 	}
 	return nodes, nil
+}
+
+// clusterForward compares, in the same run, a warm invocation on the node
+// holding the environment (node 1) with the same invocation sent to a
+// node that has no room for it (node 2), which forwards it to node 1 over
+// NATS request/reply.
+func clusterForward(ctx context.Context, tb *toolbox, r *Result, nodes []*hearthProc, rounds, seq int) (Table, error) {
+	t := Table{
+		Title:   fmt.Sprintf("Forwarded vs local warm invoke, three nodes, same run; aws-lambda-go hello at 4096 MB; %d rounds of %d sequential calls each", rounds, seq),
+		Columns: []string{"figure", "on the holding node", "forwarded", "ratio"},
+	}
+	big := func(in *lambda.CreateFunctionInput) { in.MemorySize = aws.Int32(4096) }
+	if err := deploy(ctx, tb, nodes[0], "cfwd", runtimeSpecs[0], big); err != nil {
+		return t, err
+	}
+	if c := invoke(ctx, nodes[0].Lambda, "cfwd", "", []byte(`{}`), false); c.Err != nil {
+		return t, c.Err
+	}
+	time.Sleep(3 * time.Second) // node 1 advertises its idle environment
+	var local, forwarded []call
+	for round := range rounds + 1 {
+		for _, side := range []struct {
+			h   *hearthProc
+			out *[]call
+		}{{nodes[0], &local}, {nodes[1], &forwarded}} {
+			for range seq {
+				c := invoke(ctx, side.h.Lambda, "cfwd", "", []byte(`{}`), false)
+				if round > 0 {
+					*side.out = append(*side.out, c)
+				}
+			}
+		}
+	}
+	for name, calls := range map[string][]call{"holding node": local, "forwarded": forwarded} {
+		if n, first := failures(calls); n > 0 {
+			r.problem("forward, %s: %d of %d failed, first: %v", name, n, len(calls), first)
+		}
+	}
+	l, f := latencies(local), latencies(forwarded)
+	for _, p := range []float64{50, 99} {
+		t.row(fmt.Sprintf("warm invoke p%.0f (ms)", p), fmtDur(l.pct(p)), fmtDur(f.pct(p)), fmt.Sprintf("%.2f", msOf(f.pct(p))/msOf(l.pct(p))))
+	}
+	r.Metrics["cluster.forward_p50_ratio"] = msOf(f.pct(50)) / msOf(l.pct(50))
+	t.Notes = append(t.Notes, "Node 2 runs with --node-memory 4000, too little for the function's 4096 MB, so every call through it "+
+		"goes over NATS request/reply to node 1, which holds the one warm environment; calls alternate between the two in rounds.")
+	return t, nil
 }

@@ -42,13 +42,28 @@ func TestClusterReservedConcurrency(t *testing.T) {
 // TestClusterAccountLimit runs three nodes with an account concurrency
 // limit of 3 and sends 9 concurrent 2-second invocations of an unreserved
 // function spread over them: at most 3 run cluster-wide (each node alone
-// would allow 3), the rest are throttled with Lambda's reason.
+// would allow 3), the rest are throttled with Lambda's reason. Node 1 has
+// no memory for the function, so its invocations are forwarded and count
+// (or are throttled) on the node that runs them, and the throttle's
+// reason comes back over the hop.
 func TestClusterAccountLimit(t *testing.T) {
-	nodes := startCluster(t, 3, "--concurrency-limit", "3", "--min-unreserved", "0")
+	nodes := startClusterEach(t, 3, func(i int) []string {
+		args := []string{"--concurrency-limit", "3", "--min-unreserved", "0"}
+		if i == 0 {
+			args = append(args, "--node-memory", "64")
+		}
+		return args
+	})
+	for _, h := range nodes {
+		waitFor(t, "every node sees every node", func() bool { return len(clusterMembers(t, h)) == 3 })
+	}
 	pyFunction(t, nodes[0].client(), "cl-account", "import time\ndef handler(event, context):\n    time.sleep(2)\n    return {}\n")
 	ran, throttled := concurrentOverNodes(t, nodes, "cl-account", 9, types.ThrottleReasonConcurrentInvocationLimitExceeded)
 	if ran < 1 || ran > 3 || ran+throttled != 9 {
 		t.Fatalf("account limit 3, 9 at once over three nodes: %d ran, %d throttled", ran, throttled)
+	}
+	if envs := nodes[0].environments(t, "cl-account"); len(envs) != 0 {
+		t.Fatalf("node 1, with 64 MB, started %d environments", len(envs))
 	}
 	t.Logf("%d ran, %d throttled", ran, throttled)
 }

@@ -123,6 +123,54 @@ func TestClusterForwarding(t *testing.T) {
 	if lines, _ := nodes[other].logLines(t, "cl-fwd", "ran-"); strings.Join(lines, ",") != "third" {
 		t.Fatalf("node %d's log has %q", other+1, lines)
 	}
+	forwardedToDeadNode(t, nodes)
+}
+
+// forwardedToDeadNode forwards a long invocation through node 1 and kills
+// the node running it: the caller gets Lambda's answer for an environment
+// that died, not a hang.
+func forwardedToDeadNode(t *testing.T, nodes []*hearth) {
+	t.Helper()
+	pyFunction(t, nodes[0].client(), "cl-fwd-slow", "import time\ndef handler(event, context):\n    time.sleep(30)\n    return {}\n")
+	type answer struct {
+		r   invokeResult
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() { // owned by the test: it reads done below
+		payload := []byte(`{}`)
+		out, err := nodes[0].client().Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("cl-fwd-slow"), Payload: payload})
+		var a answer
+		a.err = err
+		if err == nil {
+			a.r = invokeResult{Raw: out.Payload, FunctionError: aws.ToString(out.FunctionError)}
+			_ = json.Unmarshal(out.Payload, &a.r.Payload)
+		}
+		done <- a
+	}()
+	running := -1
+	waitFor(t, "the slow invocation running on node 2 or 3", func() bool {
+		for i := 1; i < 3; i++ {
+			for _, e := range nodes[i].environments(t, "cl-fwd-slow") {
+				if e.State == "Busy" {
+					running = i
+					return true
+				}
+			}
+		}
+		return false
+	})
+	killed := time.Now()
+	nodes[running].kill9()
+	select {
+	case a := <-done:
+		if a.err != nil || a.r.FunctionError != "Unhandled" || a.r.Payload["errorType"] != "Runtime.ExitError" {
+			t.Fatalf("invocation on a node that died: %v, %+v", a.err, a.r)
+		}
+		t.Logf("the caller heard of node %d's death after %v", running+1, time.Since(killed).Round(time.Millisecond))
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no answer 20 s after node %d, running the invocation, died", running+1)
+	}
 }
 
 // holder returns the index of the one node that holds environments of the

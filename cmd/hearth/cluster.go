@@ -31,10 +31,14 @@ func cluster(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintf(stdout, "node %s, replicas %d, scheduler lease held by %s\n\n", st.Node, st.Replicas, orNone(st.Scheduler))
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MEMBER\tAPI\tENVIRONMENTS\tPENDING EVENTS\tSEEN")
+	fmt.Fprintln(tw, "MEMBER\tAPI\tENVIRONMENTS\tIDLE\tFREE MB\tPENDING EVENTS\tSEEN")
 	for _, m := range st.Members {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s ago\n", m.Name, m.API, m.Environments, m.PendingEvents,
-			time.Since(m.Seen).Round(100*time.Millisecond))
+		idle := 0
+		for _, n := range m.Idle {
+			idle += n
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d/%d\t%d\t%s ago\n", m.Name, m.API, m.Environments, idle, m.FreeMB, m.MemoryMB,
+			m.PendingEvents, time.Since(m.Seen).Round(100*time.Millisecond))
 	}
 	fmt.Fprintln(tw, "\nSTREAM\tREPLICAS\tLEADER\tCURRENT\tLAGGING\tMESSAGES")
 	for _, s := range st.Streams {

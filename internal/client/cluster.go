@@ -18,6 +18,11 @@ type ClusterStatus struct {
 		Environments  int       `json:"environments"`
 		PendingEvents int       `json:"pendingEvents"`
 		Seen          time.Time `json:"seen"`
+		// MemoryMB is the node's capacity, FreeMB what its environments
+		// leave; Idle counts its warm environments by function:version.
+		MemoryMB int            `json:"memoryMB"`
+		FreeMB   int            `json:"freeMB"`
+		Idle     map[string]int `json:"idle"`
 	} `json:"members"`
 	Streams []struct {
 		Name     string   `json:"name"`

@@ -83,6 +83,9 @@ type Forwarder struct {
 	// rebalance, when set, is called when nodes join or leave.
 	rebalance func()
 
+	replyMu sync.Mutex // guards replies
+	replies *replies   // answers to forwarded invocations; nil until the first
+
 	mu      sync.Mutex // guards members
 	members map[string]Member
 	wg      sync.WaitGroup // invocations served for other nodes
@@ -95,6 +98,7 @@ var _ invoke.Placer = (*Forwarder)(nil)
 // forward here. Run serves it.
 func (n *Node) Forwarder(capacityMB int, local LocalInvoker) *Forwarder {
 	f := &Forwarder{node: n, capacity: capacityMB, local: local, log: n.log, members: map[string]Member{}}
+	_, _ = f.replyInbox() // subscribed ahead, so that the servers know of it before the first reply
 	if n.members != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

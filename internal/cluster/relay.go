@@ -19,45 +19,61 @@ import (
 // false when the target never accepted the invocation: the caller then
 // runs it here.
 func (f *Forwarder) forward(ctx context.Context, target string, req *invoke.Request, at invoke.Placement) (*invoke.Result, bool, error) {
-	nc := f.node.Conn
-	inbox := nc.NewRespInbox()
-	sub, err := nc.SubscribeSync(inbox)
+	r, err := f.replyInbox()
 	if err != nil {
 		return nil, false, nil
 	}
-	defer func() { _ = sub.Unsubscribe() }()
+	inbox, answers := r.open()
+	defer r.done(inbox)
 	env, _ := json.Marshal(wireRequest{Function: req.Function, Qualifier: req.Qualifier, LogTail: req.LogTail,
 		ClientContext: req.ClientContext, TraceID: req.TraceID})
 	msg := &nats.Msg{Subject: invokeSubject + target, Reply: inbox, Data: req.Payload, Header: nats.Header{}}
 	msg.Header.Set(hdrRequest, string(env))
-	if err := nc.PublishMsg(msg); err != nil {
+	if err := f.node.Conn.PublishMsg(msg); err != nil {
 		return nil, false, nil
 	}
 	accepted := false
+	silence := time.NewTimer(silenceLimit)
+	defer silence.Stop()
 	for {
-		m, err := sub.NextMsg(silenceLimit)
-		switch {
-		case errors.Is(err, nats.ErrNoResponders):
-			return nil, false, nil // the node is gone: it never saw the invocation
-		case errors.Is(err, nats.ErrTimeout) && !accepted:
-			f.log.Warn("forwarded invocation not accepted; running it here", "function", req.Function, "node", target)
-			return nil, false, nil
-		case errors.Is(err, nats.ErrTimeout):
+		var m *nats.Msg
+		select {
+		case m = <-answers:
+		case <-ctx.Done(): // the caller left; the target finishes the invocation
+			return nil, true, ctx.Err()
+		case <-silence.C:
+			if !accepted {
+				f.log.Warn("forwarded invocation not accepted; running it here", "function", req.Function, "node", target)
+				return nil, false, nil
+			}
 			f.log.Error("node died during a forwarded invocation", "function", req.Function, "node", target)
 			return died(at), true, nil
-		case err != nil:
-			return nil, true, fmt.Errorf("forward %s to %s: %w", req.Function, target, err)
 		}
-		if ctx.Err() != nil {
-			return nil, true, ctx.Err()
+		if m.Header.Get("Status") == "503" { // no responders: the node is gone and never saw it
+			return nil, false, nil
 		}
 		switch m.Header.Get(hdrStage) {
 		case "accepted", "running":
 			accepted = true
+			silence.Reset(silenceLimit)
 			continue
 		}
 		return relayed(m)
 	}
+}
+
+// replyInbox returns the node's reply subscription, made on first use.
+func (f *Forwarder) replyInbox() (*replies, error) {
+	f.replyMu.Lock()
+	defer f.replyMu.Unlock()
+	if f.replies == nil {
+		r, err := newReplies(f.node.Conn)
+		if err != nil {
+			return nil, err
+		}
+		f.replies = r
+	}
+	return f.replies, nil
 }
 
 // died is the answer to an invocation whose node died while running it:

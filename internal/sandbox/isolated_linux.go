@@ -93,6 +93,7 @@ func (m *Manager) spawnInit(network string, tmpMB int) (_ *pending, err error) {
 			return nil, err
 		}
 	}
+	prep.Hosts = pd.net.hosts()
 	if err := m.startInit(pd, prep); err != nil {
 		return nil, err
 	}
@@ -234,7 +235,7 @@ func (m *Manager) initConfig(spec Spec, p *Process, pd *pending) *sandboxinit.Co
 		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
-		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, NoFile: nofileLimit, Hosts: pd.net.hosts(),
+		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, NoFile: nofileLimit,
 		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir, Seccomp: m.seccomp,
 	}
 }
