@@ -118,13 +118,13 @@ func (m *Manager) startInterp(key string, tmpl *Spec) (_ *interp, err error) {
 		CodeDir: m.emptyDir(), RuntimeDir: tmpl.RuntimeDir,
 		Path: tmpl.Path, Args: append([]string{tmpl.Path}, tmpl.Args...),
 		Env:   withRuntimeAPI(env, runtimeAPIAddr),
-		TmpMB: defaultEphemeral, UID: pd.uid.uid, GID: pd.uid.uid, NoFile: nofileLimit, Hosts: pd.net.hosts(),
+		TmpMB: defaultEphemeral, UID: pd.uid.uid, GID: pd.uid.uid, NoFile: nofileLimit,
 		Binds: tmpl.Binds, WorkDir: tmpl.WorkDir, Seccomp: m.seccomp,
 	}
 	if err := execInit(pd, cfg); err != nil {
 		return nil, err
 	}
-	conn, err := acceptWithin(pd.net.ln, initWait)
+	conn, err := m.acceptWithin(pd.net.ln, initWait)
 	if err != nil {
 		out, _ := readAvailable(pd.outR)
 		return nil, fmt.Errorf("%w: pre-started interpreter %s did not wait for its function: %w; output: %s", ErrInit, tmpl.Path, err, out)
@@ -157,15 +157,31 @@ func execInit(pd *pending, cfg sandboxinit.Config) error {
 	return nil
 }
 
-// acceptWithin accepts one connection on ln within d.
-func acceptWithin(ln net.Listener, d time.Duration) (net.Conn, error) {
+// acceptWithin accepts one connection on ln within d; it gives up
+// early when the Manager is closing.
+func (m *Manager) acceptWithin(ln net.Listener, d time.Duration) (net.Conn, error) {
 	tl, ok := ln.(*net.TCPListener)
 	if !ok {
 		return nil, fmt.Errorf("listener %T", ln)
 	}
-	_ = tl.SetDeadline(time.Now().Add(d))
 	defer func() { _ = tl.SetDeadline(time.Time{}) }()
-	return tl.Accept()
+	end := time.Now().Add(d)
+	for {
+		next := time.Now().Add(100 * time.Millisecond)
+		if next.After(end) {
+			next = end
+		}
+		_ = tl.SetDeadline(next)
+		c, err := tl.Accept()
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(end) {
+			return c, err
+		}
+		select {
+		case <-m.closing:
+			return nil, ErrClosed
+		default:
+		}
+	}
 }
 
 // readAvailable returns what f holds now, without waiting for more.

@@ -687,11 +687,15 @@ function awaitFunction() {
       if (err) fatal('hand-off', err);
       if (chunks.length === 0) process.exit(0); // released unused
       const doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      for (const k of Object.keys(process.env)) delete process.env[k];
+      // Only what differs is touched: setting TZ, even to its old value,
+      // makes Node reload the time zone.
+      const want = new Map();
       for (const kv of doc.env) {
         const i = kv.indexOf('=');
-        process.env[kv.slice(0, i)] = kv.slice(i + 1);
+        want.set(kv.slice(0, i), kv.slice(i + 1));
       }
+      for (const k of Object.keys(process.env)) if (!want.has(k)) delete process.env[k];
+      for (const [k, v] of want) if (process.env[k] !== v) process.env[k] = v;
       process.chdir(doc.dir);
       readAPIAddress();
       api = new RuntimeAPI(apiHost, apiPort);
