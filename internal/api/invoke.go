@@ -19,6 +19,10 @@ type (
 
 const maxClientContext = 3583
 
+// jsonContentType is shared by the answers to every invocation; net/http
+// only reads it.
+var jsonContentType = []string{"application/json"}
+
 func (s *Server) invoke(w http.ResponseWriter, r *http.Request, body []byte) error {
 	req, err := s.invokeRequest(r, body)
 	if err != nil {
@@ -34,20 +38,22 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request, body []byte) err
 		return err
 	}
 	wh := w.Header()
-	if res.ExecutedVersion != "" {
-		wh["X-Amz-Executed-Version"] = []string{res.ExecutedVersion}
+	// The values share one array: one allocation for the answer's headers.
+	vals := new([5]string)
+	set := func(i int, key, val string) {
+		if val != "" {
+			vals[i] = val
+			wh[key] = vals[i : i+1 : i+1]
+		}
 	}
-	if res.FunctionError != "" {
-		wh["X-Amz-Function-Error"] = []string{res.FunctionError}
-	}
+	set(0, "X-Amz-Executed-Version", res.ExecutedVersion)
+	set(1, "X-Amz-Function-Error", res.FunctionError)
 	if req.LogTail && req.Type == invoke.RequestResponse {
-		wh["X-Amz-Log-Result"] = []string{base64.StdEncoding.EncodeToString(res.LogTail)}
+		set(2, "X-Amz-Log-Result", base64.StdEncoding.EncodeToString(res.LogTail))
 	}
-	if res.RequestID != "" {
-		wh["X-Amzn-Requestid"] = []string{res.RequestID}
-	}
-	wh["Content-Type"] = []string{"application/json"}
-	wh["Content-Length"] = []string{strconv.Itoa(len(res.Payload))}
+	set(3, "X-Amzn-Requestid", res.RequestID)
+	set(4, "Content-Length", strconv.Itoa(len(res.Payload)))
+	wh["Content-Type"] = jsonContentType
 	w.WriteHeader(res.Status)
 	_, _ = w.Write(res.Payload)
 	return nil

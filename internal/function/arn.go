@@ -29,6 +29,9 @@ func ParseRef(s string) (Ref, error) {
 	if len(s) < 1 || len(s) > 170 {
 		return Ref{}, validationf("functionName", s, "Member must have length less than or equal to 170")
 	}
+	if len(s) <= MaxNameLen && plainName(s) {
+		return Ref{Name: s}, nil // what the pattern makes of a bare name
+	}
 	m := nameRE.FindStringSubmatch(s)
 	if m == nil {
 		return Ref{}, validationf("functionName", s, "Member must satisfy regular expression pattern: "+namePattern)
@@ -41,6 +44,19 @@ func ParseRef(s string) (Ref, error) {
 		return Ref{}, validationf("functionName", s, "Member must have length less than or equal to 64")
 	}
 	return r, nil
+}
+
+// plainName reports whether s is a bare function name: only the characters
+// of the pattern's name group, so no ARN part and no qualifier. Every
+// invocation names its function; this spares it the regular expression.
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateQualifier checks a Qualifier query parameter.

@@ -312,7 +312,7 @@ func (iv *Invoker) buildSpec(fn *function.Function, c *function.Config) (*versio
 		path, args = withExtensions(path, args, optRoot)
 	}
 	vs.pool = pool.Spec{
-		Function: c.Name, Version: c.Version, Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
+		Function: c.Name, Version: c.Version, Key: pool.Key(c.Name, c.Version), Revision: c.RevisionID, Reserved: fn.ReservedConcurrency, Runtime: c.Runtime,
 		Handler: c.Handler, ExternalExtensions: exts,
 		Sandbox: sandbox.Spec{
 			CodeDir: tree, RuntimeDir: iv.runtimeDir(rc), OptDir: mountedOpt(c, optDir), RootFS: rc.rootFS, Path: path, Args: args, Env: env,

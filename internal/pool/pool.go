@@ -76,6 +76,17 @@ type Spec struct {
 	// LogFormat is how the log stream writes its platform lines (text
 	// unless LoggingConfig says JSON).
 	LogFormat logs.Format
+	// Key, when set, is Key(Function, Version): a caller that keeps its
+	// Spec spares a concatenation on every acquisition.
+	Key string
+}
+
+// key returns the spec's pool key.
+func (s *Spec) key() string {
+	if s.Key != "" {
+		return s.Key
+	}
+	return Key(s.Function, s.Version)
 }
 
 // Key is the pool key of a function version.
@@ -209,7 +220,7 @@ func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
 // acquire is Acquire; waited says it has already waited once for an
 // environment that had answered its request.
 func (p *Pool) acquire(ctx context.Context, spec *Spec, waited bool) (Acquisition, error) {
-	key := Key(spec.Function, spec.Version)
+	key := spec.key()
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()

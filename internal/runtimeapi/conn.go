@@ -109,13 +109,33 @@ func isRuntimeCall(line []byte) bool {
 type leanConn struct {
 	s  *Server
 	br *bufio.Reader
-	w  leanWriter // reused for every answer on the connection
+	// wmu is held by an Invoke answering the connection's waiting GET
+	// /next (waiter.go).
+	wmu sync.Mutex
+	w   leanWriter // reused for every answer on the connection
+	// waiting says a GET /next on the connection waits in the Server's
+	// list; guarded by Server.mu.
+	waiting bool
+	// registered says a GET /next was registered and not yet settled;
+	// only the connection's goroutine uses it.
+	registered bool
 }
 
 // serveOne serves one request and reports whether the connection stays
 // open for the next.
 func (lc *leanConn) serveOne() bool {
 	raw, err := peekUntil(lc.br, []byte("\r\n\r\n"))
+	if lc.registered {
+		lc.registered = false
+		if lc.s.settle(lc) && err == nil {
+			// More came while the GET waited: it is served first, parked.
+			lc.w.reset()
+			lc.s.next(&lc.w, nil)
+			if lc.w.finish() != nil {
+				return false
+			}
+		}
+	}
 	if err != nil && !errors.Is(err, errHeadTooLong) {
 		return false
 	}
@@ -124,9 +144,7 @@ func (lc *leanConn) serveOne() bool {
 		switch {
 		case h.isNext():
 			_, _ = lc.br.Discard(len(raw))
-			lc.w.reset()
-			lc.s.next(&lc.w, nil)
-			return lc.w.finish() == nil
+			return lc.s.nextLean(lc)
 		case h.isResponse() && !lc.s.streaming():
 			id := string(h.id)
 			_, _ = lc.br.Discard(len(raw))

@@ -41,8 +41,10 @@
 //
 // # Cost
 //
-// A warm invocation costs one channel wake-up, the /next response write and
-// the /response read; headers are written into the header map with
+// A warm invocation costs the /next response write — by Invoke itself, to a
+// GET that waits, so that no goroutine is woken for it — and the /response
+// read, both on the runtime's connection served without net/http's server
+// (conn.go); headers are written into the header map with
 // pre-canonicalised keys, and no goroutine is started per invocation.
 //
 // # End of an invocation

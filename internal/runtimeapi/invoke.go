@@ -142,9 +142,14 @@ func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 	c.begun = time.Now()
 	s.startLocked(c)
 	s.queueInvokeLocked(inv)
-	close(s.wake)
-	s.wake = make(chan struct{})
+	if s.parked {
+		close(s.wake)
+		s.wake = make(chan struct{})
+		s.parked = false
+	}
+	waiting := s.takeWaitersLocked()
 	s.mu.Unlock()
+	deliverTo(waiting, c)
 
 	select {
 	case res := <-s.results:

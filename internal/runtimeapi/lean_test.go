@@ -205,3 +205,71 @@ func FuzzHeadParse(f *testing.F) {
 		}
 	})
 }
+
+// TestWaitingNext: a GET /next that comes before its invocation is
+// answered by Invoke itself — small and large events alike, many times on
+// one connection — and one followed by more requests before an invocation
+// comes is answered first, in order.
+func TestWaitingNext(t *testing.T) {
+	s, base := testServer(t, Options{})
+	ctx := context.Background()
+	rc := dialRaw(t, base)
+	big := strings.Repeat("x", 3*inlineDelivery)
+	for i := range 50 {
+		rc.send(nextReq)
+		waitWaiting(t, s, 1)
+		payload := `"small"`
+		if i%10 == 9 {
+			payload = `"` + big + `"`
+		}
+		out := invokeAsync(ctx, s, Invocation{RequestID: "w", Payload: []byte(payload)})
+		if resp, body := rc.answer(); resp.Header.Get(hdrRequestID) != "w" || body != payload {
+			t.Fatalf("#%d: next = %v, %d bytes", i, resp.Header, len(body))
+		}
+		rc.send("POST /2018-06-01/runtime/invocation/w/response HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
+		if resp, _ := rc.answer(); resp.StatusCode != 202 {
+			t.Fatalf("#%d: response = %d", i, resp.StatusCode)
+		}
+		if o := <-out; o.err != nil || string(o.res.Payload) != "ok" {
+			t.Fatalf("#%d: Invoke = %q %v", i, o.res.Payload, o.err)
+		}
+	}
+
+	// Pipelined: the waiting GET is withdrawn and parks; its answer comes
+	// before the answer to the request behind it.
+	rc.send(nextReq)
+	waitWaiting(t, s, 1)
+	rc.send("GET /2018-06-01/runtime/nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+	waitWaiting(t, s, 0)
+	out := invokeAsync(ctx, s, Invocation{RequestID: "p", Payload: []byte(`1`)})
+	if resp, _ := rc.answer(); resp.Header.Get(hdrRequestID) != "p" {
+		t.Fatalf("first answer = %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp, _ := rc.answer(); resp.StatusCode != 404 {
+		t.Fatalf("second answer = %d", resp.StatusCode)
+	}
+	s.Exited()
+	<-out
+
+	// A connection that goes away while its GET waits leaves the list.
+	rc2 := dialRaw(t, base)
+	rc2.send(nextReq)
+	waitWaiting(t, s, 1)
+	_ = rc2.c.Close()
+	waitWaiting(t, s, 0)
+}
+
+// waitWaiting waits until n connections have a GET /next waiting.
+func waitWaiting(t *testing.T, s *Server, n int) {
+	t.Helper()
+	for range 500 {
+		s.mu.Lock()
+		got := len(s.waiting)
+		s.mu.Unlock()
+		if got == n {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("waiting GETs never became %d", n)
+}

@@ -16,11 +16,46 @@ func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 // and the runtime's live GET gets it too.
 func (s *Server) next(w http.ResponseWriter, gone <-chan struct{}) {
 	s.mu.Lock()
+	if !s.arriveLocked(w) {
+		return
+	}
+	for {
+		if c := s.cur; c != nil {
+			s.mu.Unlock()
+			deliver(w, c)
+			return
+		}
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		wake := s.wake
+		s.parked = true
+		s.mu.Unlock()
+		select {
+		case <-wake:
+		case <-gone:
+			// The runtime went away; the invocation, if one comes, waits
+			// for its next GET.
+			return
+		case <-s.done:
+			return
+		}
+		s.mu.Lock()
+	}
+}
+
+// arriveLocked does what every GET /next does first: the first one ends
+// Init, and one after an answered invocation ends that invocation (and
+// calls its NotifyNext notice, releasing mu meanwhile). With mu held; when
+// the runtime's state forbids the call it answers it, releases mu and
+// reports false.
+func (s *Server) arriveLocked(w http.ResponseWriter) bool {
 	switch s.state {
 	case stateInitError:
 		s.mu.Unlock()
 		writeForbidden(w, stateInitError, "Ready")
-		return
+		return false
 	case stateStarted:
 		s.state = stateRunning
 		s.maybeReadyLocked()
@@ -37,29 +72,7 @@ func (s *Server) next(w http.ResponseWriter, gone <-chan struct{}) {
 			s.mu.Lock()
 		}
 	}
-	for {
-		if c := s.cur; c != nil {
-			s.mu.Unlock()
-			deliver(w, c)
-			return
-		}
-		if s.closed {
-			s.mu.Unlock()
-			return
-		}
-		wake := s.wake
-		s.mu.Unlock()
-		select {
-		case <-wake:
-		case <-gone:
-			// The runtime went away; the invocation, if one comes, waits
-			// for its next GET.
-			return
-		case <-s.done:
-			return
-		}
-		s.mu.Lock()
-	}
+	return true
 }
 
 // deliver writes c as the /next response. The header map gets slices of

@@ -113,8 +113,14 @@ type Server struct {
 	last *call
 	// wake is closed (and replaced) when cur is set, waking every parked
 	// GET /next at once.
-	wake   chan struct{}
-	closed bool
+	wake chan struct{}
+	// parked says a long poll may wait on wake: Invoke replaces wake only
+	// then.
+	parked bool
+	// waiting are the runtime connections served here whose GET /next
+	// waits for an invocation; Invoke answers them itself (waiter.go).
+	waiting []*leanConn
+	closed  bool
 	// gone says the runtime's process has exited (Exited).
 	gone bool
 	// initDone says Init is over: the runtime and every extension have

@@ -40,16 +40,20 @@ func (p *Process) Freeze() error {
 // stopAlone stops the bootstrap with SIGSTOP when it is the cgroup's only
 // process, and reports whether that froze the whole environment. When a
 // child turns up, the bootstrap stays stopped (p.stopped) and the caller
-// freezes the cgroup too.
+// freezes the cgroup too. The task list is read before the signal only
+// when the last freeze found a tree: for a bootstrap alone, as it almost
+// always is, one read after the stop proves it.
 func (p *Process) stopAlone() bool {
-	if !p.cg.onlyPid(p.pid) {
+	if p.tree && !p.cg.onlyPid(p.pid) {
 		return false
 	}
 	if p.signal(syscall.SIGSTOP) != nil {
 		return false
 	}
 	p.stopped = true
-	return p.cg.onlyPid(p.pid)
+	alone := p.cg.onlyPid(p.pid)
+	p.tree = !alone
+	return alone
 }
 
 // WaitFrozen waits, at most timeout, until a Freeze has taken effect: every

@@ -93,6 +93,7 @@ func (m *Manager) spawnInit(network string, tmpMB int) (_ *pending, err error) {
 			return nil, err
 		}
 	}
+	prep.Hosts = pd.net.hosts()
 	if err := m.startInit(pd, prep); err != nil {
 		return nil, err
 	}
@@ -200,6 +201,11 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 			return nil, err
 		}
 	}
+	if pd.net.link != nil {
+		// What the link has carried before the bootstrap can run: the
+		// environment's own traffic is counted from here (recycling).
+		pd.net.rx = pd.net.link.rxPackets()
+	}
 	_ = pd.cfgW.Close()
 	if err := pd.waitReady(); err != nil {
 		return nil, err
@@ -214,9 +220,6 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		return nil, fmt.Errorf("%w: send config: %w", ErrInit, werr)
 	}
 	p.net = pd.net
-	if pd.net.link != nil {
-		pd.net.rx = pd.net.link.rxPackets()
-	}
 	pd.cg.resetPeak()
 	if err := pd.cg.applyCPU(lim); err != nil {
 		return nil, err
@@ -234,7 +237,7 @@ func (m *Manager) initConfig(spec Spec, p *Process, pd *pending) *sandboxinit.Co
 		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
-		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, NoFile: nofileLimit, Hosts: pd.net.hosts(),
+		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, NoFile: nofileLimit,
 		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir, Seccomp: m.seccomp,
 	}
 }

@@ -118,7 +118,7 @@ func (m *Manager) startInterp(key string, tmpl *Spec) (_ *interp, err error) {
 		CodeDir: m.emptyDir(), RuntimeDir: tmpl.RuntimeDir,
 		Path: tmpl.Path, Args: append([]string{tmpl.Path}, tmpl.Args...),
 		Env:   withRuntimeAPI(env, runtimeAPIAddr),
-		TmpMB: defaultEphemeral, UID: pd.uid.uid, GID: pd.uid.uid, NoFile: nofileLimit, Hosts: pd.net.hosts(),
+		TmpMB: defaultEphemeral, UID: pd.uid.uid, GID: pd.uid.uid, NoFile: nofileLimit,
 		Binds: tmpl.Binds, WorkDir: tmpl.WorkDir, Seccomp: m.seccomp,
 	}
 	if err := execInit(pd, cfg); err != nil {

@@ -96,14 +96,20 @@ type Process struct {
 	exitErr  error
 	stopOnce sync.Once
 
-	mu     sync.Mutex // guards frozen, stopped, cgFrozen, oom and peak
+	mu     sync.Mutex // guards frozen, stopped, cgFrozen, oom, the peak fields and tree
 	frozen bool
 	// stopped and cgFrozen say how an isolated environment was frozen: its
 	// bootstrap stopped with SIGSTOP, its cgroup frozen, or both.
 	stopped, cgFrozen bool
 	oom               bool
 	peak              uint64
-	status            keptFile // plain: /proc/PID/status, for the peak
+	// cgPeak is the cgroup's peak when the processes' peaks were last
+	// read, peakCalls the number of MaxMemoryBytes calls (see there).
+	cgPeak, peakCalls uint64
+	// tree says the last freeze found more than the bootstrap in the
+	// cgroup (stopAlone).
+	tree   bool
+	status keptFile // plain: /proc/PID/status, for the peak
 }
 
 // Pid is the host PID of the bootstrap (the PID 1 of its namespace when
@@ -163,21 +169,41 @@ func (p *Process) MaxMemoryBytes() uint64 {
 		// What Lambda reports is the environment's peak resident memory.
 		// The cgroup's peak leaves out pages charged elsewhere (an
 		// interpreter's shared file pages), so the processes' own peaks
-		// count too.
-		var rss uint64
-		for _, pid := range p.cg.pids() {
-			if pid == p.pid {
-				rss += p.bootstrapHWM()
-			} else {
-				rss += vmHWM(pid)
-			}
+		// count too. Reading them (/proc/PID/status, ~10–20 µs each) is
+		// worth it only when memory grew: a process's anonymous memory is
+		// charged to the cgroup, so a peak that did not move means no new
+		// high, short of file pages first mapped meanwhile, which every
+		// rssEvery-th call still catches.
+		cgPeak := p.cg.peak()
+		p.peakCalls++
+		now = cgPeak
+		if cgPeak != p.cgPeak || p.peakCalls%rssEvery == 1 {
+			p.cgPeak = cgPeak
+			now = max(now, p.treeHWM())
 		}
-		now = max(p.cg.peak(), rss)
 	} else {
 		now = p.bootstrapHWM()
 	}
 	p.peak = max(p.peak, now)
 	return p.peak
+}
+
+// rssEvery is how often MaxMemoryBytes reads the processes' peaks although
+// the cgroup's did not move.
+const rssEvery = 64
+
+// treeHWM sums the peak resident sets of the cgroup's processes. p.mu must
+// be held.
+func (p *Process) treeHWM() uint64 {
+	var rss uint64
+	for _, pid := range p.cg.pids() {
+		if pid == p.pid {
+			rss += p.bootstrapHWM()
+		} else {
+			rss += vmHWM(pid)
+		}
+	}
+	return rss
 }
 
 // bootstrapHWM is the bootstrap's peak resident set in bytes, read from its

@@ -21,7 +21,6 @@ func (c *Config) MarshalBinary() ([]byte, error) {
 		}
 		e.uint(uint64(n))
 	}
-	e.str(c.Hosts)
 	e.list(c.Binds)
 	e.str(c.RootFS)
 	e.str(c.WorkDir)
@@ -36,7 +35,7 @@ func (c *Config) UnmarshalBinary(b []byte) error {
 		CodeDir: d.str(), RuntimeDir: d.str(), OptDir: d.str(), Path: d.str(),
 		Args: d.list(), Env: d.list(),
 		TmpMB: d.int(), UID: d.int(), GID: d.int(), NoFile: d.int(),
-		Hosts: d.str(), Binds: d.list(), RootFS: d.str(), WorkDir: d.str(),
+		Binds: d.list(), RootFS: d.str(), WorkDir: d.str(),
 	}
 	if s := d.str(); s != "" {
 		c.Seccomp = []byte(s)

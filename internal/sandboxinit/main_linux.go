@@ -69,6 +69,9 @@ func run(args []string) error {
 			return wrap("mount /tmp", err)
 		}
 	}
+	if err := bindHosts(prep.Root, prep.Hosts); err != nil {
+		return wrap("mount /etc/hosts", err)
+	}
 	if _, err := unix.Write(StatusFd, []byte{Ready}); err != nil {
 		return wrap("report ready", err)
 	}
@@ -76,7 +79,7 @@ func run(args []string) error {
 	if err != nil {
 		return wrap("read config", err)
 	}
-	if err := finishRoot(prep.Root, prep.TmpDev != "", cfg); err != nil {
+	if err := finishRoot(prep, cfg); err != nil {
 		return err
 	}
 	if err := unix.Sethostname([]byte("localhost")); err != nil {

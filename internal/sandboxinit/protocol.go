@@ -11,7 +11,7 @@ const (
 	EnvName = "HEARTH_SANDBOX_INIT"
 	// Protocol names the arguments, descriptors and Config encoding below.
 	// Change it with any of them.
-	Protocol = "hearth-sandbox-init/3"
+	Protocol = "hearth-sandbox-init/4"
 	// ProbeArg, the only argument, asks the init to check the protocol
 	// and exit 0.
 	ProbeArg = "probe"
@@ -33,6 +33,7 @@ type Prep struct {
 	Root      string // host directory the new root is mounted over
 	TmpDev    string // block device to mount at /tmp; "" = a tmpfs
 	CgroupFds []int  // cgroup v1: open cgroup.procs files to write "0" to
+	Hosts     string // content of /etc/hosts
 }
 
 // Args returns the init's argument list for p, argv[0] included.
@@ -41,16 +42,16 @@ func (p Prep) Args() []string {
 	for i, fd := range p.CgroupFds {
 		fds[i] = strconv.Itoa(fd)
 	}
-	return []string{"hearth-sandbox-init", p.Root, p.TmpDev, strings.Join(fds, ",")}
+	return []string{"hearth-sandbox-init", p.Root, p.TmpDev, strings.Join(fds, ","), p.Hosts}
 }
 
 // ParsePrep reads the Prep from the init's argument list (argv[0]
 // included).
 func ParsePrep(args []string) (Prep, error) {
-	if len(args) != 4 || args[1] == "" {
+	if len(args) != 5 || args[1] == "" {
 		return Prep{}, errArgs
 	}
-	p := Prep{Root: args[1], TmpDev: args[2]}
+	p := Prep{Root: args[1], TmpDev: args[2], Hosts: args[4]}
 	if args[3] != "" {
 		for s := range strings.SplitSeq(args[3], ",") {
 			fd, err := strconv.Atoi(s)
@@ -85,7 +86,6 @@ type Config struct {
 	TmpMB      int      // size of a tmpfs /tmp (when Prep has no TmpDev)
 	UID, GID   int      // credentials of the bootstrap
 	NoFile     int      // RLIMIT_NOFILE of the bootstrap
-	Hosts      string   // content of /etc/hosts
 	Binds      []string // host dirs -> same path, read-only
 	RootFS     string   // unpacked image as the root instead of the host's dirs
 	WorkDir    string   // working directory of the bootstrap; "" = /var/task

@@ -11,7 +11,7 @@ func TestPrepArgs(t *testing.T) {
 		prep Prep
 	}{
 		{"tmpfs, cgroup v2", Prep{Root: "/var/lib/hearth/sandbox/root"}},
-		{"disk, cgroup v1", Prep{Root: "/r oot,x", TmpDev: "/dev/loop7", CgroupFds: []int{5, 6, 7}}},
+		{"disk, cgroup v1", Prep{Root: "/r oot,x", TmpDev: "/dev/loop7", CgroupFds: []int{5, 6, 7}, Hosts: "127.0.0.1\tlocalhost\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParsePrep(tc.prep.Args())
@@ -23,7 +23,7 @@ func TestPrepArgs(t *testing.T) {
 			}
 		})
 	}
-	for _, args := range [][]string{nil, {"init"}, {"init", "", "", ""}, {"init", "/r", "", "5,x"}, {"init", "/r", "", "-1"}, {"init", "/r", "", "", "extra"}} {
+	for _, args := range [][]string{nil, {"init"}, {"init", "/r", "", ""}, {"init", "", "", "", ""}, {"init", "/r", "", "5,x", ""}, {"init", "/r", "", "-1", ""}, {"init", "/r", "", "", "", "extra"}} {
 		if _, err := ParsePrep(args); err == nil {
 			t.Errorf("ParsePrep(%q) accepted", args)
 		}
@@ -35,7 +35,7 @@ func testConfig() Config {
 		CodeDir: "/var/lib/hearth/code/ab", RuntimeDir: "/rt", OptDir: "",
 		Path: "bootstrap", Args: []string{"bootstrap", "-x", ""}, Env: []string{"PATH=/usr/bin:/bin", "A=é\x00b"},
 		TmpMB: 10240, UID: 165535, GID: 165535, NoFile: 1024,
-		Hosts: "127.0.0.1 localhost\n", Binds: []string{"/usr/local/lib/python3.12"}, RootFS: "/img", WorkDir: "/var/task",
+		Binds: []string{"/usr/local/lib/python3.12"}, RootFS: "/img", WorkDir: "/var/task",
 		Seccomp: []byte{0x20, 0, 0, 0, 4, 0, 0, 0},
 	}
 }

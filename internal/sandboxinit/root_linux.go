@@ -41,12 +41,17 @@ func prepareRoot(r string) error {
 }
 
 // finishRoot adds the environment's own mounts and pivots into the root.
-// New mounts go into this list, before pivot_root; tmpOnDisk says /tmp is
-// already mounted (a scratch disk, at prepare time).
-func finishRoot(r string, tmpOnDisk bool, cfg *Config) error {
+// New mounts go into this list, before pivot_root. /tmp on a scratch disk
+// and /etc/hosts are mounted already, at prepare time (but an image root
+// gets its own /etc/hosts here).
+func finishRoot(prep Prep, cfg *Config) error {
+	r, tmpOnDisk := prep.Root, prep.TmpDev != ""
 	remountRoot := uintptr(unix.MS_REMOUNT | roFlags)
 	if cfg.RootFS != "" {
 		img, err := mountImageRoot(r, cfg.RootFS, tmpOnDisk)
+		if err == nil {
+			err = bindHosts(img, prep.Hosts)
+		}
 		if err != nil {
 			return wrap("image root", err)
 		}
@@ -68,7 +73,6 @@ func finishRoot(r string, tmpOnDisk bool, cfg *Config) error {
 			return bindRO(cfg.RuntimeDir, r+"/var/runtime", roFlags)
 		}},
 		{"mount /opt", func() error { return mountOpt(r, cfg.OptDir) }},
-		{"mount /etc/hosts", func() error { return bindHosts(r, cfg.Hosts) }},
 		{"mount binds", func() error {
 			for _, b := range cfg.Binds {
 				if err := bindRO(b, filepath.Join(r, b), roFlags); err != nil {
