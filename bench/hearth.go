@@ -61,6 +61,11 @@ func startHearth(tb *toolbox, extra ...string) (*hearthProc, error) {
 	if err != nil {
 		return nil, err
 	}
+	return startHearthBinary(tb, bin, extra...)
+}
+
+// startHearthBinary runs the hearth binary bin as startHearth does.
+func startHearthBinary(tb *toolbox, bin string, extra ...string) (*hearthProc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err

@@ -43,6 +43,7 @@ type scenario struct {
 var scenarios = []scenario{
 	{"cold", runCold},
 	{"isolation", runIsolation},
+	{"compare", runCompare},
 	{"warm", runWarm},
 	{"freeze", runFreeze},
 	{"burst", runBurst},
@@ -98,7 +99,7 @@ func main() {
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
 	out := fs.String("out", "bench-out", "directory for the timeline pictures")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench [cold|warm|burst|patterns|peer|memory ...] [--short] [--json] [--out DIR]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench [cold|compare|warm|burst|patterns|peer|memory ...] [--short] [--json] [--out DIR]")
 		fs.PrintDefaults()
 	}
 	// Flags may follow scenario names.

@@ -201,6 +201,11 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 			return nil, err
 		}
 	}
+	if pd.net.link != nil {
+		// What the link has carried before the bootstrap can run: the
+		// environment's own traffic is counted from here (recycling).
+		pd.net.rx = pd.net.link.rxPackets()
+	}
 	_ = pd.cfgW.Close()
 	if err := pd.waitReady(); err != nil {
 		return nil, err
@@ -215,9 +220,6 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 		return nil, fmt.Errorf("%w: send config: %w", ErrInit, werr)
 	}
 	p.net = pd.net
-	if pd.net.link != nil {
-		pd.net.rx = pd.net.link.rxPackets()
-	}
 	pd.cg.resetPeak()
 	if err := pd.cg.applyCPU(lim); err != nil {
 		return nil, err
