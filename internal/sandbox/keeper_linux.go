@@ -120,10 +120,12 @@ func (m *Manager) keepInits() {
 			wait = demandWindow
 		}
 		if err != nil {
-			m.log.Warn("sandbox: cannot prepare ahead; starts will prepare their own", "err", err)
-			return
+			// Starts prepare their own meanwhile; what failed (no free
+			// loop device, descriptors, addresses) may come back.
+			m.log.Warn("sandbox: cannot prepare ahead; starts will prepare their own", "err", err, "retry_in", demandWindow)
+			wait = demandWindow
 		}
-		if !m.keeperPause(wait, wait == refillDelay) {
+		if !m.keeperPause(wait, wait == refillDelay || err != nil) {
 			return
 		}
 	}
