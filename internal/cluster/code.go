@@ -18,15 +18,18 @@ import (
 // time a node needs it. It serves the API and the invoker as the local
 // store does.
 //
-// Delete and GC remove only the node's cached copy. The bucket keeps every
-// package once uploaded: a node cannot tell that no other node is about to
-// refer to the same digest again, and a package lost is worse than one
-// kept.
+// Delete and GC remove only the node's cached copy: a node cannot tell
+// that no other node is about to refer to the same digest again. The
+// bucket itself is swept by Collect, on one node at a time, for packages
+// nothing has referred to for a day.
 type Code struct {
 	*codestore.Store
 	obj     jetstream.ObjectStore
 	timeout time.Duration
-	mu      sync.Mutex // one download at a time
+	// settle is how long Collect waits after deleting a package before it
+	// checks once more that nothing refers to it.
+	settle time.Duration
+	mu     sync.Mutex // one download at a time
 }
 
 // OpenCode creates (or joins) the bucket named bucket over the local cache.
@@ -37,7 +40,7 @@ func OpenCode(ctx context.Context, js jetstream.JetStream, bucket string, replic
 	if err != nil {
 		return nil, fmt.Errorf("object store %s: %w", bucket, err)
 	}
-	return &Code{Store: cache, obj: obj, timeout: 5 * time.Minute}, nil
+	return &Code{Store: cache, obj: obj, timeout: 5 * time.Minute, settle: 5 * time.Second}, nil
 }
 
 // Put stores zip in the local cache and uploads it, unless the bucket has
@@ -53,8 +56,10 @@ func (c *Code) Put(zip []byte) (codestore.Info, error) {
 	// once JetStream elected a new one: each step is retried until then.
 	var have bool
 	err = retry(ctx, func(ctx context.Context) error {
-		_, err := c.obj.GetInfo(ctx, info.SHA256)
-		have = err == nil
+		oi, err := c.obj.GetInfo(ctx, info.SHA256)
+		// A package uploaded long ago is uploaded again, which renews its
+		// time: the collector leaves recent packages alone.
+		have = err == nil && time.Since(oi.ModTime) < codeGrace/2
 		if errors.Is(err, jetstream.ErrObjectNotFound) {
 			return nil
 		}

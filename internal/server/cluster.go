@@ -28,6 +28,8 @@ type clusterState struct {
 	conc   *cluster.Concurrency
 	// fwd places invocations on the cluster's nodes.
 	fwd *cluster.Forwarder
+	// code is the replicated code bucket; its collector runs on one node.
+	code *cluster.Code
 	// scheduling is true while this node holds the scheduler lease: only
 	// that node fires scheduled rules.
 	scheduling atomic.Bool
@@ -50,6 +52,7 @@ func (s *Server) joinCluster(cfg config.Config, local *codestore.Store) (sharedC
 	if err != nil {
 		return nil, err
 	}
+	s.cluster.code = code
 	if s.cluster.conc, err = node.Concurrency(); err != nil {
 		return nil, err
 	}
@@ -75,6 +78,7 @@ func (s *Server) runCluster(ctx context.Context) {
 	go node.Store.Watch(ctx, s.invoker.FunctionChanged, s.sched.Reload)
 	go s.cluster.conc.Run(ctx)
 	go s.advertise(ctx)
+	go node.RunCollector(ctx, s.cluster.code, s.store, time.Hour)
 	s.cluster.fwd.OnMembership(func() {
 		if err := s.invoker.Rebalance(); err != nil {
 			s.log.Error("provisioned concurrency not rebalanced", "err", err)

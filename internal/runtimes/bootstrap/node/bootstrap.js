@@ -704,8 +704,24 @@ function awaitFunction() {
   });
 }
 
+// warmUp runs, once and without I/O, the code every first invocation runs
+// (reading an answer of the Runtime API, building a context, serializing a
+// result), so that V8 has compiled it before the hand-off rather than
+// during the function's first invocation. It changes no state.
+function warmUp() {
+  const reader = new ResponseReader();
+  const res = reader.add(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 11\r\n' +
+    'Lambda-Runtime-Aws-Request-Id: warm-up\r\nLambda-Runtime-Deadline-Ms: 0\r\n\r\n{"a":[1,2]}', 'latin1'));
+  const noop = () => {};
+  buildContext(res.headers, 'warm-up', noop, noop, (f) => f);
+  serialize(JSON.parse(res.body));
+}
+
 async function main() {
-  if (process.env._HEARTH_PRESTART === '1') await awaitFunction();
+  if (process.env._HEARTH_PRESTART === '1') {
+    warmUp();
+    await awaitFunction();
+  }
   patchConsole();
   installAwslambda();
   process.on('uncaughtException', (err) => reportFatal('Uncaught Exception', err, 129));
