@@ -4,22 +4,28 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
-// runCompare measures Go cold starts of two builds side by side: the
-// hearth of $HEARTH_BENCH_BASE (an older build) and the one under test,
-// both isolated, one first invocation each in turn, so that a busy
-// machine's noise falls on both alike. It runs with the ready pool of kept
-// inits and without it (--prestart 0: every cold start spawns its init).
+// runCompare measures Go cold starts of two builds side by side: a base
+// and the hearth under test, both isolated, one first invocation each in
+// turn, so that a busy machine's noise falls on both alike. The base is
+// $HEARTH_BENCH_BASE (an older build), or else this tree built without
+// its sandbox init (-tags hearth_noinit: environments re-execute hearth).
+// It runs with the ready pool of kept inits and without it (--prestart 0:
+// every cold start spawns its init).
 func runCompare(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 	r := newResult("compare")
 	base := os.Getenv("HEARTH_BENCH_BASE")
 	if base == "" {
-		r.Unsupported = append(r.Unsupported, "compare: set HEARTH_BENCH_BASE to an older hearth binary")
-		return r, nil
+		var err error
+		if base, err = buildNoInit(tb); err != nil {
+			return nil, err
+		}
 	}
 	n := 30
 	if o.Short {
@@ -101,4 +107,16 @@ func compareOnce(ctx context.Context, tb *toolbox, bins []string, prestart strin
 		}
 	}
 	return got, nil
+}
+
+// buildNoInit builds this tree's hearth without its embedded sandbox init.
+func buildNoInit(tb *toolbox) (string, error) {
+	bin := filepath.Join(tb.dir, "hearth-noinit")
+	cmd := exec.Command("go", "build", "-tags", "hearth_noinit", "-o", bin, "./cmd/hearth")
+	cmd.Dir = tb.root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build -tags hearth_noinit: %w\n%s", err, out)
+	}
+	return bin, nil
 }

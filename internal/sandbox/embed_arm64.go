@@ -1,3 +1,5 @@
+//go:build !hearth_noinit
+
 package sandbox
 
 import "embed"
