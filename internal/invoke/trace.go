@@ -18,9 +18,22 @@ func traceID(caller string, now time.Time) string {
 	}
 	var b [20]byte
 	_, _ = rand.Read(b[:])
-	ts := strconv.FormatInt(now.Unix(), 16)
-	for len(ts) < 8 {
-		ts = "0" + ts
+	// Rendered into one buffer: the header is made on every invocation.
+	const prefix, parent, sampled = "Root=1-", ";Parent=", ";Sampled=0"
+	var out [len(prefix) + 16 + 1 + 24 + len(parent) + 16 + len(sampled)]byte
+	n := copy(out[:], prefix)
+	var ts [16]byte
+	t := strconv.AppendInt(ts[:0], now.Unix(), 16)
+	for i := len(t); i < 8; i++ {
+		out[n] = '0'
+		n++
 	}
-	return "Root=1-" + ts + "-" + hex.EncodeToString(b[:12]) + ";Parent=" + hex.EncodeToString(b[12:]) + ";Sampled=0"
+	n += copy(out[n:], t)
+	out[n] = '-'
+	n++
+	n += hex.Encode(out[n:], b[:12])
+	n += copy(out[n:], parent)
+	n += hex.Encode(out[n:], b[12:])
+	n += copy(out[n:], sampled)
+	return string(out[:n])
 }

@@ -83,7 +83,7 @@ func newNatNet(cidr, table string) (*natNet, error) {
 // checkRoutes fails when a host route, other than Hearth's own links,
 // overlaps the range.
 func checkRoutes(ipn *net.IPNet) error {
-	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	routes, err := retryDump(func() ([]netlink.Route, error) { return netlink.RouteList(nil, netlink.FAMILY_V4) })
 	if err != nil {
 		return fmt.Errorf("list routes: %w", err)
 	}
@@ -215,7 +215,7 @@ func (n *natNet) release(l *natLink) {
 // that died; the kernel normally removes them with their namespace) and
 // returns how many there were.
 func removeLinks(tag string) int {
-	links, err := netlink.LinkList()
+	links, err := retryDump(netlink.LinkList)
 	if err != nil {
 		return 0
 	}
@@ -241,3 +241,18 @@ func (n *natNet) close() error {
 // in6AddrGenModeNone is the kernel's IN6_ADDR_GEN_MODE_NONE: the link
 // gets no IPv6 link-local address.
 const in6AddrGenModeNone = 1
+
+// retryDump runs a netlink dump again while the kernel reports it
+// interrupted by a concurrent change (links of other environments come and
+// go all the time), a few times, then returns the last, possibly
+// incomplete, result with the error.
+func retryDump[T any](dump func() ([]T, error)) ([]T, error) {
+	var out []T
+	var err error
+	for range 10 {
+		if out, err = dump(); !errors.Is(err, netlink.ErrDumpInterrupted) {
+			break
+		}
+	}
+	return out, err
+}
