@@ -45,7 +45,8 @@ func EmbeddedInit() (size int64, ok bool) {
 // program itself, which must call Init first thing, with one warning.
 func (m *Manager) initPath() (string, error) {
 	prog, err := fs.ReadFile(initFiles, initName)
-	if err == nil {
+	embedded := err == nil
+	if embedded {
 		var path string
 		if path, err = installInit(m.initDir, prog); err == nil {
 			if err = probeInit(path); err == nil {
@@ -59,7 +60,7 @@ func (m *Manager) initPath() (string, error) {
 		return "", fmt.Errorf("cannot find the init binary: %w", serr)
 	}
 	why := "no sandbox init is embedded (build hearth with make build, or go generate ./internal/sandbox first)"
-	if !errors.Is(err, fs.ErrNotExist) {
+	if embedded {
 		why = "the embedded sandbox init does not run: " + err.Error()
 	}
 	m.log.Warn("sandbox: "+why+"; every environment's init re-executes "+filepath.Base(self)+
