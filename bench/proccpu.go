@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // cpuTicks is USER_HZ, the unit of /proc/PID/stat's utime and stime (100 on
@@ -12,7 +14,8 @@ import (
 const cpuTicks = 100
 
 // treeCPU is the CPU time (user + system) spent so far by the process pid
-// itself and by its living descendants, read from /proc/PID/stat. The
+// itself and by its living descendants, read from each one's CPU-time
+// clock (or, failing that, /proc/PID/stat). The
 // descendants of a server are the environments it runs (Hearth's
 // bootstraps, the emulator's bootstrap); children that exited are not
 // counted, so measure over a stretch in which none exits.
@@ -64,9 +67,25 @@ func procStat(pid int) (ppid int, cpu time.Duration, ok bool) {
 		return 0, 0, false
 	}
 	ppid, _ = strconv.Atoi(string(f[1]))
+	if t, ok := processClock(pid); ok {
+		return ppid, t, true
+	}
 	ut, _ := strconv.ParseInt(string(f[11]), 10, 64)
 	st, _ := strconv.ParseInt(string(f[12]), 10, 64)
 	return ppid, time.Duration(ut+st) * time.Second / cpuTicks, true
+}
+
+// processClock is the CPU time of every thread pid has run, living or
+// ended, to the nanosecond: the process's CPU-time clock
+// (clock_getcpuclockid). /proc/PID/stat counts whole clock ticks (10 ms)
+// per process, which rounds an environment's few milliseconds to nothing.
+func processClock(pid int) (time.Duration, bool) {
+	const cpuClockSched, cpuClockProcess = 2, 0 // the kernel's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+	var ts unix.Timespec
+	if err := unix.ClockGettime(int32(^pid<<3|cpuClockSched|cpuClockProcess), &ts); err != nil {
+		return 0, false
+	}
+	return time.Duration(ts.Nano()), true
 }
 
 // cpuMeter accumulates a server's CPU and its environments' CPU over the
