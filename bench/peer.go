@@ -181,11 +181,11 @@ func runPeer(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 // against the emulator's and the target of 0.85× the emulator.
 func cpuTable(targets []*target, seq int) Table {
 	t := Table{
-		Title:   fmt.Sprintf("CPU per warm invocation, from /proc/PID/stat over the %d sequential calls of each server", seq),
+		Title:   fmt.Sprintf("CPU per warm invocation, from each process's CPU-time clock over the %d sequential calls of each server", seq),
 		Columns: []string{"server", "server CPU (µs)", "function CPU (µs)", "total (µs)", "total ÷ emulator", "target"},
 		Notes: []string{"Server is the server's own process (Hearth, the emulator, the floor); function is every living " +
 			"descendant of it — the environment's init and bootstrap. The client's CPU is not counted. " +
-			"/proc counts in 10 ms ticks: thousands of calls are needed for a figure to mean anything."},
+			"Each process's CPU is read from its CPU-time clock (clock_getcpuclockid), to the nanosecond, with /proc/PID/stat's 10 ms ticks as the fallback."},
 	}
 	es, ef := targets[1].cpu.perCall()
 	for i, tg := range targets {
