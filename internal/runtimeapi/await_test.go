@@ -3,7 +3,6 @@ package runtimeapi
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -36,15 +35,8 @@ func TestAwaitNext(t *testing.T) {
 	}
 	// The runtime's next long poll ends the invocation, while it parks.
 	pollCtx, stopPoll := context.WithCancel(ctx)
-	polled := make(chan struct{})
+	polled := asyncGet(t, pollCtx, base+testPrefix+"invocation/next", nil)
 	defer func() { stopPoll(); <-polled }()
-	go func() {
-		defer close(polled)
-		req, _ := http.NewRequestWithContext(pollCtx, "GET", base+testPrefix+"invocation/next", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	}()
 	waitCtx, cancelWait := context.WithTimeout(ctx, 5*time.Second)
 	defer cancelWait()
 	if err := s.AwaitNext(waitCtx); err != nil {

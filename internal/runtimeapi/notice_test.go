@@ -3,7 +3,6 @@ package runtimeapi
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -63,15 +62,8 @@ func TestNotifyNext(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 	pollCtx, stopPoll := context.WithCancel(context.Background())
-	polled := make(chan struct{})
+	polled := asyncGet(t, pollCtx, base+testPrefix+"invocation/next", nil)
 	defer func() { stopPoll(); <-polled }()
-	go func() {
-		defer close(polled)
-		req, _ := http.NewRequestWithContext(pollCtx, "GET", base+testPrefix+"invocation/next", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	}()
 	if err := expectNotice(t, got); err != nil {
 		t.Fatalf("notice at the next /next = %v, want nil", err)
 	}

@@ -42,19 +42,7 @@ func benchStart(b *testing.B, isolation, ready string) {
 			setSpares(b, m, ready == "spare")
 		}
 		b.StartTimer()
-		p, err := m.Start(spec(m, nil, "hello"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		ln, _ := p.RuntimeAPI()
-		c, err := ln.Accept()
-		if err != nil {
-			b.Fatal(err)
-		}
-		c.Close()
-		b.StopTimer()
-		p.Stop(0)
-		b.StartTimer()
+		startAccepted(b, m, spec(m, nil, "hello"))
 	}
 	b.StopTimer()
 	reportCPU(b, cpu0)
@@ -240,4 +228,23 @@ func BenchmarkNetworkSetup(b *testing.B) {
 			}
 		})
 	}
+}
+
+// startAccepted starts an environment, times it until its bootstrap has
+// connected to the Runtime API, and stops it off the clock.
+func startAccepted(b *testing.B, m *Manager, s Spec) {
+	b.Helper()
+	p, err := m.Start(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, _ := p.RuntimeAPI()
+	c, err := ln.Accept()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.Close()
+	b.StopTimer()
+	p.Stop(0)
+	b.StartTimer()
 }

@@ -93,19 +93,7 @@ func BenchmarkStartImageRoot(b *testing.B) {
 				s := spec(m, nil, "hello")
 				s.RootFS = tc.rootfs
 				b.StartTimer()
-				p, err := m.Start(s)
-				if err != nil {
-					b.Fatal(err)
-				}
-				ln, _ := p.RuntimeAPI()
-				c, err := ln.Accept()
-				if err != nil {
-					b.Fatal(err)
-				}
-				c.Close()
-				b.StopTimer()
-				p.Stop(0)
-				b.StartTimer()
+				startAccepted(b, m, s)
 			}
 		})
 	}
