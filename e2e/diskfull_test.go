@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/hearth-run/hearth/internal/testenv"
 )
 
 // fillDisk writes a file in dir until the file system is full and returns
@@ -62,9 +64,7 @@ func cleanFailure(t *testing.T, what string, err error) {
 // and reported once with the data dir. After space is freed everything
 // works and bbolt's check passes.
 func TestDiskFull(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root (CI runs as root)")
-	}
+	testenv.NeedRoot(t, "mounting a tmpfs for the data dir")
 	mnt := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", mnt).CombinedOutput(); err != nil {
 		t.Fatalf("mount tmpfs: %v %s", err, out)

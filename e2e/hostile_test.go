@@ -171,7 +171,7 @@ func TestConnectionLimits(t *testing.T) {
 		env, _ := invoke(t, c, "inside", map[string]any{"action": "env"}).Payload["env"].(map[string]any)
 		endpoint, _ := env["AWS_ENDPOINT_URL_LAMBDA"].(string)
 		if endpoint == "" {
-			t.Skip("this Hearth gives environments no API endpoint")
+			t.Fatalf("no AWS_ENDPOINT_URL_LAMBDA in the environment: %v", env)
 		}
 		r := invoke(t, c, "inside", map[string]any{"action": "get", "addr": strings.TrimPrefix(endpoint, "http://")})
 		t.Logf("GET %s/ from inside an environment: %v", endpoint, r.Payload["status"])

@@ -26,7 +26,7 @@ func recycleManager(t *testing.T) *Manager {
 	}
 	t.Cleanup(func() { m.Close() })
 	if m.mke2fs == "" {
-		t.Skip("no mke2fs or loop devices: /tmp is a tmpfs, nothing to recycle")
+		testenv.Missing(t, "no mke2fs or loop devices: /tmp is a tmpfs, nothing to recycle")
 	}
 	return m
 }
@@ -144,7 +144,7 @@ func TestRecycledDiskAndNamespace(t *testing.T) {
 func TestUsedNamespaceNotRecycled(t *testing.T) {
 	m := recycleManager(t)
 	if m.nat == nil {
-		t.Skip("no NAT link: nothing can be sent beyond loopback")
+		testenv.Missing(t, "no NAT link: nothing can be sent beyond loopback")
 	}
 	var out buffer
 	s := spec(m, &out, "usenet")
