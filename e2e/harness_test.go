@@ -126,6 +126,10 @@ func (h *hearth) stop() {
 	}
 	select {
 	case <-h.done:
+		// Ended before the test did: killed by the test, or on its own.
+		if h.t.Failed() {
+			h.t.Logf("hearth log (%s):\n%s", h.cmd.ProcessState, h.logs())
+		}
 		return
 	default:
 	}
