@@ -141,6 +141,9 @@ type versionPool struct {
 	responding int
 	// wake is closed when one of them ends; nil while nobody waits.
 	wake chan struct{}
+	// waiting counts the requests waiting on wake (or woken) that have not
+	// yet taken the pool's lock again; see handoff.go.
+	waiting int
 }
 
 // Cold start reasons.
@@ -227,6 +230,11 @@ func (p *Pool) acquire(ctx context.Context, spec *Spec, waited bool) (Acquisitio
 		return Acquisition{}, ErrClosed
 	}
 	vp := p.version(key)
+	if waited {
+		if left := p.backFromWaitLocked(vp); len(left) > 0 {
+			defer freezeLeft(left)
+		}
+	}
 	vp.revision = spec.Revision
 	p.retireLocked(p.retireStaleLocked(vp, spec.Revision))
 	if !waited && len(vp.idle) == 0 && p.awaitRespondingLocked(ctx, vp) {
@@ -295,6 +303,7 @@ func (p *Pool) takeLocked(env *Environment) error {
 	if env.freezeTimer != nil {
 		env.freezeTimer.Stop()
 	}
+	env.handoff = false
 	if !env.Provisioned {
 		p.countActiveLocked(env)
 	}

@@ -112,9 +112,10 @@ type Process struct {
 	ctx     context.Context // cancelled when the process exits
 	cancel  context.CancelFunc
 
-	mu      sync.Mutex // guards exitErr, frozen, stopped
+	mu      sync.Mutex // guards exitErr, frozen, freezes, stopped
 	exitErr error
 	frozen  bool
+	freezes int
 	stopped bool
 	once    sync.Once
 	done    chan struct{}
@@ -151,7 +152,17 @@ func (p *Process) Thaw() error { p.setFrozen(false); return nil }
 func (p *Process) setFrozen(v bool) {
 	p.mu.Lock()
 	p.frozen = v
+	if v {
+		p.freezes++
+	}
 	p.mu.Unlock()
+}
+
+// Freezes counts the process's freezes so far.
+func (p *Process) Freezes() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.freezes
 }
 
 // Frozen reports whether the process is frozen.
