@@ -1,8 +1,8 @@
 package sigv4
 
 import (
-	"crypto/sha256"
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"strings"
