@@ -25,9 +25,11 @@ type frontWriter struct {
 	body     []byte // held until finish or frontHold
 	sent     bool   // the head is written
 	close    bool   // Connection: close; the connection ends after
-	num      [20]byte
-	date     [len(http.TimeFormat) + 2]byte
-	dateSec  int64
+	// vals back the values of the answer's headers (invoke.go).
+	vals    [6]string
+	num     [20]byte
+	date    [len(http.TimeFormat) + 2]byte
+	dateSec int64
 }
 
 func (w *frontWriter) reset() {
