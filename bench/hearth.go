@@ -42,10 +42,11 @@ type hearthProc struct {
 	http    *http.Client
 	Lambda  *lambda.Client
 
-	mu    sync.Mutex // guards cold and tail
-	cold  map[string]coldLine
-	tail  []string // the last log lines, for errors
-	lines int
+	mu     sync.Mutex // guards cold and tail
+	cold   map[string]coldLine
+	phases map[string]map[string]float64 // debug start phases by environment, until its cold line
+	tail   []string                      // the last log lines, for errors
+	lines  int
 }
 
 // coldLine is what Hearth logged about one cold start.
@@ -53,6 +54,9 @@ type coldLine struct {
 	SandboxMs, InitMs float64
 	Reason            string
 	Prestarted        bool // a pre-started interpreter served it
+	// Phases are the isolated start's moments, ms since the sandbox's
+	// Start (Hearth's debug line "sandbox: start phases"; nil without it).
+	Phases map[string]float64
 }
 
 // startHearth runs hearth serve with extra flags and waits until it listens.
@@ -74,7 +78,7 @@ func startHearthBinary(tb *toolbox, bin string, extra ...string) (*hearthProc, e
 	if err != nil {
 		return nil, err
 	}
-	h := &hearthProc{addr: addr, dataDir: dataDir, cold: map[string]coldLine{}, done: make(chan struct{})}
+	h := &hearthProc{addr: addr, dataDir: dataDir, cold: map[string]coldLine{}, phases: map[string]map[string]float64{}, done: make(chan struct{})}
 	args := append([]string{"serve", "--listen", addr, "--data-dir", dataDir}, extra...)
 	h.cmd = exec.Command(bin, args...)
 	h.cmd.Env = append(os.Environ(), "HEARTH_ACCESS_KEY_ID="+benchKeyID, "HEARTH_SECRET_ACCESS_KEY="+benchSecret)
@@ -142,7 +146,19 @@ func (h *hearthProc) scan(r io.Reader) {
 			kv := logFields(line)
 			sb, _ := strconv.ParseFloat(kv["sandbox_ms"], 64)
 			in, _ := strconv.ParseFloat(kv["init_ms"], 64)
-			h.cold[kv["env"]] = coldLine{SandboxMs: sb, InitMs: in, Reason: kv["reason"], Prestarted: kv["prestarted"] == "true"}
+			h.cold[kv["env"]] = coldLine{SandboxMs: sb, InitMs: in, Reason: kv["reason"], Prestarted: kv["prestarted"] == "true",
+				Phases: h.phases[kv["env"]]}
+			delete(h.phases, kv["env"])
+		}
+		if strings.Contains(line, `msg="sandbox: start phases"`) {
+			kv := logFields(line)
+			ph := map[string]float64{}
+			for k, v := range kv {
+				if us, err := strconv.ParseFloat(v, 64); err == nil && strings.HasSuffix(k, "_us") {
+					ph[strings.TrimSuffix(k, "_us")] = us / 1000
+				}
+			}
+			h.phases[kv["env"]] = ph
 		}
 		h.mu.Unlock()
 	}

@@ -12,7 +12,9 @@ import (
 // runIsolation measures what the sandbox costs a cold start: the same
 // aws-lambda-go hello, first invocations of new functions, on a Hearth that
 // isolates environments (namespaces, cgroups, its own root; needs root) and
-// on one that runs plain processes, interleaved in one run.
+// on one that runs plain processes, and the floor (the bootstrap executed
+// bare, see goFloor), interleaved in one run; and where an isolated start's
+// Init Duration goes, from Hearth's debug log of its phases.
 func runIsolation(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 	r := newResult("isolation")
 	if os.Geteuid() != 0 {
@@ -26,7 +28,7 @@ func runIsolation(ctx context.Context, tb *toolbox, o Options) (*Result, error) 
 	modes := []string{"auto", "off"}
 	procs := map[string]*hearthProc{}
 	for _, m := range modes {
-		h, err := startHearth(tb, "--isolation", m)
+		h, err := startHearth(tb, "--isolation", m, "--log-level", "debug")
 		if err != nil {
 			return nil, err
 		}
@@ -38,12 +40,28 @@ func runIsolation(ctx context.Context, tb *toolbox, o Options) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
+	bootstrap, err := tb.goBootstrap()
+	if err != nil {
+		return nil, err
+	}
+	floor, err := newGoFloor(bootstrap)
+	if err != nil {
+		return nil, err
+	}
+	defer floor.Close()
 	type samples struct {
 		e2e           dist
 		init, sandbox []float64
 	}
 	got := map[string]*samples{"auto": {}, "off": {}}
+	var floorMs []float64
+	phases := map[string][]float64{}
 	for i := range n {
+		d, err := floor.sample()
+		if err != nil {
+			return nil, err
+		}
+		floorMs = append(floorMs, msOf(d))
 		for _, m := range modes {
 			h := procs[m]
 			name := fmt.Sprintf("iso-%s-%d", m, i)
@@ -56,6 +74,12 @@ func runIsolation(ctx context.Context, tb *toolbox, o Options) (*Result, error) 
 				continue
 			}
 			cl, _ := h.coldStart(c.Stream)
+			if m == "auto" && cl.Phases != nil {
+				for k, v := range cl.Phases {
+					phases[k] = append(phases[k], v)
+				}
+				phases["duration"] = append(phases["duration"], c.InitMs)
+			}
 			s := got[m]
 			s.e2e = append(s.e2e, c.Latency())
 			s.init = append(s.init, c.InitMs)
@@ -82,7 +106,57 @@ func runIsolation(ctx context.Context, tb *toolbox, o Options) (*Result, error) 
 	}
 	iso, plain := got["auto"], got["off"]
 	t.row("ratio", ratio(msOf(iso.e2e.pct(50)), msOf(plain.e2e.pct(50))), "", ratio(pctF(iso.init, 50), pctF(plain.init, 50)), "", "")
+	t.row("floor: the bootstrap executed bare, until its first /next", "", "", fmtMs(pctF(floorMs, 50)), fmtMs(pctF(floorMs, 99)), "")
 	r.Metrics["isolation.added_init_p50_ms"] = pctF(iso.init, 50) - pctF(plain.init, 50)
-	r.Tables = append(r.Tables, t)
+	r.Metrics["isolation.floor_p50_ms"] = pctF(floorMs, 50)
+	r.Tables = append(r.Tables, t, phaseTable(phases, r))
 	return r, nil
+}
+
+// startPhases are the phases of Hearth's "sandbox: start phases" line, in
+// order, with what ends each.
+var startPhases = []struct{ key, what string }{
+	{"init", "an init taken from the ready pool (or spawned)"},
+	{"trees", "the function's trees cloned (open_tree)"},
+	{"limits", "the memory limit set (the rest preset at spawn)"},
+	{"config", "the init woke with its Config and trees"},
+	{"root", "the init attached the trees, root read-only"},
+	{"exec", "the init dropped privileges: execve"},
+	{"seen", "Hearth saw the execve"},
+}
+
+// phaseTable is where an isolated start's Init Duration goes: the p50 of
+// each moment since the sandbox's Start, and of the Init Duration, whose
+// rest after the execve is the bootstrap's own start until its /next.
+func phaseTable(phases map[string][]float64, r *Result) Table {
+	t := Table{
+		Title:   "Where an isolated Go cold start's Init Duration goes (p50, ms since the sandbox's Start)",
+		Columns: []string{"moment", "p50", "step p50"},
+		Notes: []string{"From Hearth's debug line \"sandbox: start phases\" (CLOCK_MONOTONIC, the init's own " +
+			"times included). Step is the p50 of each sample's difference to the previous moment. The Init Duration " +
+			"starts a little before the sandbox's Start (the log stream, the environment's variables)."},
+	}
+	prev := ""
+	for _, p := range startPhases {
+		step := ""
+		if prev != "" {
+			step = fmtMs(pctF(diffs(phases[p.key], phases[prev]), 50))
+		} else {
+			step = fmtMs(pctF(phases[p.key], 50))
+		}
+		t.row(p.key+": "+p.what, fmtMs(pctF(phases[p.key], 50)), step)
+		r.Metrics["isolation.phase."+p.key+"_p50_ms"] = pctF(phases[p.key], 50)
+		prev = p.key
+	}
+	t.row("Init Duration: the bootstrap's first /next", fmtMs(pctF(phases["duration"], 50)), fmtMs(pctF(diffs(phases["duration"], phases["exec"]), 50)))
+	return t
+}
+
+// diffs returns a[i]-b[i] for the samples both have.
+func diffs(a, b []float64) []float64 {
+	out := make([]float64, 0, min(len(a), len(b)))
+	for i := range min(len(a), len(b)) {
+		out = append(out, a[i]-b[i])
+	}
+	return out
 }

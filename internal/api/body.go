@@ -116,6 +116,9 @@ func unknownService(service string) *awsError {
 // as it streams. It never allocates from the declared length: the buffer
 // grows with the bytes that arrive.
 func (s *Server) readBody(r *http.Request, limit int64) (body []byte, sum [sha256.Size]byte, release func(), err error) {
+	if fb, ok := r.Body.(*frontBody); ok {
+		return s.readFrontBody(fb)
+	}
 	var reserved int64
 	release = func() { s.budget.give(reserved) }
 	if r.ContentLength > 0 {
@@ -149,6 +152,26 @@ func (s *Server) readBody(r *http.Request, limit int64) (body []byte, sum [sha25
 	return buf.Bytes(), sum, release, nil
 }
 
+// readFrontBody reads the body of a request the Front serves, whose length
+// is declared and within the route's limit: one allocation of that length
+// once the budget allows it. The reservation is given back by the Front
+// when the handler returns.
+func (s *Server) readFrontBody(fb *frontBody) (body []byte, sum [sha256.Size]byte, release func(), err error) {
+	release = func() {}
+	n := fb.n
+	if n > 0 {
+		if !s.budget.take(n) {
+			return nil, sum, release, overloaded()
+		}
+		fb.reserved += n
+	}
+	body = make([]byte, n)
+	if _, err := io.ReadFull(fb, body); err != nil {
+		return nil, sum, release, errorf(http.StatusBadRequest, typeInvalidContent, "could not read request body")
+	}
+	return body, sha256.Sum256(body), release, nil
+}
+
 // maxInvokeAnswer is how long an Invoke's answer may take: Lambda's longest
 // function timeout and a minute for the rest.
 const maxInvokeAnswer = 16 * time.Minute
@@ -158,6 +181,12 @@ const maxInvokeAnswer = 16 * time.Minute
 // handler) and gives Invoke's answer up to maxInvokeAnswer instead of the
 // server's write timeout.
 func extendDeadlines(w http.ResponseWriter, op string) {
+	if fw, ok := w.(*frontWriter); ok {
+		// The Front does not read while the handler runs and sets the
+		// write deadline as it writes.
+		fw.extended = op == "InvokeFunction" || op == "InvokeWithResponseStream"
+		return
+	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	if op == "InvokeFunction" || op == "InvokeWithResponseStream" {

@@ -175,6 +175,9 @@ type Server struct {
 	fnLocks keyedLocks
 	// budget bounds the request body bytes held at once.
 	budget bodyBudget
+	// invokeRoute is the Invoke route's handler, which the Front runs
+	// for the Invokes it serves itself.
+	invokeRoute http.HandlerFunc
 	// layerMu orders layer publishes and deletes (exclusive) against
 	// functions taking up layer versions (shared), so that no code a
 	// function or layer is about to refer to is removed meanwhile.
@@ -251,7 +254,7 @@ func (s *Server) routes() {
 
 // handle registers h behind SigV4 authentication and body reading.
 func (s *Server) handle(pattern, op string, limit int64, h handler) {
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	route := func(w http.ResponseWriter, r *http.Request) {
 		body, id, release, err := s.authenticateID(r, "lambda", limit)
 		defer release()
 		if errors.Is(err, errBodyTooLarge) {
@@ -270,7 +273,11 @@ func (s *Server) handle(pattern, op string, limit int64, h handler) {
 		if err != nil {
 			s.writeError(w, r, err)
 		}
-	})
+	}
+	if pattern == invokePattern {
+		s.invokeRoute = route
+	}
+	s.mux.HandleFunc(pattern, route)
 }
 
 // ServeHTTP implements http.Handler. Every answer carries a request id
@@ -289,6 +296,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// serveFrontInvoke is ServeHTTP for an Invoke the Front parsed itself,
+// which is neither a function URL's nor a CloudWatch Logs request.
+func (s *Server) serveFrontInvoke(w *frontWriter, r *http.Request) {
+	w.vals[0] = function.NewUUID()
+	w.h["X-Amzn-Requestid"] = w.vals[0:1:1]
+	defer s.recoverPanic(w, r)
+	s.invokeRoute(w, r)
 }
 
 // lock serialises changes to one function.

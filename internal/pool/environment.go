@@ -37,6 +37,9 @@ type Environment struct {
 	// responded says the runtime has posted the outcome of the current
 	// invocation, which ends at its next request for an event.
 	responded bool
+	// handoff says the environment was released, idle and not frozen, to a
+	// request waiting for it (see handoff.go).
+	handoff bool
 
 	// proc, rapi, stream, ctx and cancel are set by start under mu, before
 	// the environment is handed out; afterwards they do not change.

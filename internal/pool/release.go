@@ -11,7 +11,8 @@ import (
 //
 // Without a freeze delay the environment is frozen by the caller, once the
 // pool's lock is released, rather than from a timer's goroutine: one
-// goroutine hand-off less on every invocation.
+// goroutine hand-off less on every invocation. When a request is waiting
+// for it, it is handed over instead, not frozen (handoff.go).
 func (p *Pool) Release(env *Environment, healthy bool) {
 	if p.release(env, healthy) {
 		env.freeze()
@@ -47,7 +48,14 @@ func (p *Pool) release(env *Environment, healthy bool) (freezeNow bool) {
 		return false
 	}
 	vp.idle = append(vp.idle, env)
-	return p.opts.FreezeDelay <= 0
+	if p.opts.FreezeDelay > 0 {
+		return false
+	}
+	if vp.waiting > 0 {
+		env.handoff = true
+		return false
+	}
+	return true
 }
 
 // FunctionChanged retires the idle environments of every version of the

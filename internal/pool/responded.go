@@ -55,6 +55,7 @@ func (p *Pool) awaitRespondingLocked(ctx context.Context, vp *versionPool) bool 
 		vp.wake = make(chan struct{})
 	}
 	wake := vp.wake
+	vp.waiting++ // undone by backFromWaitLocked
 	p.mu.Unlock()
 	t := time.NewTimer(RespondedWait)
 	defer t.Stop()

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/hearth-run/hearth/internal/sandboxinit"
+	"golang.org/x/sys/unix"
 )
 
 // initEnviron is the environment of every init: the protocol it must speak
@@ -23,7 +24,7 @@ type pending struct {
 	cmd     *exec.Cmd
 	cg      *cgroup
 	network string
-	cfgW    *os.File  // config pipe to the init
+	cfgW    *os.File  // config socket to the init
 	statusR *os.File  // status pipe from the init
 	outR    *os.File  // stdout and stderr of the tree
 	net     *envNet   // the init's network namespace, listener and link
@@ -79,7 +80,10 @@ func (m *Manager) spawnInit(network string, tmpMB int) (_ *pending, err error) {
 			pd.close()
 		}
 	}()
-	prep := sandboxinit.Prep{Root: m.rootDir}
+	if err := cg.presetLimits(); err != nil {
+		return nil, err
+	}
+	prep := sandboxinit.Prep{Root: m.rootDir, TmpMB: tmpMB}
 	if m.mke2fs != "" {
 		if pd.scratch = m.takeDisk(tmpMB); pd.scratch == nil {
 			if pd.scratch, err = m.newScratch(tmpMB); err != nil {
@@ -115,7 +119,10 @@ func (m *Manager) startInit(pd *pending, prep sandboxinit.Prep) (err error) {
 			}
 		}
 	}()
-	for _, pp := range []struct{ r, w **os.File }{{&cfgR, &pd.cfgW}, {&pd.statusR, &statusW}, {&pd.outR, &outW}} {
+	if cfgR, pd.cfgW, err = socketPair(); err != nil {
+		return err
+	}
+	for _, pp := range []struct{ r, w **os.File }{{&pd.statusR, &statusW}, {&pd.outR, &outW}} {
 		if *pp.r, *pp.w, err = os.Pipe(); err != nil {
 			return fmt.Errorf("pipe: %w", err)
 		}
@@ -164,8 +171,10 @@ func (m *Manager) startInit(pd *pending, prep sandboxinit.Prep) (err error) {
 }
 
 // launch hands an init its environment and waits until it has executed
-// the bootstrap.
-func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
+// the bootstrap; begin is when the Start began (monotonic()).
+func (m *Manager) launch(pd *pending, spec Spec, begin int64) (_ *Process, err error) {
+	var st startTimes
+	st.at[phaseBegin] = begin
 	p := &Process{m: m, id: spec.ID, cg: pd.cg, cmd: pd.cmd, pid: pd.cmd.Process.Pid, done: make(chan struct{})}
 	defer func() {
 		if err != nil {
@@ -184,41 +193,50 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 			p.uid.release()
 		}
 	}()
-	msg, err := m.initConfig(spec, p, pd).MarshalBinary()
+	st.at[phaseInit] = monotonic()
+	t, err := openTrees(spec.RootFS, spec.CodeDir, spec.RuntimeDir, spec.OptDir, spec.Binds)
 	if err != nil {
 		return nil, err
 	}
-	// The init builds the environment's root while the cgroup is renamed
-	// and limited; it executes the bootstrap only once the config pipe is
-	// closed, so the limits hold from the bootstrap's first instruction.
-	// On failure the deferred close kills the init before closing the pipe.
-	_, werr := pd.cfgW.Write(sandboxinit.Frame(msg))
-	if werr == nil {
-		if err := pd.cg.rename(spec.ID); err != nil {
-			return nil, err
-		}
-		if err := pd.cg.apply(lim); err != nil {
-			return nil, err
-		}
+	st.at[phaseTrees] = monotonic()
+	// The memory limit is set before the init hears of its environment
+	// (the rest of it was preset at spawn), so that the limits hold from
+	// the bootstrap's first instruction, and the init wakes once: with its
+	// Config and trees, and the end of the socket behind them. On failure
+	// the deferred close kills the init (or the bootstrap it became).
+	if err := pd.cg.limitMemory(lim.memoryBytes); err != nil {
+		t.close()
+		return nil, err
 	}
 	if pd.net.link != nil {
 		// What the link has carried before the bootstrap can run: the
 		// environment's own traffic is counted from here (recycling).
 		pd.net.rx = pd.net.link.rxPackets()
 	}
+	st.at[phaseLimits] = monotonic()
+	werr := sendConfig(pd.cfgW, m.initConfig(spec, p), t)
 	_ = pd.cfgW.Close()
+	pd.cfgW = nil
+	// Named for its environment while the init finishes.
+	if err := pd.cg.rename(spec.ID); err != nil {
+		return nil, err
+	}
 	if err := pd.waitReady(); err != nil {
 		return nil, err
 	}
 	// Then EOF means the status pipe was closed by a successful execve.
-	msg, _ = io.ReadAll(pd.statusR)
+	raw, _ := io.ReadAll(pd.statusR)
 	_ = pd.statusR.Close()
+	st.at[phaseSeen] = monotonic()
+	stamps, msg := sandboxinit.ParseStamps(raw)
 	if len(msg) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrInit, msg)
 	}
 	if werr != nil {
 		return nil, fmt.Errorf("%w: send config: %w", ErrInit, werr)
 	}
+	st.at[phaseConfig], st.at[phaseRoot], st.at[phaseExec] = stamps[sandboxinit.StampConfig], stamps[sandboxinit.StampRoot], stamps[sandboxinit.StampExec]
+	defer m.logStart(spec.ID, &st)
 	p.net = pd.net
 	pd.cg.resetPeak()
 	if err := pd.cg.applyCPU(lim); err != nil {
@@ -231,20 +249,30 @@ func (m *Manager) launch(pd *pending, spec Spec) (_ *Process, err error) {
 	return p, nil
 }
 
-// initConfig is what the init of pd needs to start spec as p.
-func (m *Manager) initConfig(spec Spec, p *Process, pd *pending) *sandboxinit.Config {
+// initConfig is what an init needs to start spec as p, but its trees.
+func (m *Manager) initConfig(spec Spec, p *Process) *sandboxinit.Config {
 	return &sandboxinit.Config{
-		CodeDir: spec.CodeDir, RuntimeDir: spec.RuntimeDir, OptDir: spec.OptDir,
 		Path: spec.Path, Args: append([]string{spec.Path}, spec.Args...),
 		Env:   withRuntimeAPI(spec.Env, p.addr),
 		TmpMB: spec.EphemeralMB, UID: p.uid.uid, GID: p.uid.uid, NoFile: nofileLimit,
-		Binds: spec.Binds, RootFS: spec.RootFS, WorkDir: spec.WorkDir, Seccomp: m.seccomp,
+		WorkDir: spec.WorkDir, Seccomp: m.seccomp,
 	}
+}
+
+// socketPair returns the two ends of a Unix stream socket, close-on-exec:
+// the init's config socket (the child's end first).
+func socketPair() (child, parent *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair: %w", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "init-config"), os.NewFile(uintptr(fds[1]), "init-config"), nil
 }
 
 // startIsolated starts spec in a kept init when one is ready, else in a
 // new one.
 func (m *Manager) startIsolated(spec Spec) (*Process, error) {
+	begin := monotonic()
 	if spec.Network == m.opts.Network && (m.mke2fs == "" || spec.EphemeralMB == defaultEphemeral) {
 		// Taken before the keeper hears of the Start, so that it sees the
 		// pool one short and refills it at once.
@@ -252,7 +280,7 @@ func (m *Manager) startIsolated(spec Spec) (*Process, error) {
 		case pd := <-m.kept:
 			m.noteStart()
 			defer m.startDone()
-			return m.launch(pd, spec)
+			return m.launch(pd, spec, begin)
 		default:
 			m.noteStart()
 			defer m.startDone()
@@ -262,7 +290,7 @@ func (m *Manager) startIsolated(spec Spec) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.launch(pd, spec)
+	return m.launch(pd, spec, begin)
 }
 
 // drainKept releases the inits kept ready; keepInits must have stopped.

@@ -2,9 +2,11 @@ package sandbox
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"strconv"
 
+	"github.com/hearth-run/hearth/internal/sandboxinit"
 	"golang.org/x/sys/unix"
 )
 
@@ -111,4 +113,92 @@ func cloneTree(src string) (int, error) {
 		return -1, fmt.Errorf("read-only %s: %w", src, err)
 	}
 	return fd, nil
+}
+
+// trees are the host's directories an environment sees, cloned for its
+// init: the descriptors go with its Config (SCM_RIGHTS), which names
+// where each is attached.
+type trees struct {
+	fds     []int
+	targets []string
+	image   bool // the first tree is an image root
+}
+
+// openTrees clones the trees of an environment: an image root (when
+// set), its code at /var/task, its runtime at /var/runtime, its layers at
+// /opt and each bind at its own path; empty paths are skipped. Cloning
+// happens in Hearth's mount namespace, where the paths are; the init,
+// pivoted into its root already, cannot reach them.
+func openTrees(image, code, runtimeDir, opt string, binds []string) (*trees, error) {
+	t := &trees{image: image != ""}
+	add := func(src, target string) error {
+		if src == "" {
+			return nil
+		}
+		fd, err := cloneTree(src)
+		if err != nil {
+			return err
+		}
+		t.fds, t.targets = append(t.fds, fd), append(t.targets, target)
+		return nil
+	}
+	for _, m := range []struct{ src, target string }{{image, "/"}, {code, "/var/task"}, {runtimeDir, "/var/runtime"}, {opt, "/opt"}} {
+		if err := add(m.src, m.target); err != nil {
+			t.close()
+			return nil, err
+		}
+	}
+	for _, b := range binds {
+		if err := add(b, b); err != nil {
+			t.close()
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// close closes the descriptors (the init holds its own copies once sent).
+func (t *trees) close() {
+	for _, fd := range t.fds {
+		unix.Close(fd)
+	}
+	t.fds = nil
+}
+
+// sendConfig writes cfg, framed, on the init's config socket w, with the
+// descriptors of t, and closes them.
+func sendConfig(w *os.File, cfg *sandboxinit.Config, t *trees) error {
+	defer t.close()
+	cfg.Mounts, cfg.Image = t.targets, t.image
+	msg, err := cfg.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	var oob []byte
+	if len(t.fds) > 0 {
+		oob = unix.UnixRights(t.fds...)
+	}
+	raw, err := w.SyscallConn()
+	if err != nil {
+		return err
+	}
+	frame := sandboxinit.Frame(msg)
+	var serr error
+	if err := raw.Write(func(fd uintptr) bool {
+		// A stream socket: the descriptors travel with the first byte;
+		// what does not fit in one call follows without them.
+		n, err := unix.SendmsgN(int(fd), frame, oob, nil, 0)
+		if err == unix.EAGAIN {
+			return false
+		}
+		for err == nil && n < len(frame) {
+			frame = frame[n:]
+			n, err = unix.Write(int(fd), frame)
+		}
+		serr = err
+		return true
+	}); err != nil {
+		return err
+	}
+	return serr
 }

@@ -114,14 +114,17 @@ func (m *Manager) startInterp(key string, tmpl *Spec) (_ *interp, err error) {
 		return nil, err
 	}
 	env := append(slices.Clip(tmpl.Prestart.Env), prestartEnv+"=1")
+	t, err := openTrees("", m.emptyDir(), tmpl.RuntimeDir, "", tmpl.Binds)
+	if err != nil {
+		return nil, err
+	}
 	cfg := sandboxinit.Config{
-		CodeDir: m.emptyDir(), RuntimeDir: tmpl.RuntimeDir,
 		Path: tmpl.Path, Args: append([]string{tmpl.Path}, tmpl.Args...),
 		Env:   withRuntimeAPI(env, runtimeAPIAddr),
 		TmpMB: defaultEphemeral, UID: pd.uid.uid, GID: pd.uid.uid, NoFile: nofileLimit,
-		Binds: tmpl.Binds, WorkDir: tmpl.WorkDir, Seccomp: m.seccomp,
+		WorkDir: tmpl.WorkDir, Seccomp: m.seccomp,
 	}
-	if err := execInit(pd, cfg); err != nil {
+	if err := execInit(pd, &cfg, t); err != nil {
 		return nil, err
 	}
 	conn, err := m.acceptWithin(pd.net.ln, initWait)
@@ -135,20 +138,16 @@ func (m *Manager) startInterp(key string, tmpl *Spec) (_ *interp, err error) {
 // initWait bounds a pre-started interpreter's boot.
 const initWait = 10 * time.Second
 
-// execInit sends cfg to a ready init and waits until it has executed the
-// bootstrap.
-func execInit(pd *pending, cfg sandboxinit.Config) error {
-	msg, err := cfg.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	_, werr := pd.cfgW.Write(sandboxinit.Frame(msg))
+// execInit sends cfg and its trees t to a ready init and waits until it
+// has executed the bootstrap.
+func execInit(pd *pending, cfg *sandboxinit.Config, t *trees) error {
+	werr := sendConfig(pd.cfgW, cfg, t)
 	_ = pd.cfgW.Close()
 	pd.cfgW = nil
-	msg, _ = io.ReadAll(pd.statusR)
+	raw, _ := io.ReadAll(pd.statusR)
 	_ = pd.statusR.Close()
 	pd.statusR = nil
-	if len(msg) > 0 {
+	if _, msg := sandboxinit.ParseStamps(raw); len(msg) > 0 {
 		return fmt.Errorf("%w: %s", ErrInit, msg)
 	}
 	if werr != nil {

@@ -10,21 +10,28 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// dropBoundingSet empties this thread's capability bounding set. The
+// init keeps its effective capabilities (it still mounts), but nothing it
+// executes can regain a dropped one. It runs before the init is ready, off
+// the cold path.
+func dropBoundingSet() error {
+	for c := 0; ; c++ {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil {
+			if errors.Is(err, unix.EINVAL) {
+				return nil
+			}
+			return wrap("drop capability "+strconv.Itoa(c), err)
+		}
+	}
+}
+
 // dropPrivileges switches to uid/gid with no capabilities, no_new_privs
-// and RLIMIT_NOFILE nofile.
+// and RLIMIT_NOFILE nofile. The bounding set is empty already.
 func dropPrivileges(uid, gid, nofile int) error {
 	if nofile > 0 {
 		lim := unix.Rlimit{Cur: uint64(nofile), Max: uint64(nofile)}
 		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 			return wrap("rlimit nofile", err)
-		}
-	}
-	for c := 0; ; c++ {
-		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil {
-			if errors.Is(err, unix.EINVAL) {
-				break
-			}
-			return wrap("drop capability "+strconv.Itoa(c), err)
 		}
 	}
 	// Credentials are changed on this thread only (raw syscalls, not Go's

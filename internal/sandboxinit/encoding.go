@@ -10,19 +10,23 @@ package sandboxinit
 // MarshalBinary encodes c.
 func (c *Config) MarshalBinary() ([]byte, error) {
 	var e encoder
-	for _, s := range []string{c.CodeDir, c.RuntimeDir, c.OptDir, c.Path} {
-		e.str(s)
+	if len(c.Mounts) > maxTrees || (c.Image && len(c.Mounts) == 0) {
+		return nil, errConfig
 	}
+	e.list(c.Mounts)
+	image := 0
+	if c.Image {
+		image = 1
+	}
+	e.str(c.Path)
 	e.list(c.Args)
 	e.list(c.Env)
-	for _, n := range []int{c.TmpMB, c.UID, c.GID, c.NoFile} {
+	for _, n := range []int{image, c.TmpMB, c.UID, c.GID, c.NoFile} {
 		if n < 0 {
 			return nil, errConfig
 		}
 		e.uint(uint64(n))
 	}
-	e.list(c.Binds)
-	e.str(c.RootFS)
 	e.str(c.WorkDir)
 	e.str(string(c.Seccomp))
 	return e.b, nil
@@ -31,16 +35,14 @@ func (c *Config) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary decodes what MarshalBinary encoded.
 func (c *Config) UnmarshalBinary(b []byte) error {
 	d := decoder{b: b}
-	*c = Config{
-		CodeDir: d.str(), RuntimeDir: d.str(), OptDir: d.str(), Path: d.str(),
-		Args: d.list(), Env: d.list(),
-		TmpMB: d.int(), UID: d.int(), GID: d.int(), NoFile: d.int(),
-		Binds: d.list(), RootFS: d.str(), WorkDir: d.str(),
-	}
+	*c = Config{Mounts: d.list(), Path: d.str(), Args: d.list(), Env: d.list()}
+	image := d.uint()
+	c.TmpMB, c.UID, c.GID, c.NoFile, c.WorkDir = d.int(), d.int(), d.int(), d.int(), d.str()
+	c.Image = image == 1
 	if s := d.str(); s != "" {
 		c.Seccomp = []byte(s)
 	}
-	if d.bad || len(d.b) != 0 {
+	if d.bad || len(d.b) != 0 || image > 1 || len(c.Mounts) > maxTrees || (c.Image && len(c.Mounts) == 0) {
 		return errConfig
 	}
 	return nil

@@ -38,9 +38,9 @@ func fail(err error) {
 	os.Exit(127)
 }
 
-// run prepares the generic part of the root, waits for the environment's
-// configuration, completes the root and executes the bootstrap. It
-// returns only on failure.
+// run prepares the generic part of the root and pivots into it, waits for
+// the environment's configuration, completes the root and executes the
+// bootstrap. It returns only on failure.
 func run(args []string) error {
 	prep, err := ParsePrep(args)
 	if err != nil {
@@ -61,29 +61,26 @@ func run(args []string) error {
 		}
 		unix.Close(fd)
 	}
-	if err := prepareRoot(prep.Root); err != nil {
-		return err
-	}
-	if prep.TmpDev != "" {
-		if err := mountScratch(prep.TmpDev, prep.Root+"/tmp"); err != nil {
-			return wrap("mount /tmp", err)
-		}
-	}
-	if err := bindHosts(prep.Root, prep.Hosts); err != nil {
-		return wrap("mount /etc/hosts", err)
-	}
-	if _, err := unix.Write(StatusFd, []byte{Ready}); err != nil {
-		return wrap("report ready", err)
-	}
-	cfg, err := readConfig(ConfigFd)
-	if err != nil {
-		return wrap("read config", err)
-	}
-	if err := finishRoot(prep, cfg); err != nil {
+	if err := prepareRoot(prep); err != nil {
 		return err
 	}
 	if err := unix.Sethostname([]byte("localhost")); err != nil {
 		return wrap("sethostname", err)
+	}
+	if err := dropBoundingSet(); err != nil {
+		return err
+	}
+	if _, err := unix.Write(StatusFd, []byte{Ready}); err != nil {
+		return wrap("report ready", err)
+	}
+	cfg, trees, err := readConfig(ConfigFd)
+	if err != nil {
+		return wrap("read config", err)
+	}
+	var stamps [StampCount]int64
+	stamps[StampConfig] = monotonic()
+	if err := finishRoot(prep, cfg, trees); err != nil {
+		return err
 	}
 	path, err := lookPath(cfg.Path, cfg.Env)
 	if err != nil {
@@ -92,6 +89,7 @@ func run(args []string) error {
 	if err := waitClosed(ConfigFd); err != nil {
 		return wrap("wait for the limits", err)
 	}
+	stamps[StampRoot] = monotonic()
 	if err := dropPrivileges(cfg.UID, cfg.GID, cfg.NoFile); err != nil {
 		return err
 	}
@@ -101,25 +99,98 @@ func run(args []string) error {
 			return err
 		}
 	}
+	stamps[StampExec] = monotonic()
+	if _, err := unix.Write(StatusFd, appendStamps(nil, stamps)); err != nil {
+		return wrap("report times", err)
+	}
 	return wrap("exec "+cfg.Path, syscall.Exec(path, cfg.Args, cfg.Env))
 }
 
-// readConfig reads one framed Config from fd.
-func readConfig(fd int) (*Config, error) {
+// monotonic reads CLOCK_MONOTONIC in nanoseconds, the clock Hearth stamps
+// its side of a start with.
+func monotonic() int64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return ts.Nano()
+}
+
+// readConfig reads one framed Config from the socket fd, and the
+// descriptors of its mount trees that come with the frame's first bytes.
+func readConfig(fd int) (*Config, []int, error) {
 	var head [4]byte
-	if err := readFull(fd, head[:]); err != nil {
-		return nil, err
+	oob := make([]byte, unix.CmsgSpace(4*maxTrees))
+	n, oobn, flags, err := recvmsg(fd, head[:], oob)
+	if err != nil {
+		return nil, nil, err
 	}
-	n := int(head[0]) | int(head[1])<<8 | int(head[2])<<16 | int(head[3])<<24
-	if n > maxConfig {
-		return nil, errConfig
+	trees, err := parseRights(oob[:oobn])
+	if err == nil && flags&unix.MSG_CTRUNC != 0 {
+		err = errConfig
 	}
-	buf := make([]byte, n)
-	if err := readFull(fd, buf); err != nil {
-		return nil, err
+	if err == nil {
+		err = readFull(fd, head[n:])
 	}
+	if err != nil {
+		closeAll(trees)
+		return nil, nil, err
+	}
+	size := int(head[0]) | int(head[1])<<8 | int(head[2])<<16 | int(head[3])<<24
 	cfg := new(Config)
-	return cfg, cfg.UnmarshalBinary(buf)
+	if size > maxConfig {
+		err = errConfig
+	} else {
+		buf := make([]byte, size)
+		if err = readFull(fd, buf); err == nil {
+			err = cfg.UnmarshalBinary(buf)
+		}
+	}
+	if err == nil && len(trees) != len(cfg.Mounts) {
+		err = errConfig
+	}
+	if err != nil {
+		closeAll(trees)
+		return nil, nil, err
+	}
+	return cfg, trees, nil
+}
+
+// recvmsg reads into b and oob from fd, retrying on EINTR; end of file
+// before any byte is an error.
+func recvmsg(fd int, b, oob []byte) (n, oobn, flags int, err error) {
+	for {
+		n, oobn, flags, _, err = unix.Recvmsg(fd, b, oob, unix.MSG_CMSG_CLOEXEC)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == nil && n == 0:
+			err = errConfig
+		}
+		return n, oobn, flags, err
+	}
+}
+
+// parseRights returns the descriptors passed in the control messages oob.
+func parseRights(oob []byte) ([]int, error) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil, err
+	}
+	var fds []int
+	for i := range msgs {
+		got, err := unix.ParseUnixRights(&msgs[i])
+		if err != nil {
+			closeAll(fds)
+			return nil, err
+		}
+		fds = append(fds, got...)
+	}
+	return fds, nil
+}
+
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
 }
 
 // waitClosed waits until Hearth closes fd: its signal that the

@@ -11,7 +11,7 @@ func TestPrepArgs(t *testing.T) {
 		prep Prep
 	}{
 		{"tmpfs, cgroup v2", Prep{Root: "/var/lib/hearth/sandbox/root"}},
-		{"disk, cgroup v1", Prep{Root: "/r oot,x", TmpDev: "/dev/loop7", CgroupFds: []int{5, 6, 7}, Hosts: "127.0.0.1\tlocalhost\n"}},
+		{"disk, cgroup v1", Prep{Root: "/r oot,x", TmpDev: "/dev/loop7", CgroupFds: []int{5, 6, 7}, Hosts: "127.0.0.1\tlocalhost\n", TmpMB: 512}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParsePrep(tc.prep.Args())
@@ -23,7 +23,8 @@ func TestPrepArgs(t *testing.T) {
 			}
 		})
 	}
-	for _, args := range [][]string{nil, {"init"}, {"init", "/r", "", ""}, {"init", "", "", "", ""}, {"init", "/r", "", "5,x", ""}, {"init", "/r", "", "-1", ""}, {"init", "/r", "", "", "", "extra"}} {
+	for _, args := range [][]string{nil, {"init"}, {"init", "/r", "", "", ""}, {"init", "", "", "", "", "0"}, {"init", "/r", "", "5,x", "", "0"},
+		{"init", "/r", "", "-1", "", "0"}, {"init", "/r", "", "", "", "-1"}, {"init", "/r", "", "", "", "x"}, {"init", "/r", "", "", "", "0", "extra"}} {
 		if _, err := ParsePrep(args); err == nil {
 			t.Errorf("ParsePrep(%q) accepted", args)
 		}
@@ -32,10 +33,9 @@ func TestPrepArgs(t *testing.T) {
 
 func testConfig() Config {
 	return Config{
-		CodeDir: "/var/lib/hearth/code/ab", RuntimeDir: "/rt", OptDir: "",
+		Mounts: []string{"/", "/var/task", "/var/runtime", "/usr/local/lib/python3.12"}, Image: true,
 		Path: "bootstrap", Args: []string{"bootstrap", "-x", ""}, Env: []string{"PATH=/usr/bin:/bin", "A=é\x00b"},
-		TmpMB: 10240, UID: 165535, GID: 165535, NoFile: 1024,
-		Binds: []string{"/usr/local/lib/python3.12"}, RootFS: "/img", WorkDir: "/var/task",
+		TmpMB: 10240, UID: 165535, GID: 165535, NoFile: 1024, WorkDir: "/var/task",
 		Seccomp: []byte{0x20, 0, 0, 0, 4, 0, 0, 0},
 	}
 }
@@ -62,8 +62,10 @@ func TestConfigRoundTrip(t *testing.T) {
 			t.Fatal("a config with trailing bytes decoded")
 		}
 	}
-	if _, err := (&Config{UID: -1}).MarshalBinary(); err == nil {
-		t.Fatal("a negative uid encoded")
+	for _, bad := range []Config{{UID: -1}, {Image: true}, {Mounts: make([]string, maxTrees+1)}} {
+		if _, err := bad.MarshalBinary(); err == nil {
+			t.Fatalf("%+v encoded", bad)
+		}
 	}
 }
 
@@ -89,4 +91,17 @@ func FuzzConfig(f *testing.F) {
 			t.Fatalf("re-encoded config differs: %v", err)
 		}
 	})
+}
+
+func TestStamps(t *testing.T) {
+	want := [StampCount]int64{1, 1 << 40, 1<<62 + 5}
+	for _, rest := range []string{"", "exec bootstrap: no such file"} {
+		got, r := ParseStamps(append(appendStamps(nil, want), rest...))
+		if got != want || string(r) != rest {
+			t.Fatalf("got %v %q, want %v %q", got, r, want, rest)
+		}
+	}
+	if got, r := ParseStamps([]byte("exec: failed")); got != ([StampCount]int64{}) || string(r) != "exec: failed" {
+		t.Fatalf("an error without stamps parsed as %v %q", got, r)
+	}
 }

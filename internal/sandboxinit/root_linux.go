@@ -25,10 +25,14 @@ func runSteps(steps []step) error {
 
 const roFlags = unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV
 
-// prepareRoot mounts what every environment shares over r: a tmpfs root,
-// the host's system directories, /proc and /dev. The mounts live only in
-// this mount namespace and vanish with it.
-func prepareRoot(r string) error {
+// prepareRoot builds what every environment shares over prep.Root and
+// pivots into it: a tmpfs root, the host's system directories, /proc,
+// /dev, /tmp and /etc/hosts. The host's root is detached before the init
+// reports ready, so that a cold start only attaches the function's trees
+// (finishRoot). The mounts live only in this mount namespace and vanish
+// with it.
+func prepareRoot(prep Prep) error {
+	r := prep.Root
 	return runSteps([]step{
 		{"make mounts private", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "") }},
 		{"mount root", func() error { return unix.Mount("tmpfs", r, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=755,size=1m") }},
@@ -37,60 +41,74 @@ func prepareRoot(r string) error {
 			return mountAt(r+"/proc", "proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
 		}},
 		{"mount /dev", func() error { return makeDev(r + "/dev") }},
-	})
-}
-
-// finishRoot adds the environment's own mounts and pivots into the root.
-// New mounts go into this list, before pivot_root. /tmp on a scratch disk
-// and /etc/hosts are mounted already, at prepare time (but an image root
-// gets its own /etc/hosts here).
-func finishRoot(prep Prep, cfg *Config) error {
-	r, tmpOnDisk := prep.Root, prep.TmpDev != ""
-	remountRoot := uintptr(unix.MS_REMOUNT | roFlags)
-	if cfg.RootFS != "" {
-		img, err := mountImageRoot(r, cfg.RootFS, tmpOnDisk)
-		if err == nil {
-			err = bindHosts(img, prep.Hosts)
-		}
-		if err != nil {
-			return wrap("image root", err)
-		}
-		// The root is now a bind of a host directory: only the mount, not
-		// its filesystem, may be made read-only.
-		r, remountRoot = img, remountRoot|unix.MS_BIND
-	}
-	return runSteps([]step{
-		{"mount /var/task", func() error {
-			if cfg.CodeDir == "" {
-				return nil // an image function's own /var/task
+		{"mount /tmp", func() error {
+			if prep.TmpDev != "" {
+				return mountScratch(prep.TmpDev, r+"/tmp")
 			}
-			return bindRO(cfg.CodeDir, r+"/var/task", roFlags)
+			return mountAt(r+"/tmp", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, tmpfsData(prep.TmpMB))
 		}},
-		{"mount /var/runtime", func() error {
-			if cfg.RuntimeDir == "" {
-				return nil
-			}
-			return bindRO(cfg.RuntimeDir, r+"/var/runtime", roFlags)
-		}},
-		{"mount /opt", func() error { return mountOpt(r, cfg.OptDir) }},
-		{"mount binds", func() error {
-			for _, b := range cfg.Binds {
-				if err := bindRO(b, filepath.Join(r, b), roFlags); err != nil {
+		{"mount /etc/hosts", func() error { return bindHosts(r, prep.Hosts) }},
+		{"mount points", func() error {
+			for _, d := range []string{"/var/task", "/opt"} {
+				if err := os.MkdirAll(r+d, 0o755); err != nil {
 					return err
 				}
 			}
 			return nil
 		}},
-		{"mount /tmp", func() error {
-			if tmpOnDisk {
-				return nil
-			}
-			return mountAt(r+"/tmp", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777,size="+strconv.Itoa(cfg.TmpMB)+"m")
-		}},
 		{"pivot_root", func() error { return pivot(r) }},
-		{"read-only root", func() error { return unix.Mount("", "/", "", remountRoot, "") }},
-		{"chdir", func() error { return unix.Chdir(workDir(cfg.WorkDir)) }},
 	})
+}
+
+// tmpfsData is the mount data of a tmpfs /tmp of mb MiB.
+func tmpfsData(mb int) string { return "mode=1777,size=" + strconv.Itoa(mb) + "m" }
+
+// finishRoot attaches the environment's trees (cfg.Mounts, received as
+// the descriptors trees, which it closes) to the prepared root, makes the
+// root read-only and enters the working directory. An image root is
+// attached first and pivoted into, with the prepared /proc, /dev and /tmp
+// of its own.
+func finishRoot(prep Prep, cfg *Config, trees []int) error {
+	defer closeAll(trees)
+	r, remountRoot := "", uintptr(unix.MS_REMOUNT|roFlags)
+	mounts := cfg.Mounts
+	steps := []step{{"resize /tmp", func() error {
+		if prep.TmpDev != "" || cfg.TmpMB == prep.TmpMB {
+			return nil
+		}
+		return unix.Mount("", "/tmp", "", unix.MS_REMOUNT|unix.MS_NOSUID|unix.MS_NODEV, tmpfsData(cfg.TmpMB))
+	}}}
+	if cfg.Image {
+		// The root becomes a bind of a host directory: only the mount, not
+		// its filesystem, may be made read-only.
+		img := trees[0]
+		r, remountRoot, mounts, trees = imageDir, remountRoot|unix.MS_BIND, mounts[1:], trees[1:]
+		steps = append(steps, step{"image root", func() error { return mountImageRoot(img, prep.Hosts) }})
+	}
+	steps = append(steps, step{"attach trees", func() error {
+		for i, target := range mounts {
+			if err := attach(trees[i], r+target); err != nil {
+				return wrap("mount "+target, err)
+			}
+		}
+		return nil
+	}})
+	if cfg.Image {
+		steps = append(steps, step{"pivot_root", func() error { return pivot(r) }})
+	}
+	steps = append(steps,
+		step{"read-only root", func() error { return unix.Mount("", "/", "", remountRoot, "") }},
+		step{"chdir", func() error { return unix.Chdir(workDir(cfg.WorkDir)) }})
+	return runSteps(steps)
+}
+
+// attach moves the detached mount tree fd onto dst, created when missing
+// (the root is still writable).
+func attach(fd int, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	return unix.MoveMount(fd, "", unix.AT_FDCWD, dst, unix.MOVE_MOUNT_F_EMPTY_PATH)
 }
 
 // bindHosts makes content the environment's read-only /etc/hosts. The
@@ -196,45 +214,26 @@ func pivot(root string) error {
 	return unix.Chdir("/")
 }
 
-// mountOpt binds the function's merged layers read-only at /opt, or leaves
-// an empty /opt when it has none, so that /opt (and the absence of
-// /opt/extensions) looks as on Lambda.
-func mountOpt(root, optDir string) error {
-	if optDir == "" {
-		return os.MkdirAll(root+"/opt", 0o755)
-	}
-	return bindRO(optDir, root+"/opt", roFlags)
-}
+// imageDir is where an image root is attached before the init pivots
+// into it.
+const imageDir = "/.image"
 
-// mountImageRoot builds an environment's root from an unpacked image
-// instead of the host's system directories: it binds rootfs below r (the
-// init's tmpfs, which pivot_root later detaches with everything else of
-// the host), mounts a fresh /proc, a minimal /dev and a small tmpfs at
-// /tmp (where bindHosts writes the hosts file, so the shared image is
-// never written), and returns the new root's path. A /tmp already on its
-// scratch disk (tmpOnDisk) is moved into the image root instead.
-func mountImageRoot(r, rootfs string, tmpOnDisk bool) (string, error) {
-	img := r + "/.image"
-	if err := os.MkdirAll(img, 0o755); err != nil {
-		return "", err
+// mountImageRoot attaches the image tree fd (read-only already) at
+// imageDir of the prepared root and gives it a fresh /proc, a minimal
+// /dev, the prepared /tmp (moved) and its own /etc/hosts; the prepared
+// root, with the host's directories, is detached by the pivot into it.
+func mountImageRoot(fd int, hosts string) error {
+	img := imageDir
+	if err := attach(fd, img); err != nil {
+		return err
 	}
-	if err := unix.Mount(rootfs, img, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return "", err
-	}
-	if err := unix.Mount("", img, "", unix.MS_REMOUNT|unix.MS_BIND|roFlags, ""); err != nil {
-		return "", err
-	}
-	return img, runSteps([]step{
+	return runSteps([]step{
 		{"mount /proc", func() error {
 			return unix.Mount("proc", img+"/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
 		}},
 		{"mount /dev", func() error { return makeDev(img + "/dev") }},
-		{"mount /tmp", func() error {
-			if tmpOnDisk {
-				return unix.Mount(r+"/tmp", img+"/tmp", "", unix.MS_MOVE, "")
-			}
-			return unix.Mount("tmpfs", img+"/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=755,size=64k")
-		}},
+		{"mount /tmp", func() error { return unix.Mount("/tmp", img+"/tmp", "", unix.MS_MOVE, "") }},
+		{"mount /etc/hosts", func() error { return bindHosts(img, hosts) }},
 	})
 }
 

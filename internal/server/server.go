@@ -77,13 +77,16 @@ type Server struct {
 	// share the host's network.
 	envListener net.Listener
 	http        *http.Server
-	store       store.Metadata // bbolt, or JetStream in a cluster
-	bolt        *store.Store   // the data dir's bbolt database; the queue's buckets are there
-	sandbox     *sandbox.Manager
-	pool        *pool.Pool
-	invoker     *invoke.Invoker
-	code        *codestore.Store
-	queue       *queue.Queue
+	// front serves the API's listeners: plain Invokes itself, the rest
+	// through http.
+	front   *api.Front
+	store   store.Metadata // bbolt, or JetStream in a cluster
+	bolt    *store.Store   // the data dir's bbolt database; the queue's buckets are there
+	sandbox *sandbox.Manager
+	pool    *pool.Pool
+	invoker *invoke.Invoker
+	code    *codestore.Store
+	queue   *queue.Queue
 	// metricsListener and metricsHTTP serve --metrics-listen, when set.
 	metricsListener net.Listener
 	metricsHTTP     *http.Server
@@ -253,6 +256,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	})
 	s.http = apiHTTPServer(s.withConsole(handler), cfg.HTTP)
 	s.http.RegisterOnShutdown(s.console.Close) // its event streams never go idle
+	s.front = handler.NewFront(api.FrontOptions{HTTP: s.http, MaxHeaders: cfg.HTTP.MaxHeaders})
 	if err := s.listenURLs(cfg, handler); err != nil {
 		return nil, err
 	}
@@ -275,9 +279,9 @@ func (s *Server) Addr() string { return s.listener.Addr().String() }
 // finish, stops every environment and closes the data dir.
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(s.listener) }()
+	go func() { errc <- s.front.Serve(s.listener) }()
 	if s.envListener != nil {
-		go func() { _ = s.http.Serve(s.envListener) }() // ends with Shutdown below
+		go func() { _ = s.front.Serve(s.envListener) }() // ends with Shutdown below
 	}
 	bgCtx, stopBackground := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
@@ -304,7 +308,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 		s.log.Info("shutting down; waiting for in-flight requests")
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-		err = s.http.Shutdown(shutdownCtx)
+		err = s.front.Shutdown(shutdownCtx)
 		cancel()
 		<-errc
 	}

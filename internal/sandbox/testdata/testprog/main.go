@@ -60,6 +60,8 @@ func main() {
 		signalIgnore()
 		fmt.Printf("child %d\n", os.Getpid())
 		time.Sleep(time.Hour)
+	case "task":
+		task()
 	case "probe":
 		probe()
 	case "mem":
@@ -200,5 +202,41 @@ func look() {
 				fmt.Printf("socket=%s\n", strings.Join(strings.Fields(l), " "))
 			}
 		}
+	}
+}
+
+// task prints, first thing, the cgroups it runs in, then what it sees of
+// its code and of the mounts around it: the entries of /var/task, the
+// marker file's content, the options of the /var/task mount, whether
+// /var/runtime exists, and every mount point.
+func task() {
+	cg, _ := os.ReadFile("/proc/self/cgroup")
+	for _, l := range strings.Split(strings.TrimSpace(string(cg)), "\n") {
+		fmt.Printf("cgroup=%s\n", l)
+	}
+	ents, err := os.ReadDir("/var/task")
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	fmt.Printf("task=%s err=%v\n", strings.Join(names, ","), err)
+	marker, _ := os.ReadFile("/var/task/marker")
+	fmt.Printf("marker=%s\n", marker)
+	_, err = os.Stat("/var/runtime")
+	fmt.Printf("runtime=%v\n", err == nil)
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, l := range strings.Split(string(mi), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 6 {
+			continue
+		}
+		fmt.Printf("mount=%s\n", f[4])
+		if f[4] == "/var/task" {
+			fmt.Printf("taskopts=%s\n", f[5])
+		}
+	}
+	fmt.Println("done")
+	if arg := os.Args[len(os.Args)-1]; arg == "stay" {
+		time.Sleep(time.Minute)
 	}
 }
