@@ -56,7 +56,7 @@ func TestIsolatedSeesOwnTask(t *testing.T) {
 	m := newManager(t, "auto")
 	for _, marker := range []string{"first", "second", "third"} {
 		dir := codeWithMarker(t, marker)
-		waitFor(t, "a kept init", func() bool { return len(m.kept) == cap(m.kept) })
+		waitFor(t, "a kept init", func() bool { return len(m.kept) >= 1 })
 		var out buffer
 		s := spec(m, &out, "task", "stay")
 		s.CodeDir, s.MemoryMB = dir, 192
