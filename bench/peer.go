@@ -170,6 +170,9 @@ func runPeer(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		srv, fn := tg.cpu.perCall()
 		r.Metrics["peer."+keys[i]+".server_cpu_us"] = srv
 		r.Metrics["peer."+keys[i]+".function_cpu_us"] = fn
+		ss, fs := tg.cpu.switchesPerCall()
+		r.Metrics["peer."+keys[i]+".server_sleeps"] = ss
+		r.Metrics["peer."+keys[i]+".function_sleeps"] = fs
 	}
 	r.Metrics["peer.emulator.cold_ms"] = msOf(rieCold)
 	r.Metrics["peer.hearth.cold_ms"] = msOf(hearthCold.Latency())
@@ -181,11 +184,13 @@ func runPeer(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 // against the emulator's and the target of 0.85× the emulator.
 func cpuTable(targets []*target, seq int) Table {
 	t := Table{
-		Title:   fmt.Sprintf("CPU per warm invocation, from each process's CPU-time clock over the %d sequential calls of each server", seq),
-		Columns: []string{"server", "server CPU (µs)", "function CPU (µs)", "total (µs)", "total ÷ emulator", "target"},
+		Title: fmt.Sprintf("CPU per warm invocation, from each process's CPU-time clock over the %d sequential calls of each server", seq),
+		Columns: []string{"server", "server CPU (µs)", "function CPU (µs)", "total (µs)", "total ÷ emulator", "target",
+			"server / function sleeps per call"},
 		Notes: []string{"Server is the server's own process (Hearth, the emulator, the floor); function is every living " +
 			"descendant of it — the environment's init and bootstrap. The client's CPU is not counted. " +
-			"Each process's CPU is read from its CPU-time clock (clock_getcpuclockid), to the nanosecond, with /proc/PID/stat's 10 ms ticks as the fallback."},
+			"Each process's CPU is read from its CPU-time clock (clock_getcpuclockid), to the nanosecond, with /proc/PID/stat's 10 ms ticks as the fallback. " +
+			"Sleeps are the voluntary context switches of all their threads (/proc/PID/task/TID/status): each is a thread going to sleep, paid for by a wake-up later."},
 	}
 	es, ef := targets[1].cpu.perCall()
 	for i, tg := range targets {
@@ -194,7 +199,9 @@ func cpuTable(targets []*target, seq int) Table {
 		if i >= 2 {
 			target = "≤ 0.85×"
 		}
-		t.row(tg.name, fmt.Sprintf("%.0f", s), fmt.Sprintf("%.0f", f), fmt.Sprintf("%.0f", s+f), ratio(s+f, es+ef), target)
+		ss, fs := tg.cpu.switchesPerCall()
+		t.row(tg.name, fmt.Sprintf("%.0f", s), fmt.Sprintf("%.0f", f), fmt.Sprintf("%.0f", s+f), ratio(s+f, es+ef), target,
+			fmt.Sprintf("%.1f / %.1f", ss, fs))
 	}
 	return t
 }

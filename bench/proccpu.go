@@ -93,20 +93,35 @@ func processClock(pid int) (time.Duration, bool) {
 type cpuMeter struct {
 	pid            int
 	self, children time.Duration
-	calls          int
+	// selfCS and childCS are the voluntary context switches (treeSwitches).
+	selfCS, childCS int64
+	calls           int
 }
 
 // measure runs n calls of do and adds their CPU to the meter; it returns
 // do's latencies and errors through each.
 func (m *cpuMeter) measure(n int, each func()) {
+	w0, v0 := treeSwitches(m.pid)
 	s0, c0 := treeCPU(m.pid)
 	for range n {
 		each()
 	}
 	s1, c1 := treeCPU(m.pid)
+	w1, v1 := treeSwitches(m.pid)
 	m.self += s1 - s0
 	m.children += c1 - c0
+	m.selfCS += w1 - w0
+	m.childCS += v1 - v0
 	m.calls += n
+}
+
+// switchesPerCall returns the server's and the environments' voluntary
+// context switches per call.
+func (m *cpuMeter) switchesPerCall() (server, function float64) {
+	if m.calls == 0 {
+		return 0, 0
+	}
+	return float64(m.selfCS) / float64(m.calls), float64(m.childCS) / float64(m.calls)
 }
 
 // perCall returns the server's and the environments' CPU per call in µs.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,8 +39,7 @@ type frontField struct{ name, value string }
 // isInvokeLine reports whether a request line (with its CRLF) could be an
 // Invoke the front serves, before the head is copied.
 func isInvokeLine(line []byte) bool {
-	return len(line) > len("POST "+invokePrefix) && string(line[:len("POST "+invokePrefix)]) == "POST "+invokePrefix &&
-		strings.HasSuffix(string(line), " HTTP/1.1\r\n")
+	return bytes.HasPrefix(line, []byte("POST "+invokePrefix)) && bytes.HasSuffix(line, []byte(" HTTP/1.1\r\n"))
 }
 
 // parse reads head (request line and header fields through the blank line)

@@ -38,8 +38,14 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request, body []byte) err
 		return err
 	}
 	wh := w.Header()
-	// The values share one array: one allocation for the answer's headers.
-	vals := new([5]string)
+	// The values share one array: one allocation for the answer's headers,
+	// none when the Front's writer, which is reused, has it.
+	var vals *[5]string
+	if fw, ok := w.(*frontWriter); ok {
+		vals = (*[5]string)(fw.vals[1:])
+	} else {
+		vals = new([5]string)
+	}
 	set := func(i int, key, val string) {
 		if val != "" {
 			vals[i] = val
@@ -73,7 +79,10 @@ func (s *Server) invokeRequest(r *http.Request, body []byte) (*invoke.Request, e
 		return nil, errorf(http.StatusBadRequest, typeValidation, "1 validation error detected: Value '"+sanitize(lt)+
 			"' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]")
 	}
-	qualifier := r.URL.Query().Get("Qualifier")
+	qualifier := ""
+	if r.URL.RawQuery != "" {
+		qualifier = r.URL.Query().Get("Qualifier")
+	}
 	if qualifier != "" {
 		if err := function.ValidateQualifier(qualifier); err != nil {
 			return nil, err

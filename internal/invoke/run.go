@@ -46,7 +46,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	if err != nil {
 		return nil, err
 	}
-	acq, err := iv.opts.Pool.Acquire(ctx, &vs.pool)
+	acq, err := iv.opts.Pool.AcquireFrozen(ctx, &vs.pool)
 	var te *errdefs.ThrottleError
 	if errors.As(err, &te) {
 		release()
@@ -69,6 +69,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 		RequestID: requestID, FunctionARN: function.QualifiedARN(iv.opts.Region, iv.opts.Account, req.Function, req.Qualifier),
 		Deadline: e.begin.Add(timeout),
 		TraceID:  activeTrace(req.TraceID, e.begin, vs.config.Settings.Tracing()), ClientContext: req.ClientContext, Payload: req.Payload, Stream: req.Stream,
+		Resume: env, // thawed once its event is written (pool.AcquireFrozen)
 	})
 	if err != nil {
 		e.healthy = false

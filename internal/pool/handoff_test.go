@@ -57,7 +57,7 @@ func TestHandoffLeftoverIsFrozen(t *testing.T) {
 	if a.Env.Frozen() || b.Env.Frozen() {
 		t.Fatalf("released to a waiting request: frozen %v %v, want neither", a.Env.Frozen(), b.Env.Frozen())
 	}
-	acq, err := p.acquire(context.Background(), spec, true) // the request comes back
+	acq, err := p.acquire(context.Background(), spec, true, true) // the request comes back
 	if err != nil {
 		t.Fatal(err)
 	}

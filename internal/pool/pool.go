@@ -217,12 +217,13 @@ type Acquisition struct {
 // is discarded, and the Acquisition's InitLog is its log stream, still
 // open: the caller writes the request's lines and closes it.
 func (p *Pool) Acquire(ctx context.Context, spec *Spec) (Acquisition, error) {
-	return p.acquire(ctx, spec, false)
+	return p.acquire(ctx, spec, false, true)
 }
 
 // acquire is Acquire; waited says it has already waited once for an
-// environment that had answered its request.
-func (p *Pool) acquire(ctx context.Context, spec *Spec, waited bool) (Acquisition, error) {
+// environment that had answered its request; thaw says a frozen one is
+// thawed before it is returned (else the caller thaws it: AcquireFrozen).
+func (p *Pool) acquire(ctx context.Context, spec *Spec, waited, thaw bool) (Acquisition, error) {
 	key := spec.key()
 	p.mu.Lock()
 	if p.closed {
@@ -238,12 +239,12 @@ func (p *Pool) acquire(ctx context.Context, spec *Spec, waited bool) (Acquisitio
 	vp.revision = spec.Revision
 	p.retireLocked(p.retireStaleLocked(vp, spec.Revision))
 	if !waited && len(vp.idle) == 0 && p.awaitRespondingLocked(ctx, vp) {
-		return p.acquire(ctx, spec, true)
+		return p.acquire(ctx, spec, true, thaw)
 	}
 	if env := vp.popIdle(true); env != nil {
 		if err := p.takeLocked(env); err == nil {
 			p.mu.Unlock()
-			return p.thawed(ctx, spec, Acquisition{Env: env, Provisioned: true})
+			return p.thawed(ctx, spec, Acquisition{Env: env, Provisioned: true}, thaw)
 		}
 	}
 	spill := p.hasTargetLocked(key)
@@ -254,7 +255,7 @@ func (p *Pool) acquire(ctx context.Context, spec *Spec, waited bool) (Acquisitio
 	if env := vp.popIdle(false); env != nil {
 		if err := p.takeLocked(env); err == nil {
 			p.mu.Unlock()
-			return p.thawed(ctx, spec, Acquisition{Env: env, Spillover: spill})
+			return p.thawed(ctx, spec, Acquisition{Env: env, Spillover: spill}, thaw)
 		}
 	}
 	reason := ReasonFirst
@@ -310,9 +311,12 @@ func (p *Pool) takeLocked(env *Environment) error {
 	return nil
 }
 
-// thawed thaws a taken environment. One that cannot be thawed is
-// destroyed and the request acquires another.
-func (p *Pool) thawed(ctx context.Context, spec *Spec, acq Acquisition) (Acquisition, error) {
+// thawed thaws a taken environment, if thaw is set. One that cannot be
+// thawed is destroyed and the request acquires another.
+func (p *Pool) thawed(ctx context.Context, spec *Spec, acq Acquisition, thaw bool) (Acquisition, error) {
+	if !thaw {
+		return acq, nil
+	}
 	if err := acq.Env.thaw(); err != nil {
 		p.log.Warn("environment could not be thawed; replacing it", "env", acq.Env.ID, "err", err)
 		p.Release(acq.Env, false)

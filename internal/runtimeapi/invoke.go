@@ -25,6 +25,17 @@ type Invocation struct {
 	// Stream, when set, receives a response the runtime streams, as it
 	// arrives (see Stream); the Result then has Streamed set.
 	Stream Stream
+
+	// Resume, when set, is the environment, possibly frozen: Invoke thaws
+	// it once the event is on its way — written to the runtime's waiting
+	// GET /next, or queued for its next one — so that the runtime finds
+	// the event when it resumes. Invoke fails with Resume's error.
+	Resume Thawer
+}
+
+// Thawer resumes a frozen environment; see Invocation.Resume.
+type Thawer interface {
+	Thaw() error
 }
 
 // Result is the runtime's answer to an invocation. A failing function is a
@@ -150,6 +161,14 @@ func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 	waiting := s.takeWaitersLocked()
 	s.mu.Unlock()
 	deliverTo(waiting, c)
+	if inv.Resume != nil {
+		if err := inv.Resume.Thaw(); err != nil {
+			if res, ok := s.abandon(c); ok {
+				return res, nil
+			}
+			return Result{}, fmt.Errorf("invoke %s: %w", inv.RequestID, err)
+		}
+	}
 
 	select {
 	case res := <-s.results:

@@ -68,8 +68,8 @@
 // creation, the uid lease and the init's own start off the cold-start
 // path, the Manager keeps inits ready (for the default network and a
 // 512 MB /tmp), each waiting in a placeholder cgroup that Start renames to
-// the environment's ID before applying its limits, as many as Starts in
-// the last 10 s, at most Options.Prestart. The CPU weight and quota are
+// the environment's ID before applying its limits, as many as the recent
+// scale-out (readypool.go) within a memory bound. The CPU weight and quota are
 // applied once the bootstrap runs, so Hearth's setup work is not slowed by
 // a small function's CPU share on a busy machine.
 //
@@ -77,7 +77,7 @@
 // process holds (Hearth keeps them open), each with its link and Runtime
 // API listener, and /tmp disks; a Start that finds no kept init clones its
 // init into a spare namespace and mounts a spare disk. The spares come
-// from the keeper (up to the peak of recent Starts) and from environments
+// from the keeper (for the scale-out beyond the inits' bound) and from environments
 // that ended: once every process of an environment is gone, the recycler
 // resets its namespace (refused if the environment sent anything over its
 // link or a socket remains; a new listener) and its disk (every block

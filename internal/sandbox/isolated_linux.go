@@ -280,9 +280,11 @@ func (m *Manager) startIsolated(spec Spec) (*Process, error) {
 		select {
 		case pd := <-m.kept:
 			m.noteStart()
+			defer m.startDone()
 			return m.launch(pd, spec, begin)
 		default:
 			m.noteStart()
+			defer m.startDone()
 		}
 	}
 	pd, err := m.spawnInit(spec.Network, spec.EphemeralMB)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -31,18 +30,41 @@ func (p *Process) setOutput(cmd *exec.Cmd, w io.Writer) (childEnd *os.File, err 
 
 // copyOutput forwards the output pipe to w. Owned by the Process; it ends
 // when the last writer is gone or cleanup closes the pipe.
+//
+// Each read of the pipe happens between two increments of outSeq, and the
+// bytes it took are counted in outRead before the second: while outSeq is
+// even, every byte gone from the pipe is in outRead. The wait for data
+// lies outside, in the poller (the pipe is non-blocking).
 func (p *Process) copyOutput(w io.Writer) {
 	defer close(p.outDone)
+	rc, err := p.outR.SyscallConn()
+	if err != nil {
+		return
+	}
 	buf := make([]byte, 32<<10)
 	for {
-		n, err := p.outR.Read(buf)
+		var n int
+		var rerr error
+		err := rc.Read(func(fd uintptr) bool {
+			p.outSeq.Add(1)
+			for {
+				n, rerr = unix.Read(int(fd), buf)
+				if rerr != unix.EINTR {
+					break
+				}
+			}
+			if n > 0 {
+				p.outRead.Add(int64(n))
+			}
+			p.outSeq.Add(1)
+			return rerr != unix.EAGAIN
+		})
 		if n > 0 {
-			p.outRead.Add(int64(n))
 			_, _ = w.Write(buf[:n])
 			p.outWritten.Add(int64(n))
 		}
-		if err != nil {
-			return
+		if err != nil || rerr != nil || n <= 0 {
+			return // closed, failed, or every writer is gone (EOF)
 		}
 	}
 }
@@ -56,25 +78,31 @@ func (p *Process) SyncOutput(max time.Duration) {
 		return
 	}
 	deadline := time.Now().Add(max)
-	quiet := 0
-	for quiet < 2 && time.Now().Before(deadline) {
+	for time.Now().Before(deadline) {
 		select {
 		case <-p.outDone:
 			return
 		default:
 		}
-		if p.pipeEmpty() && p.outRead.Load() == p.outWritten.Load() {
-			// Seen twice in a row: a Read that returned just before the
-			// first look has had time to count its bytes.
-			quiet++
-			if quiet < 2 {
-				runtime.Gosched()
-			}
-			continue
+		if p.outputQuiet() {
+			return
 		}
-		quiet = 0
 		time.Sleep(20 * time.Microsecond)
 	}
+}
+
+// outputQuiet reports whether the pipe is empty and all it held has been
+// written to the Output writer. outSeq, even and unchanged around the
+// look, shows that no read had taken bytes it had not yet counted: one
+// look suffices, with no yield to let a read finish counting (which cost
+// a hand-off of the caller to another thread on every invocation).
+func (p *Process) outputQuiet() bool {
+	seq := p.outSeq.Load()
+	if seq%2 != 0 {
+		return false
+	}
+	quiet := p.outRead.Load() == p.outWritten.Load() && p.pipeEmpty()
+	return quiet && p.outSeq.Load() == seq
 }
 
 // pipeEmpty reports whether the output pipe holds no unread bytes.

@@ -91,6 +91,9 @@ type Process struct {
 	// outRead and outWritten count the bytes the copier has taken from the
 	// pipe and handed to the Output writer; SyncOutput compares them.
 	outRead, outWritten atomic.Int64
+	// outSeq is odd while the copier is inside a read of the pipe (see
+	// copyOutput).
+	outSeq atomic.Uint64
 
 	done     chan struct{} // closed after exitErr, oom and peak are set
 	exitErr  error

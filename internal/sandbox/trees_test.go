@@ -62,7 +62,7 @@ func TestIsolatedSeesOwnTask(t *testing.T) {
 	}{{"first", 192}, {"second", 128}, {"third", 64}} {
 		marker := tc.marker
 		dir := codeWithMarker(t, marker)
-		waitFor(t, "a kept init", func() bool { return len(m.kept) == cap(m.kept) })
+		waitFor(t, "a kept init", func() bool { return len(m.kept) >= 1 })
 		var out buffer
 		s := spec(m, &out, "task", "stay")
 		s.CodeDir, s.MemoryMB = dir, tc.mb

@@ -23,17 +23,39 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b 
 // headers in the order the client listed them and takes each value from the
 // request as sent.
 func manualSignature(r *http.Request, body []byte, req *signedRequest, sc scope, secret, path, payloadHash string) string {
-	return signWithKey(signingKey(secret, sc), r, int64(len(body)), req, sc, path, payloadHash)
+	sig := signWithKey(newPads(signingKey(secret, sc)), r, int64(len(body)), req, sc, path, []byte(payloadHash))
+	return string(sig[:])
 }
 
-// signWithKey is manualSignature with the signing key already derived.
-// Its cost is linear in the size of the request's head: every signed header
-// is found in the header map once (see headerIndex).
-func signWithKey(key []byte, r *http.Request, bodyLen int64, req *signedRequest, sc scope, path, payloadHash string) string {
+// pads are a signing key's HMAC-SHA256 inner and outer key blocks,
+// computed once per derived key: HMAC(k, m) = H(opad || H(ipad || m)).
+type pads struct {
+	inner, outer [sha256.BlockSize]byte
+}
+
+func newPads(key []byte) *pads {
+	p := &pads{}
+	copy(p.inner[:], key) // a derived key is 32 bytes, within one block
+	copy(p.outer[:], key)
+	for i := range p.inner {
+		p.inner[i] ^= 0x36
+		p.outer[i] ^= 0x5c
+	}
+	return p
+}
+
+// signWithKey is manualSignature with the signing key's pads already
+// computed; it returns the signature in lowercase hex. It allocates
+// nothing of its own: the canonical request and the string to sign are
+// built in a pooled buffer, hashed in one piece, and the HMAC is two
+// SHA-256 sums over the pads. Its cost is linear in the size of the
+// request's head: every signed header is found in the header map once (see
+// headerIndex).
+func signWithKey(k *pads, r *http.Request, bodyLen int64, req *signedRequest, sc scope, path string, payloadHash []byte) (sig [2 * sha256.Size]byte) {
 	bp := bufPool.Get().(*[]byte)
 	b := canonicalRequest((*bp)[:0], r, bodyLen, req, path, payloadHash)
 	canonicalSum := sha256.Sum256(b)
-	b = b[:0]
+	b = append(b[:0], k.inner[:]...)
 	b = append(b, algorithm...)
 	b = append(b, '\n')
 	b = req.time.AppendFormat(b, amzDateLayout)
@@ -41,22 +63,28 @@ func signWithKey(key []byte, r *http.Request, bodyLen int64, req *signedRequest,
 	b = appendScope(b, sc)
 	b = append(b, '\n')
 	b = hex.AppendEncode(b, canonicalSum[:])
-	m := hmac.New(sha256.New, key)
-	m.Write(b)
-	var sum [sha256.Size]byte
-	sig := hex.EncodeToString(m.Sum(sum[:0]))
+	innerSum := sha256.Sum256(b)
+	var outer [sha256.BlockSize + sha256.Size]byte
+	copy(outer[:], k.outer[:])
+	copy(outer[sha256.BlockSize:], innerSum[:])
+	mac := sha256.Sum256(outer[:])
+	hex.Encode(sig[:], mac[:])
 	*bp = b[:0]
 	bufPool.Put(bp)
 	return sig
 }
 
 // canonicalRequest appends the canonical request of r to b.
-func canonicalRequest(b []byte, r *http.Request, bodyLen int64, req *signedRequest, path, payloadHash string) []byte {
+func canonicalRequest(b []byte, r *http.Request, bodyLen int64, req *signedRequest, path string, payloadHash []byte) []byte {
 	b = append(b, r.Method...)
 	b = append(b, '\n')
 	b = appendEscapedPath(b, path)
 	b = append(b, '\n')
-	b = append(b, canonicalQuery(req.query, req.presign, req.auth.signedHeaders)...)
+	if q, ok := appendPlainQuery(b, req.query, req.presign); ok {
+		b = q
+	} else {
+		b = append(b, canonicalQuery(req.query, req.presign, req.auth.signedHeaders)...)
+	}
 	b = append(b, '\n')
 	idx := headerIndex{h: r.Header}
 	for name := range strings.SplitSeq(req.auth.signedHeaders, ";") {
@@ -106,7 +134,12 @@ type headerIndex struct {
 }
 
 func (x *headerIndex) values(lowerName string) []string {
-	if v, ok := x.h[textproto.CanonicalMIMEHeaderKey(lowerName)]; ok {
+	var buf [64]byte
+	if key, ok := canonicalKey(buf[:0], lowerName); ok {
+		if v, ok := x.h[string(key)]; ok { // string(key) does not allocate here
+			return v
+		}
+	} else if v, ok := x.h[textproto.CanonicalMIMEHeaderKey(lowerName)]; ok {
 		return v
 	}
 	if x.lower == nil {
@@ -117,6 +150,36 @@ func (x *headerIndex) values(lowerName string) []string {
 		}
 	}
 	return x.lower[lowerName]
+}
+
+// canonicalKey appends the canonical form of a header name made of
+// letters, digits and '-' (as textproto.CanonicalMIMEHeaderKey would
+// return it) to b, or reports false for any other name or one longer than
+// b's capacity.
+func canonicalKey(b []byte, name string) ([]byte, bool) {
+	if name == "" || len(name) > cap(b) {
+		return nil, false
+	}
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+			if upper {
+				c -= 'a' - 'A'
+			}
+		case 'A' <= c && c <= 'Z':
+			if !upper {
+				c += 'a' - 'A'
+			}
+		case '0' <= c && c <= '9', c == '-':
+		default:
+			return nil, false
+		}
+		b = append(b, c)
+		upper = c == '-'
+	}
+	return b, true
 }
 
 // appendHeaderValue appends the canonical value of one signed header: values
@@ -207,6 +270,59 @@ func canonicalQuery(raw string, presign bool, signedHeaders string) string {
 		b.WriteString(p.v)
 	}
 	return b.String()
+}
+
+// maxPlainPairs is how many query pairs appendPlainQuery sorts on the stack.
+const maxPlainPairs = 8
+
+// appendPlainQuery appends the canonical form of a query of a few pairs
+// made only of unreserved characters (Invoke's ?Qualifier=prod), which
+// decoding and re-encoding leave as they are: the pairs sorted. It reports
+// false for any other query, which canonicalQuery handles.
+func appendPlainQuery(b []byte, raw string, presign bool) ([]byte, bool) {
+	if presign {
+		return b, false
+	}
+	var pairs [maxPlainPairs][2]string
+	n := 0
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if n == len(pairs) || !unreserved(k) || !unreserved(v) {
+			return b, false
+		}
+		p := [2]string{k, v}
+		i := n
+		for ; i > 0 && (pairs[i-1][0] > k || pairs[i-1][0] == k && pairs[i-1][1] > v); i-- {
+			pairs[i] = pairs[i-1]
+		}
+		pairs[i] = p
+		n++
+	}
+	for i, p := range pairs[:n] {
+		if i > 0 {
+			b = append(b, '&')
+		}
+		b = append(b, p[0]...)
+		b = append(b, '=')
+		b = append(b, p[1]...)
+	}
+	return b, true
+}
+
+// unreserved reports whether s holds only RFC 3986's unreserved characters.
+func unreserved(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
 }
 
 func escapeQuery(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }

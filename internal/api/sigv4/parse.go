@@ -125,18 +125,24 @@ func headerValue(h http.Header, canonicalKey string) string {
 // terminator or date an invalid one (both reported together, as AWS does).
 func parseScope(credential string, t time.Time) (scope, *Error) {
 	trimmed := strings.TrimRight(credential, "/")
-	parts := strings.Split(trimmed, "/")
-	if len(parts) != 5 {
+	if strings.Count(trimmed, "/") != 4 {
 		return scope{}, incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", quote(trimmed))
 	}
+	var parts [5]string
+	rest := trimmed
+	for i := range 4 {
+		parts[i], rest, _ = strings.Cut(rest, "/")
+	}
+	parts[4] = rest
 	s := scope{accessKeyID: parts[0], date: parts[1], region: parts[2], service: parts[3]}
 	var problems []string
 	if parts[4] != terminator {
 		problems = append(problems, "Credential should be scoped with a valid terminator: 'aws4_request', not '"+quote(parts[4])+"'.")
 	}
-	if want := t.Format(scopeDateLayout); s.date != want {
+	var day [len(scopeDateLayout)]byte
+	if want := t.AppendFormat(day[:0], scopeDateLayout); s.date != string(want) {
 		problems = append(problems, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '"+
-			quote(s.date)+"' != '"+want+"', from '"+t.Format(amzDateLayout)+"'.")
+			quote(s.date)+"' != '"+string(want)+"', from '"+t.Format(amzDateLayout)+"'.")
 	}
 	if s.region == "" {
 		problems = append(problems, "Credential should be scoped to a valid region, not ''.")

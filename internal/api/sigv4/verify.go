@@ -1,8 +1,8 @@
 package sigv4
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
 	"strings"
@@ -59,14 +59,14 @@ type Verifier struct {
 	// keys holds the last derived signing key per access key ID, with the
 	// secret and scope it was derived for: a new day, scope or secret
 	// replaces it, so a rotated secret takes effect at once. Entries are only
-	// made for keys Lookup knows, which bounds the map.
+	// made for keys Lookup knows, at most maxCachedKeys.
 	keys map[string]derivedKey
 }
 
 type derivedKey struct {
 	secret string
 	scope  scope
-	key    []byte
+	pads   *pads
 }
 
 // New returns a Verifier with opts, defaults filled in.
@@ -180,52 +180,70 @@ func (v *Verifier) check(r *http.Request, req *signedRequest) (*Pending, error) 
 	return &Pending{v: v, r: r, req: *req, sc: sc, secret: secret}, nil
 }
 
+// unsignedPayload is the payload hash botocore presigns with.
+var unsignedPayload = []byte("UNSIGNED-PAYLOAD")
+
 // Finish checks the signature of the request, given the SHA-256 of its body
-// and the body's length, and returns who signed it.
+// and the body's length, and returns who signed it. It allocates nothing:
+// hashes and signatures live in fixed arrays, the signing key's HMAC pads
+// come from the Verifier's cache.
 func (p *Pending) Finish(bodySum [sha256.Size]byte, bodyLen int64) (Identity, error) {
-	var bodyHex [sha256.Size * 2]byte
+	var bodyHex, declaredHex [sha256.Size * 2]byte
 	hex.Encode(bodyHex[:], bodySum[:])
-	hashes := [2]string{string(bodyHex[:])}
+	hashes := [2][]byte{bodyHex[:]}
 	if declared := headerValue(p.r.Header, "X-Amz-Content-Sha256"); declared != "" {
 		// The client's hash is what it signed; it must also be the body's,
 		// or a tampered body would pass under an intact signature.
-		if !strings.EqualFold(declared, hashes[0]) {
+		if !strings.EqualFold(declared, string(bodyHex[:])) {
 			return Identity{}, mismatch()
 		}
-		hashes[0] = declared
+		copy(declaredHex[:], declared)
+		hashes[0] = declaredHex[:]
 	} else if p.req.presign && bodyLen == 0 {
 		// botocore presigns with UNSIGNED-PAYLOAD, aws-sdk-go-v2 with the hash
 		// of the empty body; with no body there is nothing to protect.
-		hashes[1] = "UNSIGNED-PAYLOAD"
+		hashes[1] = unsignedPayload
 	}
-	key := p.v.signingKey(p.sc, p.secret)
+	k := p.v.signingKey(p.sc, p.secret)
 	path := normalizePath(wirePath(p.r))
+	var got [sha256.Size * 2]byte
+	if len(p.req.auth.signature) != len(got) {
+		return Identity{}, mismatch()
+	}
+	copy(got[:], p.req.auth.signature)
 	for _, h := range hashes {
-		if h == "" {
+		if h == nil {
 			continue
 		}
-		want := signWithKey(key, p.r, bodyLen, &p.req, p.sc, path, h)
-		if subtle.ConstantTimeCompare([]byte(want), []byte(p.req.auth.signature)) == 1 {
+		want := signWithKey(k, p.r, bodyLen, &p.req, p.sc, path, h)
+		if hmac.Equal(want[:], got[:]) {
 			return p.Identity(), nil
 		}
 	}
 	return Identity{}, mismatch()
 }
 
-// signingKey returns the derived key of a scope, from the cache when the
-// secret and scope are those it was derived for.
-func (v *Verifier) signingKey(sc scope, secret string) []byte {
+// maxCachedKeys bounds the signing keys the Verifier keeps: past it the
+// cache starts over.
+const maxCachedKeys = 4096
+
+// signingKey returns the HMAC pads of a scope's derived key, from the
+// cache when the secret and scope are those it was derived for.
+func (v *Verifier) signingKey(sc scope, secret string) *pads {
 	v.mu.RLock()
 	dk, ok := v.keys[sc.accessKeyID]
 	v.mu.RUnlock()
 	if ok && dk.secret == secret && dk.scope == sc {
-		return dk.key
+		return dk.pads
 	}
-	dk = derivedKey{secret: secret, scope: sc, key: signingKey(secret, sc)}
+	dk = derivedKey{secret: secret, scope: sc, pads: newPads(signingKey(secret, sc))}
 	v.mu.Lock()
+	if len(v.keys) >= maxCachedKeys {
+		clear(v.keys)
+	}
 	v.keys[sc.accessKeyID] = dk
 	v.mu.Unlock()
-	return dk.key
+	return dk.pads
 }
 
 // RequireSigned returns AWS's error for a request whose signature does not

@@ -49,7 +49,8 @@ type Starter struct {
 
 	mu    sync.Mutex // guards procs
 	procs []*Process
-	// Violations counts invocations delivered to a frozen process.
+	// Violations counts invocations delivered to a process that stayed
+	// frozen: not thawed within resumeWait of reading the event.
 	Violations atomic.Int64
 	starts     atomic.Int64
 	// StopGate, when set, holds every Stop until it is closed.
@@ -165,6 +166,23 @@ func (p *Process) Freezes() int {
 	return p.freezes
 }
 
+// resumeWait is how long a fake process that finds an event while marked
+// frozen waits to be thawed: a real one cannot read while frozen, so an
+// event written just before the thaw (pool.AcquireFrozen) is read after it.
+const resumeWait = 2 * time.Second
+
+// resumed waits until the process is not frozen, at most resumeWait, and
+// reports whether it is running.
+func (p *Process) resumed() bool {
+	for deadline := time.Now().Add(resumeWait); p.Frozen(); {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
 // Frozen reports whether the process is frozen.
 func (p *Process) Frozen() bool {
 	p.mu.Lock()
@@ -252,7 +270,7 @@ func (p *Process) serveOne(client *http.Client, base string) bool {
 	if id == "" {
 		return false // the server closed the long poll: shutting down
 	}
-	if p.Frozen() {
+	if !p.resumed() {
 		p.starter.Violations.Add(1)
 	}
 	switch string(body) {
