@@ -137,6 +137,18 @@ func TestMetricsOutcomes(t *testing.T) {
 			t.Errorf("exposition lacks %s", std)
 		}
 	}
+	// The ready pool of an isolating Hearth: its target (at least one
+	// kept init) within its memory bound, and the memory it holds.
+	waitFor(t, "a kept init", func() bool {
+		return metricValue(scrapeMetrics(t, metricsAddr), "hearth_ready_pool_inits", nil) >= 1
+	})
+	fams = scrapeMetrics(t, metricsAddr)
+	inits, target := metricValue(fams, "hearth_ready_pool_inits", nil), metricValue(fams, "hearth_ready_pool_target", nil)
+	bound, mem := metricValue(fams, "hearth_ready_pool_bound", nil), metricValue(fams, "hearth_ready_pool_memory_bytes", nil)
+	if target < 1 || bound < target || inits > bound || mem < inits*(2<<20) {
+		t.Errorf("ready pool: %v inits, target %v, bound %v, %v bytes; want 1 <= target <= bound, inits <= bound, 2 MiB per init at least",
+			inits, target, bound, mem)
+	}
 
 	if _, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("outcomes")}); err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ type Config struct {
 	TLSKey           string        // PEM private key file of TLSCert
 	HTTP             HTTPLimits    // what one client can hold of the API server
 	Cluster          Cluster       // the cluster this node belongs to; zero = a single Hearth
-	Prestart         int           // isolated inits kept ready at most (the ready pool follows recent cold starts); 0 = none
+	Prestart         int           // isolated inits kept ready at most (the ready pool follows recent scale-out); PrestartAuto = memory bounds it; 0 = none
 
 	// PrestartInterpreters bounds the managed-runtime interpreters kept
 	// started ahead (Python, Node), one per runtime in recent use; 0 = none.
@@ -63,7 +63,7 @@ func Default() Config {
 		NetworkCIDR:      "198.18.0.0/16",
 		ConcurrencyLimit: 1000,
 		MinUnreserved:    100,
-		Prestart:         64,
+		Prestart:         PrestartAuto,
 		RetryScale:       1,
 		ScheduleSpeedup:  1,
 		LogLevel:         "info",
@@ -133,7 +133,7 @@ func Load(getenv func(string) string, args []string, stderr io.Writer) (Config, 
 	integer(&c.ConcurrencyLimit, "concurrency-limit", "HEARTH_CONCURRENCY_LIMIT", "account-wide concurrent executions")
 	integer(&c.LogRetentionDays, "log-retention", "HEARTH_LOG_RETENTION", "days log events are kept in log groups without a retention policy (0: forever)")
 	integer(&c.MinUnreserved, "min-unreserved", "HEARTH_MIN_UNRESERVED", "concurrency that reservations must leave unreserved")
-	integer(&c.Prestart, "prestart", "HEARTH_PRESTART", "sandbox inits kept ready at most, about 2.3 MiB each, within an eighth of available memory; the ready pool follows recent cold starts (0: none)")
+	prestartFlag(fs, &c.Prestart, getenv, &errs)
 	integer(&c.PrestartInterpreters, "prestart-interpreters", "HEARTH_PRESTART_INTERPRETERS",
 		"Python and Node interpreters kept started ahead at most, one per runtime with a cold start in the last 10 min, each holding its memory (0: none)")
 	if v := getenv("HEARTH_RETRY_SCALE"); v != "" {
@@ -179,8 +179,8 @@ func (c Config) Validate() error {
 	if c.LogRetentionDays < 0 {
 		return errors.New("log retention must not be negative")
 	}
-	if c.Prestart < 0 {
-		return errors.New("prestart must not be negative")
+	if c.Prestart < 0 && c.Prestart != PrestartAuto {
+		return errors.New("prestart must be auto or not negative")
 	}
 	if c.PrestartInterpreters < 0 {
 		return errors.New("prestart-interpreters must not be negative")

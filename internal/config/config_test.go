@@ -30,6 +30,13 @@ func TestLoad(t *testing.T) {
 		{name: "bad duration env", env: map[string]string{"HEARTH_IDLE_TIMEOUT": "soon"}, wantErr: "HEARTH_IDLE_TIMEOUT"},
 		{name: "bad listen", args: []string{"--listen", "nope"}, wantErr: "listen address"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected"},
+		{name: "prestart auto by default", check: func(c Config) bool { return c.Prestart == PrestartAuto }},
+		{name: "prestart number", env: map[string]string{"HEARTH_PRESTART": "auto"}, args: []string{"--prestart", "16"},
+			check: func(c Config) bool { return c.Prestart == 16 }},
+		{name: "prestart none", env: map[string]string{"HEARTH_PRESTART": "0"}, check: func(c Config) bool { return c.Prestart == 0 }},
+		{name: "prestart auto flag", args: []string{"--prestart", "auto"}, check: func(c Config) bool { return c.Prestart == PrestartAuto }},
+		{name: "bad prestart", args: []string{"--prestart", "-3"}, wantErr: "want auto or a number"},
+		{name: "bad prestart env", env: map[string]string{"HEARTH_PRESTART": "lots"}, wantErr: "HEARTH_PRESTART"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

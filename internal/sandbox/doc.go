@@ -42,12 +42,14 @@
 // StateDir/init once and starts it for every environment. It joins its
 // cgroup (v1; on v2 it is cloned straight into it with CLONE_INTO_CGROUP),
 // mounts the part of the root every environment shares (with /tmp and
-// /etc/hosts), reports ready on its status pipe (fd 4), reads its
-// environment's configuration from fd 3, mounts /var/task, /var/runtime
-// and /opt and pivots into the new root while the Manager renames and
-// limits its cgroup, waits for fd 3 to close, drops privileges and
-// executes the bootstrap in place — or writes the failure on the status
-// pipe and exits 127 (see internal/sandboxinit for the protocol).
+// /etc/hosts), pivots into it and detaches the host's root, and reports
+// ready on its status pipe (fd 4). A Start clones the function's trees
+// (openTrees: /var/task, /var/runtime, /opt, binds, an image root) and
+// sets the memory limit, then sends the configuration with the trees'
+// descriptors on the socket at fd 3 and closes it; the init attaches the
+// trees, drops privileges and executes the bootstrap in place — or writes
+// the failure on the status pipe and exits 127 (see internal/sandboxinit
+// for the protocol).
 //
 // Without an embedded init (a plain go build), the Manager re-executes its
 // own program instead, with one warning. Every program that creates an
@@ -66,8 +68,8 @@
 // creation, the uid lease and the init's own start off the cold-start
 // path, the Manager keeps inits ready (for the default network and a
 // 512 MB /tmp), each waiting in a placeholder cgroup that Start renames to
-// the environment's ID before applying its limits, as many as Starts in
-// the last 10 s, at most Options.Prestart. The CPU weight and quota are
+// the environment's ID before applying its limits, as many as the recent
+// scale-out (readypool.go) within a memory bound. The CPU weight and quota are
 // applied once the bootstrap runs, so Hearth's setup work is not slowed by
 // a small function's CPU share on a busy machine.
 //
@@ -75,7 +77,7 @@
 // process holds (Hearth keeps them open), each with its link and Runtime
 // API listener, and /tmp disks; a Start that finds no kept init clones its
 // init into a spare namespace and mounts a spare disk. The spares come
-// from the keeper (up to the peak of recent Starts) and from environments
+// from the keeper (for the scale-out beyond the inits' bound) and from environments
 // that ended: once every process of an environment is gone, the recycler
 // resets its namespace (refused if the environment sent anything over its
 // link or a socket remains; a new listener) and its disk (every block

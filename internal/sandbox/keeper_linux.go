@@ -1,10 +1,8 @@
 package sandbox
 
 import (
-	"os"
-	"strconv"
-	"strings"
-	"sync"
+	"errors"
+	"runtime"
 	"time"
 )
 
@@ -12,112 +10,114 @@ import (
 // namespaces and cgroup, the shared part of its root mounted) and spares
 // (a network namespace with its link and listener, a /tmp disk:
 // spare_linux.go). A burst of cold starts takes the kept inits first, then
-// the spares, and prepares the rest itself. The keeper refills both up to
-// the number of Starts seen in the last demandWindow — the recent
-// scale-out — so that the next burst finds as many ready: kept inits
-// first, bounded by Options.Prestart, then spares up to the peak of that
-// number over the last spareWindow; both are bounded by memory
-// (readyBound). Recycled spares are kept
-// up to their bound too. When demand falls, the surplus is released, one
-// init and one spare per shrinkDelay.
+// the spares, and prepares the rest itself. The keeper refills the pool up
+// to its target, the recent scale-out (readypool.go): kept inits up to
+// their memory bound, spares for what lies beyond. When the target decays,
+// the surplus is released, one init or spare per shrinkDelay.
 //
-// The keeper prepares one thing at a time and pauses refillDelay after
-// each, so that on a small machine it takes at most about a core's third
-// from the cold starts it prepares for.
+// While a few Starts are under way the keeper prepares one thing at a
+// time and pauses twice as long as that took (refillDelay at least) after
+// each, so that it takes at most about a core's third from the cold starts
+// it prepares for, less on a loaded machine. While more Starts than CPUs
+// are under way (a burst, each Start preparing its own) it prepares
+// nothing: what it made would serve only Starts after the burst, and would
+// slow the burst down. Once no Start came for quietAfter it refills back
+// to back, refillWorkers at a time.
 
 // Variables, not constants, so that tests can shorten them.
 var (
-	// demandWindow is how far back Starts count toward the pool's size.
-	demandWindow = 10 * time.Second
 	// refillDelay is how long the keeper waits after preparing an init
-	// before the next: preparing one is milliseconds of CPU and of the
-	// kernel's network locks, which the environments just started need
-	// while their bootstraps initialize.
+	// before the next while Starts are happening: preparing one is
+	// milliseconds of CPU and of the kernel's network locks, which the
+	// environments just started need while their bootstraps initialize.
 	refillDelay = 10 * time.Millisecond
-	// shrinkDelay is how often a surplus init is released.
-	shrinkDelay = 2 * time.Second
-	// spareWindow is how long the spares' target stays at the peak of
-	// recent demand: spares cost little memory, and a second burst soon
-	// after a first is likely.
-	spareWindow = time.Minute
+	// shrinkDelay is how often a surplus init or spare is released.
+	shrinkDelay = 250 * time.Millisecond
+	// boundEvery is how often the keeper reads the available memory.
+	boundEvery = time.Second
+	// busyPoll is how often the keeper looks again while a burst of
+	// Starts is under way.
+	busyPoll = 50 * time.Millisecond
 )
 
-// maxStartsKept bounds the record of recent Starts.
-const maxStartsKept = 4096
-
-// demand records recent Starts on the default network.
-type demand struct {
-	mu     sync.Mutex
-	starts []time.Time   // oldest first, at most maxStartsKept
-	peak   int           // the most starts seen within demandWindow lately
-	peakAt time.Time     // when peak was last seen or renewed
-	wake   chan struct{} // buffered (1): a Start happened
-}
-
-// noteStart records a Start and wakes the keeper.
+// noteStart records a Start and wakes the keeper; startDone records its
+// end.
 func (m *Manager) noteStart() {
-	d := &m.demand
-	d.mu.Lock()
-	if len(d.starts) == maxStartsKept {
-		d.starts = append(d.starts[:0], d.starts[1:]...)
-	}
-	d.starts = append(d.starts, time.Now())
-	d.mu.Unlock()
+	m.demand.note(time.Now())
 	select {
-	case d.wake <- struct{}{}:
+	case m.demand.wake <- struct{}{}:
 	default:
 	}
 }
 
-// recentStarts is the number of Starts in the last demandWindow, and the
-// most seen in any demandWindow during the last spareWindow.
-func (m *Manager) recentStarts() (recent, peak int) {
-	d := &m.demand
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	now := time.Now()
-	cut := now.Add(-demandWindow)
-	i := 0
-	for i < len(d.starts) && d.starts[i].Before(cut) {
-		i++
+func (m *Manager) startDone() { m.demand.done(time.Now()) }
+
+// poolPlan is what the keeper aims for: kept inits and spares.
+type poolPlan struct {
+	target, bound, inits, spares int
+	quiet                        bool // no Start lately: refill at full speed
+	busy                         bool // a burst of Starts under way: refill nothing
+}
+
+// plan sizes the ready pool now. The bound follows the memory available,
+// read at most every boundEvery.
+func (m *Manager) plan() poolPlan {
+	target, active, quiet := m.demand.target(time.Now())
+	if time.Since(m.boundAt) >= boundEvery {
+		m.bound.Store(int64(min(cap(m.kept), initBound(m.opts.Prestart, memAvailable(), len(m.kept)))))
+		m.boundAt = time.Now()
 	}
-	d.starts = d.starts[i:]
-	if n := len(d.starts); n >= d.peak || now.Sub(d.peakAt) > spareWindow {
-		d.peak, d.peakAt = n, now
-	}
-	return len(d.starts), d.peak
+	bound := int(m.bound.Load())
+	p := poolPlan{target: target, bound: bound, inits: min(target, bound), quiet: quiet, busy: active > runtime.NumCPU()}
+	p.spares = min(max(target-bound, 0), m.spare.max)
+	m.target.Store(int64(p.inits))
+	return p
 }
 
 // keepInits keeps the ready pool filled until Close: first the kept
-// inits, then spare namespaces and disks for the cold starts beyond them
-// (recentStarts of each, within their bounds). Owned by the Manager:
-// Close stops it and waits.
+// inits, then spare namespaces and disks beyond them. Owned by the
+// Manager: Close stops it and waits.
 func (m *Manager) keepInits() {
 	defer close(m.keeperDone)
+	var short time.Time // when the pool fell short of its target
 	for {
-		want, peak := m.recentStarts()
-		inits, have := min(max(want, 1), cap(m.kept)), len(m.kept)
-		spares := min(peak, m.spare.max)
+		p := m.plan()
+		have := len(m.kept)
 		var wait time.Duration
 		var err error
+		refilling := true
+		began := time.Now()
 		switch {
-		case have < inits:
-			err = m.keepOne()
-			wait = refillDelay
-		case m.spareShort(spares):
-			err = m.makeSpare(spares)
-			wait = refillDelay
-		case have > inits:
+		case p.busy && (have < p.inits || m.spareShort(p.spares)):
+			wait = busyPoll
+		case have < p.inits:
+			if short.IsZero() {
+				short = began
+			}
+			err = m.keepSome(p, have)
+			wait = max(refillDelay, 2*time.Since(began))
+		case m.spareShort(p.spares):
+			err = m.makeSpare(p.spares)
+			wait = max(refillDelay, 2*time.Since(began))
+		case have > p.inits:
 			select {
 			case pd := <-m.kept:
 				pd.close()
 			default:
 			}
-			wait = shrinkDelay
-		case m.trimSpare(spares):
-			wait = shrinkDelay
+			wait, refilling = shrinkDelay, false
+		case m.trimSpare(p.spares):
+			wait, refilling = shrinkDelay, false
 		default:
-			wait = demandWindow
+			if !short.IsZero() && p.inits > 1 {
+				m.log.Info("sandbox: ready pool refilled", "inits", have, "target", p.target, "bound", p.bound,
+					"took", time.Since(short).Round(time.Millisecond), "memory_mib", m.ReadyPool().MemoryBytes>>20)
+			}
+			short = time.Time{}
+			wait, refilling = demandWindow, false
+		}
+		if refilling && p.quiet {
+			wait = 0
 		}
 		if err != nil {
 			// Starts prepare their own meanwhile; what failed (no free
@@ -125,10 +125,47 @@ func (m *Manager) keepInits() {
 			m.log.Warn("sandbox: cannot prepare ahead; starts will prepare their own", "err", err, "retry_in", demandWindow)
 			wait = demandWindow
 		}
-		if !m.keeperPause(wait, wait == refillDelay || err != nil) {
+		if !m.keeperPause(wait, refilling || err != nil) {
 			return
 		}
 	}
+}
+
+// ReadyPool reports what the ready pool holds now and aims for.
+func (m *Manager) ReadyPool() ReadyPool {
+	if m == nil || m.kept == nil {
+		return ReadyPool{}
+	}
+	nets, disks := m.spareCounts()
+	inits := len(m.kept)
+	return ReadyPool{Inits: inits, Target: int(m.target.Load()), Bound: int(m.bound.Load()),
+		SpareNets: nets, SpareDisks: disks,
+		MemoryBytes: uint64(inits)*initMemory + uint64(max(nets, disks))*spareMemory}
+}
+
+// refillWorkers is how many inits the keeper prepares at once while no
+// Start is under way: one per CPU, at most two.
+var refillWorkers = min(runtime.NumCPU(), 2)
+
+// keepSome prepares one init, or refillWorkers at once when the machine
+// is quiet and the pool short of that many.
+func (m *Manager) keepSome(p poolPlan, have int) error {
+	n := 1
+	if p.quiet {
+		n = min(refillWorkers, p.inits-have)
+	}
+	if n <= 1 {
+		return m.keepOne()
+	}
+	errs := make(chan error, n)
+	for range n {
+		go func() { errs <- m.keepOne() }()
+	}
+	var err error
+	for range n {
+		err = errors.Join(err, <-errs)
+	}
+	return err
 }
 
 // keepOne prepares an init and adds it to the ready pool.
@@ -188,44 +225,6 @@ func (m *Manager) keeperPause(d time.Duration, refilling bool) bool {
 		return false
 	}
 	return true
-}
-
-// The ready pool's bounds. What it holds is memory the host cannot use
-// otherwise: a kept init's resident memory, a spare's kernel memory (its
-// namespace, link, listener and loop device; its image is sparse, on
-// disk). Together they take at most readyMemoryShare of the memory
-// available when the Manager starts.
-const (
-	initMemory       = 2<<20 + spareMemory // resident 2 MiB, and its spare
-	spareMemory      = 256 << 10
-	maxSpares        = 1024
-	readyMemoryShare = 8 // 1/8
-)
-
-// readyBound is how many of a thing costing each bytes the ready pool may
-// hold: at most flag, at least one.
-func readyBound(flag, each int) int {
-	n := max(flag, 1)
-	if avail := memAvailable(); avail > 0 {
-		n = min(n, int(avail/readyMemoryShare/uint64(each)))
-	}
-	return max(n, 1)
-}
-
-// memAvailable is the kernel's estimate of the memory available for new
-// work, in bytes; 0 when unknown.
-func memAvailable() uint64 {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // startSpares starts the recycler; the spares' bound follows memory.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Options configure a Manager. The zero value of every field is a default.
@@ -44,14 +45,16 @@ type Options struct {
 	// written into StateDir; without one, this binary itself, which must
 	// then call Init first thing.
 	InitPath string
-	// Prestart is how many isolated inits are kept ready at most in their
-	// namespaces and cgroups, with the shared part of the root already
-	// mounted, so that a Start on the default network only completes one.
-	// The ready pool follows demand: as many as Starts in the last
-	// 10 seconds, at least one, at most Prestart and what an eighth of the
-	// available memory holds (about 2.3 MiB each). Negative: none (every
-	// Start spawns its own init). Spare network namespaces and /tmp disks
-	// are kept regardless (see the package documentation).
+	// Prestart bounds the isolated inits kept ready in their namespaces
+	// and cgroups, with the shared part of the root already mounted, so
+	// that a Start on the default network only completes one. The ready
+	// pool follows the recent scale-out (the most Starts in 10 seconds,
+	// halving every 2 minutes once past), at least one init, within an
+	// eighth of the available memory (about 2.3 MiB each) and, when
+	// positive, at most Prestart. 0: memory is the only bound. Negative:
+	// none (every Start spawns its own init). Spare network namespaces and
+	// /tmp disks cover the scale-out beyond the bound (see the package
+	// documentation).
 	Prestart int
 	// Interpreters is how many managed-runtime interpreters are kept
 	// started ahead at most, with Hearth's bootstrap loaded and no user
@@ -97,6 +100,9 @@ type Manager struct {
 	seq        atomic.Uint64 // names placeholder cgroups
 	kept       chan *pending // inits ready for Start (isolated, Prestart >= 1)
 	demand     demand        // recent Starts, which size the ready pool
+	bound      atomic.Int64  // the kept inits memory allows now (written by the keeper)
+	boundAt    time.Time     // when bound was computed; the keeper's own
+	target     atomic.Int64  // the kept inits the keeper aims for now
 	closing    chan struct{} // closed by Close to stop keepInits
 	keeperDone chan struct{} // closed when keepInits has returned
 	closeOnce  sync.Once

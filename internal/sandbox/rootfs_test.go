@@ -89,7 +89,7 @@ func BenchmarkStartImageRoot(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				waitFor(b, "a kept init", func() bool { return len(m.kept) == cap(m.kept) })
+				waitFor(b, "a kept init", func() bool { return len(m.kept) >= 1 })
 				s := spec(m, nil, "hello")
 				s.RootFS = tc.rootfs
 				b.StartTimer()

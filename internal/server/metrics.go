@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/hearth-run/hearth/internal/activity"
 	"github.com/hearth-run/hearth/internal/metrics"
+	"github.com/hearth-run/hearth/internal/sandbox"
 )
 
 // observeAsync publishes the recorded outcome of an asynchronous event.
@@ -28,6 +29,7 @@ func (s *Server) gauges() []metrics.Gauge {
 		{Name: "hearth_async_dead_letters_total", Help: "Events sent to dead-letter targets.", Type: "counter", Value: float64(q.DeadLetters)},
 		{Name: "hearth_function_log_bytes_lost_total", Help: "Function log output that could not be written (a full disk).", Type: "counter", Value: float64(s.logStore.LostBytes())},
 	}
+	out = append(out, readyPoolGauges(s.sandbox.ReadyPool())...)
 	states := map[string]int{}
 	for _, e := range s.pool.Environments() {
 		st := e.State.String()
@@ -49,4 +51,20 @@ func (s *Server) metricsURL() string {
 		return "http://" + s.metricsListener.Addr().String() + "/metrics"
 	}
 	return "signed GET /hearth/metrics on the API (--metrics-listen serves them unauthenticated)"
+}
+
+// readyPoolGauges describe the sandbox's ready pool.
+func readyPoolGauges(rp sandbox.ReadyPool) []metrics.Gauge {
+	g := func(name, help string, v int) metrics.Gauge {
+		return metrics.Gauge{Name: name, Help: help, Type: "gauge", Value: float64(v)}
+	}
+	return []metrics.Gauge{
+		g("hearth_ready_pool_inits", "Sandbox inits kept ready for cold starts.", rp.Inits),
+		g("hearth_ready_pool_target", "Kept inits the ready pool aims for: the recent scale-out, decaying, within the bound.", rp.Target),
+		g("hearth_ready_pool_bound", "Kept inits the available memory (and --prestart) allows.", rp.Bound),
+		g("hearth_ready_pool_spare_namespaces", "Spare network namespaces ready beyond the kept inits.", rp.SpareNets),
+		g("hearth_ready_pool_spare_disks", "Spare /tmp disks ready beyond the kept inits.", rp.SpareDisks),
+		{Name: "hearth_ready_pool_memory_bytes", Help: "Memory the ready pool holds (estimate: about 2.3 MiB per kept init, 256 KiB per spare).",
+			Type: "gauge", Value: float64(rp.MemoryBytes)},
+	}
 }

@@ -379,9 +379,12 @@ func cgroupParent(dataDir string) string {
 }
 
 // prestart maps the configured ready pool bound to sandbox.Options.Prestart,
-// where 0 is the default and a negative number none.
+// where 0 is memory's bound alone and a negative number none.
 func prestart(n int) int {
-	if n <= 0 {
+	switch {
+	case n == config.PrestartAuto:
+		return 0
+	case n <= 0:
 		return -1
 	}
 	return n
