@@ -200,6 +200,7 @@ func TestFrontAnswersAsNetHTTP(t *testing.T) {
 		{"an unsigned upload, its body unread", "POST /2015-03-31/functions HTTP/1.1\r\nHost: lambda.test\r\nContent-Length: 1000000\r\n\r\n{", 1, 0},
 		{"a streamed invoke, then an invoke", "GET /2021-11-15/functions/f/response-streaming-invocations HTTP/1.1\r\nHost: lambda.test\r\n\r\n" + plain, 2, 0},
 		{"expect continue", strings.Replace(plain, "\r\n\r\n", "\r\nExpect: 100-continue\r\n\r\n", 1), 1, 0},
+		{"keep-alive", strings.Replace(plain, "\r\n\r\n", "\r\nConnection: Keep-Alive\r\n\r\n", 1) + plain, 2, 2},
 		{"connection close", strings.Replace(plain, "\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1), 1, 0},
 		{"chunked", "POST " + inv + " HTTP/1.1\r\nHost: lambda.test\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 1, 0},
 		{"repeated header", strings.Replace(plain, "\r\n\r\n", "\r\nX-Amz-Log-Type: Tail\r\nX-Amz-Log-Type: None\r\n\r\n", 1), 1, 0},

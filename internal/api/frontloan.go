@@ -13,7 +13,7 @@ import (
 // A client's kept connection often carries other calls before its
 // Invokes (an SDK client creates a function, then invokes it). Such a
 // request whose end the Front can tell — a Content-Length or no body, no
-// Expect, Connection or Upgrade — is lent to the http.Server on its own: a
+// Expect or Upgrade, no Connection but keep-alive — is lent to the http.Server on its own: a
 // loanConn shows net/http the request's bytes and nothing after them, and
 // once net/http has answered and, keeping the connection, reads for the
 // next request, it reads the end of the stream and closes the loanConn,
@@ -28,15 +28,15 @@ func loanLength(raw []byte) (int64, bool) {
 	line, rest, _ := bytes.Cut(raw, []byte("\r\n"))
 	method, line, ok1 := bytes.Cut(line, []byte(" "))
 	target, proto, ok2 := bytes.Cut(line, []byte(" "))
-	if !ok1 || !ok2 || len(method) == 0 || string(proto) != "HTTP/1.1" || !loanTarget(target) {
+	if !ok1 || !ok2 || !validFieldName(string(method)) || string(proto) != "HTTP/1.1" || !loanTarget(target) {
 		return 0, false
 	}
 	length, haveLength := int64(0), false
 	for len(rest) > 2 {
 		line, rest, _ = bytes.Cut(rest, []byte("\r\n"))
 		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok || !validFieldName(string(name)) {
-			return 0, false
+		if !ok || !validFieldName(string(name)) || !validFieldValue(string(value)) {
+			return 0, false // also a bare CR or LF, where net/http would end a line
 		}
 		value = bytes.Trim(value, " \t")
 		switch {
@@ -49,8 +49,12 @@ func loanLength(raw []byte) (int64, bool) {
 			if bytes.Contains(bytes.ToLower(value), []byte(".lambda-url.")) {
 				return 0, false
 			}
-		case asciiFold(name, "Transfer-Encoding"), asciiFold(name, "Expect"), asciiFold(name, "Connection"),
-			asciiFold(name, "Upgrade"), asciiFold(name, "Trailer"):
+		case asciiFold(name, "Connection"):
+			if !asciiFold(value, "keep-alive") {
+				return 0, false
+			}
+		case asciiFold(name, "Transfer-Encoding"), asciiFold(name, "Expect"), asciiFold(name, "Upgrade"),
+			asciiFold(name, "Trailer"):
 			return 0, false
 		}
 	}
@@ -60,6 +64,11 @@ func loanLength(raw []byte) (int64, bool) {
 // loanTarget accepts the paths of Lambda's REST API and Hearth's own
 // (/20xx-xx-xx/… and /hearth/…), but the streamed Invoke's.
 func loanTarget(t []byte) bool {
+	for _, c := range t {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
 	return (bytes.HasPrefix(t, []byte("/20")) || bytes.HasPrefix(t, []byte("/hearth/"))) &&
 		!bytes.HasPrefix(t, []byte("/2021-11-15/"))
 }
