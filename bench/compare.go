@@ -17,7 +17,8 @@ import (
 // $HEARTH_BENCH_BASE (an older build), or else this tree built without
 // its sandbox init (-tags hearth_noinit: environments re-execute hearth).
 // It runs with the ready pool of kept inits and without it (--prestart 0:
-// every cold start spawns its init).
+// every cold start spawns its init); with kept inits, the floor (goFloor)
+// is sampled in the same rounds.
 func runCompare(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 	r := newResult("compare")
 	base := os.Getenv("HEARTH_BENCH_BASE")
@@ -41,9 +42,13 @@ func runCompare(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		Notes:   []string{"base: " + base + "; new: " + cur + "."},
 	}
 	for _, pool := range []struct{ name, flag string }{{"kept inits", ""}, {"none", "0"}} {
-		got, err := compareOnce(ctx, tb, []string{base, cur}, pool.flag, n, r)
+		got, floorMs, err := compareOnce(ctx, tb, []string{base, cur}, pool.flag, n, r)
 		if err != nil {
 			return nil, err
+		}
+		if floorMs != nil {
+			t.row("floor", "the bootstrap executed bare", "", fmtMs(pctF(floorMs, 50)), "")
+			r.Metrics["compare.floor_init_p50_ms"] = pctF(floorMs, 50)
 		}
 		for i, label := range []string{"base", "new"} {
 			s := got[i]
@@ -64,8 +69,20 @@ type coldSamples struct {
 }
 
 // compareOnce starts each binary with --prestart prestart (when set) and
-// invokes n new functions on each, alternating which goes first.
-func compareOnce(ctx context.Context, tb *toolbox, bins []string, prestart string, n int, r *Result) ([]*coldSamples, error) {
+// invokes n new functions on each, alternating which goes first; with
+// the default pool it samples the floor too (ms, until the first /next).
+func compareOnce(ctx context.Context, tb *toolbox, bins []string, prestart string, n int, r *Result) (_ []*coldSamples, floorMs []float64, err error) {
+	var floor *goFloor
+	if prestart == "" {
+		bootstrap, err := tb.goBootstrap()
+		if err != nil {
+			return nil, nil, err
+		}
+		if floor, err = newGoFloor(bootstrap); err != nil {
+			return nil, nil, err
+		}
+		defer floor.Close()
+	}
 	var procs []*hearthProc
 	for _, bin := range bins {
 		var extra []string
@@ -74,7 +91,7 @@ func compareOnce(ctx context.Context, tb *toolbox, bins []string, prestart strin
 		}
 		h, err := startHearthBinary(tb, bin, extra...)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer h.Stop()
 		procs = append(procs, h)
@@ -82,15 +99,22 @@ func compareOnce(ctx context.Context, tb *toolbox, bins []string, prestart strin
 	rt := runtimeSpecs[0]
 	zip, err := tb.zip(rt)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	got := []*coldSamples{{}, {}}
 	for i := range n {
+		if floor != nil {
+			d, err := floor.sample()
+			if err != nil {
+				return nil, nil, err
+			}
+			floorMs = append(floorMs, msOf(d))
+		}
 		for j := range procs {
 			k := (i + j) % len(procs)
 			h, name := procs[k], fmt.Sprintf("compare-%d-%d", k, i)
 			if err := createFunction(ctx, h.Lambda, name, rt, zip); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			c := invoke(ctx, h.Lambda, name, "", []byte(`{}`), true)
 			if c.Err != nil || !c.HasInit {
@@ -102,11 +126,11 @@ func compareOnce(ctx context.Context, tb *toolbox, bins []string, prestart strin
 			got[k].init = append(got[k].init, c.InitMs)
 			got[k].sandbox = append(got[k].sandbox, cl.SandboxMs)
 			if _, err := h.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(name)}); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
-	return got, nil
+	return got, floorMs, nil
 }
 
 // buildNoInit builds this tree's hearth without its embedded sandbox init.

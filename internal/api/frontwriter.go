@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/function"
 )
 
 // frontHold is how much of an answer with a Content-Length the writer
@@ -69,6 +71,18 @@ func (w *frontWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// requestID is the answer's request id, made now if the handler set none:
+// every answer carries one, as from ServeHTTP, but an Invoke's own
+// replaces it, so it is not made up front.
+func (w *frontWriter) requestID() string {
+	if v := w.h["X-Amzn-Requestid"]; len(v) > 0 {
+		return v[0]
+	}
+	w.vals[0] = function.NewUUID()
+	w.h["X-Amzn-Requestid"] = w.vals[0:1:1]
+	return w.vals[0]
+}
+
 // finish completes the answer and sends it.
 func (w *frontWriter) finish() error {
 	if w.status == 0 {
@@ -96,6 +110,7 @@ var (
 // handler has returned, so the body held is all of it.
 func (w *frontWriter) writeHead(done bool) {
 	w.sent = true
+	w.requestID()
 	bw, hasBody := w.fc.bw, bodyAllowed(w.status)
 	if !w.fc.keepAfterHandler() {
 		w.close = true

@@ -8,6 +8,9 @@ import (
 
 // requestID is the id of the request being answered on w.
 func requestID(w http.ResponseWriter) string {
+	if fw, ok := w.(*frontWriter); ok {
+		return fw.requestID()
+	}
 	return w.Header().Get("X-Amzn-Requestid")
 }
 

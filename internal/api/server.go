@@ -299,10 +299,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveFrontInvoke is ServeHTTP for an Invoke the Front parsed itself,
-// which is neither a function URL's nor a CloudWatch Logs request.
+// which is neither a function URL's nor a CloudWatch Logs request. The
+// request id is made only if the answer goes out without the
+// invocation's (frontWriter.requestID).
 func (s *Server) serveFrontInvoke(w *frontWriter, r *http.Request) {
-	w.vals[0] = function.NewUUID()
-	w.h["X-Amzn-Requestid"] = w.vals[0:1:1]
 	defer s.recoverPanic(w, r)
 	s.invokeRoute(w, r)
 }

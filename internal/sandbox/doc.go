@@ -42,12 +42,14 @@
 // StateDir/init once and starts it for every environment. It joins its
 // cgroup (v1; on v2 it is cloned straight into it with CLONE_INTO_CGROUP),
 // mounts the part of the root every environment shares (with /tmp and
-// /etc/hosts), reports ready on its status pipe (fd 4), reads its
-// environment's configuration from fd 3, mounts /var/task, /var/runtime
-// and /opt and pivots into the new root while the Manager renames and
-// limits its cgroup, waits for fd 3 to close, drops privileges and
-// executes the bootstrap in place — or writes the failure on the status
-// pipe and exits 127 (see internal/sandboxinit for the protocol).
+// /etc/hosts), pivots into it and detaches the host's root, and reports
+// ready on its status pipe (fd 4). A Start clones the function's trees
+// (openTrees: /var/task, /var/runtime, /opt, binds, an image root) and
+// sets the memory limit, then sends the configuration with the trees'
+// descriptors on the socket at fd 3 and closes it; the init attaches the
+// trees, drops privileges and executes the bootstrap in place — or writes
+// the failure on the status pipe and exits 127 (see internal/sandboxinit
+// for the protocol).
 //
 // Without an embedded init (a plain go build), the Manager re-executes its
 // own program instead, with one warning. Every program that creates an

@@ -199,12 +199,13 @@ func (m *Manager) launch(pd *pending, spec Spec, begin int64) (_ *Process, err e
 		return nil, err
 	}
 	st.at[phaseTrees] = monotonic()
-	// The memory limit is set before the init hears of its environment
-	// (the rest of it was preset at spawn), so that the limits hold from
-	// the bootstrap's first instruction, and the init wakes once: with its
-	// Config and trees, and the end of the socket behind them. On failure
-	// the deferred close kills the init (or the bootstrap it became).
-	if err := pd.cg.limitMemory(lim.memoryBytes); err != nil {
+	// The limits were preset at spawn for Lambda's default size; another
+	// memory size is set before the init hears of its environment, so that
+	// the limits hold from the bootstrap's first instruction, and the init
+	// wakes once: with its Config and trees, and the end of the socket
+	// behind them. On failure the deferred close kills the init (or the
+	// bootstrap it became).
+	if err := pd.cg.limitMemory(presetMemory, lim.memoryBytes); err != nil {
 		t.close()
 		return nil, err
 	}

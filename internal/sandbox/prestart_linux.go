@@ -221,7 +221,7 @@ func (m *Manager) adopt(ip *interp, spec Spec) (_ *Process, err error) {
 	if err := pd.cg.rename(spec.ID); err != nil {
 		return nil, err
 	}
-	if err := pd.cg.apply(lim); err != nil {
+	if err := pd.cg.limitMemory(presetMemory, lim.memoryBytes); err != nil { // the rest is preset
 		return nil, err
 	}
 	if err := mountFunction(p.pid, spec.CodeDir, spec.OptDir); err != nil {

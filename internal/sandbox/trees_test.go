@@ -51,20 +51,26 @@ func allowedMount(path string) bool {
 // nosuid and nodev, no /var/runtime when they have none, no mount of an
 // earlier environment or of the host beyond the shared system
 // directories; they run in a Hearth cgroup from their first instruction,
-// the one that carries their limits.
+// the one that carries their limits (memory sizes above, at and below
+// the one an init is spawned with).
 func TestIsolatedSeesOwnTask(t *testing.T) {
 	m := newManager(t, "auto")
-	for _, marker := range []string{"first", "second", "third"} {
+	// Memory sizes above, at and below the limit an init is spawned with.
+	for _, tc := range []struct {
+		marker string
+		mb     int
+	}{{"first", 192}, {"second", 128}, {"third", 64}} {
+		marker := tc.marker
 		dir := codeWithMarker(t, marker)
 		waitFor(t, "a kept init", func() bool { return len(m.kept) >= 1 })
 		var out buffer
 		s := spec(m, &out, "task", "stay")
-		s.CodeDir, s.MemoryMB = dir, 192
+		s.CodeDir, s.MemoryMB = dir, tc.mb
 		p := start(t, m, s)
 		waitFor(t, "the task listing", func() bool { return strings.Contains(out.String(), "done") })
 		got := out.String()
 		lines := strings.Split(got, "\n")
-		checkFirstCgroup(t, m, p, lines)
+		checkFirstCgroup(t, m, p, lines, tc.mb)
 		for _, want := range []string{"task=marker,testprog err=<nil>", "marker=" + marker + "\n", "runtime=false"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("%s: want %q in:\n%s", marker, want, got)
@@ -93,8 +99,8 @@ func TestIsolatedSeesOwnTask(t *testing.T) {
 // checkFirstCgroup: the bootstrap's first lines name the (memory) cgroup
 // it started in; it must be its environment's, or the placeholder that
 // became it (renamed, same directory), and carry the environment's
-// limits.
-func checkFirstCgroup(t *testing.T, m *Manager, p *Process, lines []string) {
+// limits: memory (and memory with swap, when accounted) of mb MiB.
+func checkFirstCgroup(t *testing.T, m *Manager, p *Process, lines []string, mb int) {
 	t.Helper()
 	key, dir, limit := "0::", p.cg.dirs[""], "/memory.max"
 	if !m.cg.v2 {
@@ -113,9 +119,14 @@ func checkFirstCgroup(t *testing.T, m *Manager, p *Process, lines []string) {
 	if now := cgroupOf(t, p.pid, key); now != parent+p.id {
 		t.Errorf("the bootstrap is in cgroup %q, want %q", now, parent+p.id)
 	}
-	b, err := os.ReadFile(dir + limit)
-	if err != nil || strings.TrimSpace(string(b)) != "201326592" {
-		t.Errorf("%s: %q, %v; want the 192 MB limit", limit, b, err)
+	limits := []string{limit}
+	if !m.cg.v2 && m.cg.memsw {
+		limits = append(limits, "/memory.memsw.limit_in_bytes")
+	}
+	for _, l := range limits {
+		if b, err := os.ReadFile(dir + l); err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(mb<<20) {
+			t.Errorf("%s: %q, %v; want %d MiB", l, b, err, mb)
+		}
 	}
 	pids := p.cg.dirs["pids"]
 	if m.cg.v2 {

@@ -33,5 +33,8 @@
 // header is found through the header map once, SignedHeaders is capped
 // (128 names, 8 KiB), the canonical request is built in a pooled buffer,
 // and the derived signing key is cached per access key (replaced when the
-// day, scope or secret changes, so a rotated secret takes effect at once).
+// day, scope or secret changes, so a rotated secret takes effect at once;
+// at most 4096 keys) as its HMAC pads, so that the signature is two
+// SHA-256 sums. Finish allocates nothing: hashes and signatures live in
+// fixed arrays; Authenticate allocates the Pending.
 package sigv4
