@@ -122,8 +122,10 @@ func runBurst(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		fmt.Fprintf(o.Progress, "  burst %s: %s ms, %d environments (%d kept inits ready), CPU per environment %.1f ms (server %.1f, environments %.1f)\n",
 			run.label, fmtDur(total), envs, kept, server+own, server, own)
 	}
-	r.Metrics["burst.refill_cpu_ms"] = msOf(refill)
-	fmt.Fprintf(o.Progress, "  burst: %.0f ms of CPU between the bursts (the ready pool's refill, deploys, freezing)\n", msOf(refill))
+	if len(runs) > 1 {
+		r.Metrics["burst.refill_cpu_ms"] = msOf(refill)
+		fmt.Fprintf(o.Progress, "  burst: %.0f ms of CPU between the bursts (the ready pool's refill, deploys, freezing)\n", msOf(refill))
+	}
 	r.Tables = append(r.Tables, t)
 	return r, nil
 }
