@@ -253,10 +253,11 @@ func peekHead(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// setReadDeadline sets the read deadline d from now (none for d == 0)
-// unless the one set is already within an eighth of d (at most a second)
-// of it: a busy connection then costs a timer update a second, not one a
-// request.
+// setReadDeadline sets the read deadline d from now (none for d == 0).
+// The deadline is set an eighth of d (at most a second) late, and not set
+// again while the one set is no earlier than d from now: a busy
+// connection then costs a timer update a second, not one a request, and a
+// timeout is never shorter than net/http's.
 func (fc *frontConn) setReadDeadline(d time.Duration) {
 	if t, ok := deadline(fc.rdl, d); ok {
 		fc.rdl = t
@@ -272,19 +273,18 @@ func (fc *frontConn) setWriteDeadline(d time.Duration) {
 	}
 }
 
-// deadline returns the deadline d from now and whether it differs enough
-// from set to be set.
+// deadline returns the deadline to set for d from now, and false when the
+// one set already serves.
 func deadline(set time.Time, d time.Duration) (time.Time, bool) {
 	if d <= 0 {
 		return time.Time{}, !set.IsZero()
 	}
 	t := time.Now().Add(d)
-	if set.IsZero() {
-		return t, true
-	}
 	slack := min(d/8, time.Second)
-	diff := t.Sub(set)
-	return t, diff <= -slack || diff >= slack
+	if !set.IsZero() && !set.Before(t) && set.Sub(t) <= slack {
+		return set, false
+	}
+	return t.Add(slack), true
 }
 
 // frontBody is the body of a request the front serves: the next n bytes
