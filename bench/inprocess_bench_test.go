@@ -57,10 +57,6 @@ func inProcess(b *testing.B) (addr string, lc *lambda.Client, client *http.Clien
 	if c := invoke(context.Background(), lc, "hello", "", []byte(`{}`), false); c.Err != nil {
 		b.Fatal(c.Err)
 	}
-	// The benchmarks measure invocations on connections of their own: one
-	// that carried CreateFunction stays with net/http's server (see
-	// api.Front), as it would for a client that mixes calls.
-	client.CloseIdleConnections()
 	return srv.Addr(), lc, client
 }
 

@@ -31,7 +31,9 @@ import (
 type FrontOptions struct {
 	// HTTP serves every connection the front hands over. Its
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout and
-	// MaxHeaderBytes bound the requests the front serves too. Required.
+	// MaxHeaderBytes bound the requests the front serves too. Required;
+	// NewFront wraps its ConnState hook to learn when a lent connection
+	// is idle again.
 	HTTP *http.Server
 	// MaxHeaders is the most header fields of a request the front serves;
 	// one with more is handed to HTTP (whose handler refuses it). Zero or
@@ -70,6 +72,7 @@ func (s *Server) NewFront(opts FrontOptions) *Front {
 		f.maxHeaders = maxFrontHeaders
 	}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
+	opts.HTTP.ConnState = connState(opts.HTTP.ConnState)
 	return f
 }
 
@@ -194,7 +197,7 @@ func (f *Front) serveConn(c net.Conn, handOff *chanListener) {
 		_ = c.Close()
 		return
 	}
-	handOver := fc.serve()
+	handOver := fc.serve(handOff)
 	f.track(fc, false)
 	fc.release()
 	if !handOver {

@@ -75,9 +75,10 @@ func (fc *frontConn) release() {
 }
 
 // serve serves requests until the connection ends (false) or carries a
-// request for net/http (true). A handler's panic ends the connection, as
-// in net/http.
-func (fc *frontConn) serve() (handOver bool) {
+// request for net/http (true); one whose end it knows it lends to net/http
+// through handOff and goes on (frontloan.go). A handler's panic ends the
+// connection, as in net/http.
+func (fc *frontConn) serve(handOff *chanListener) (handOver bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v != http.ErrAbortHandler {
@@ -95,7 +96,14 @@ func (fc *frontConn) serve() (handOver bool) {
 			return false
 		}
 		if !fc.takes(raw) {
-			return true
+			n, ok := loanLength(raw)
+			if !ok {
+				return true
+			}
+			if !fc.lend(handOff, n) {
+				return false
+			}
+			continue
 		}
 		_, _ = fc.br.Discard(len(raw))
 		if !fc.serveInvoke() {

@@ -46,7 +46,8 @@ func isInvokeLine(line []byte) bool {
 // and reports whether the front serves the request: anything it does not
 // recognise as plain (folded or odd fields, a body that is chunked or
 // expected with 100-continue, a connection to close or upgrade, a duplicate
-// or missing Host or Content-Length, an unusual path) goes to net/http,
+// or missing Host or Content-Length, an unusual path; Connection other than
+// keep-alive) goes to net/http,
 // which decides.
 func (h *frontHead) parse(head string, canon *canonicalizer) bool {
 	line, rest, _ := strings.Cut(head, "\r\n")
@@ -79,7 +80,11 @@ func (h *frontHead) parse(head string, canon *canonicalizer) bool {
 			if h.length >= 0 || !parseLength(value, &h.length) {
 				return false
 			}
-		case "Transfer-Encoding", "Expect", "Connection", "Upgrade", "Trailer", "Pragma", "Te":
+		case "Connection":
+			if !strings.EqualFold(value, "keep-alive") {
+				return false
+			}
+		case "Transfer-Encoding", "Expect", "Upgrade", "Trailer", "Pragma", "Te":
 			return false
 		}
 		for _, f := range h.fields {
