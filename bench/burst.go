@@ -41,6 +41,9 @@ func runBurst(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		{n: n, label: fmt.Sprintf("%d, fresh server", n), key: strconv.Itoa(n)},
 		{n: n, pause: secondBurstPause, label: fmt.Sprintf("%d again, ready pool refilled", n), key: strconv.Itoa(n) + "_again"},
 	}
+	if o.Short {
+		runs = runs[:1] // a correctness check: the refill's wait would double the scenario
+	}
 	metricsAddr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -68,9 +71,12 @@ func runBurst(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 	for _, run := range runs {
 		s0, c0 := treeCPU(h.cmd.Process.Pid)
 		began := time.Now()
+		pm0, k0 := keptInitMemory(h.cmd.Process.Pid), readKernel()
 		time.Sleep(run.pause)
 		if run.pause > 0 {
 			waitRefilled(metricsAddr, refillWait)
+			time.Sleep(time.Second) // the last init's start settles
+			reportPoolMemory(o, r, pm0, keptInitMemory(h.cmd.Process.Pid), k0, readyPoolMetrics(metricsAddr))
 			fmt.Fprintf(o.Progress, "  burst: %.1f s between the bursts\n", time.Since(began).Seconds())
 		}
 		name := fmt.Sprintf("burst-%s", run.key)
@@ -116,8 +122,10 @@ func runBurst(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 		fmt.Fprintf(o.Progress, "  burst %s: %s ms, %d environments (%d kept inits ready), CPU per environment %.1f ms (server %.1f, environments %.1f)\n",
 			run.label, fmtDur(total), envs, kept, server+own, server, own)
 	}
-	r.Metrics["burst.refill_cpu_ms"] = msOf(refill)
-	fmt.Fprintf(o.Progress, "  burst: %.0f ms of CPU between the bursts (the ready pool's refill, deploys, freezing)\n", msOf(refill))
+	if len(runs) > 1 {
+		r.Metrics["burst.refill_cpu_ms"] = msOf(refill)
+		fmt.Fprintf(o.Progress, "  burst: %.0f ms of CPU between the bursts (the ready pool's refill, deploys, freezing)\n", msOf(refill))
+	}
 	r.Tables = append(r.Tables, t)
 	return r, nil
 }
@@ -165,4 +173,36 @@ func readyPoolMetrics(addr string) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// kernelReading is a reading of kernelMemory, to subtract from a later one.
+type kernelReading struct{ kernel, available uint64 }
+
+func readKernel() kernelReading {
+	k, a := kernelMemory()
+	return kernelReading{k, a}
+}
+
+// reportPoolMemory prints and records what the refilled ready pool holds:
+// the kept inits' RSS and PSS each, and the kernel memory and available
+// memory that went per init added during the refill (machine-wide
+// figures: approximate on a shared machine).
+func reportPoolMemory(o Options, r *Result, before, after poolMemory, k0 kernelReading, metrics map[string]float64) {
+	if after.inits == 0 {
+		return
+	}
+	k1 := readKernel()
+	added := float64(max(after.inits-before.inits, 1))
+	mib := func(b float64) float64 { return b / (1 << 20) }
+	rss, pss := mib(float64(after.rss)/float64(after.inits)), mib(float64(after.pss)/float64(after.inits))
+	kern := mib((float64(k1.kernel) - float64(k0.kernel)) / added)
+	avail := mib((float64(k0.available) - float64(k1.available)) / added)
+	r.Metrics["burst.pool.kept_inits"] = float64(after.inits)
+	r.Metrics["burst.pool.rss_per_init_mib"] = rss
+	r.Metrics["burst.pool.pss_per_init_mib"] = pss
+	r.Metrics["burst.pool.kernel_per_init_mib"] = kern
+	r.Metrics["burst.pool.available_per_init_mib"] = avail
+	fmt.Fprintf(o.Progress, "  burst: ready pool %d kept inits (%.0f added): RSS %.2f MiB, PSS %.2f MiB each; kernel memory +%.2f MiB, "+
+		"available memory -%.2f MiB per init added; Hearth's estimate %.0f MiB in all (bound %.0f inits)\n",
+		after.inits, added, rss, pss, kern, avail, mib(metrics["hearth_ready_pool_memory_bytes"]), metrics["hearth_ready_pool_bound"])
 }

@@ -93,6 +93,7 @@ type Manager struct {
 	templates  map[int]bool     // sizes (MB) whose formatted template exists in scratchDir
 	tmplData   map[int][]extent // guarded by tmplMu: templates' data, to reset recycled disks
 	spare      spares           // namespaces and disks ready for new environments
+	slots      slotFiles        // the shared image files of the /tmp disks
 	rootDir    string           // mount point of the isolated roots (inside each mount namespace)
 	procsDir   string           // records of running environments, for cleanup after a crash
 	initDir    string           // where the embedded init is written
@@ -264,6 +265,7 @@ func (m *Manager) Close() error {
 	if m.isolated {
 		<-m.spare.done
 		m.closeSpares()
+		m.closeSlots()
 	}
 	if err := m.nat.close(); err != nil {
 		m.log.Warn("sandbox: NAT rules not removed", "err", err)

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,21 +12,24 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// scratch is the disk behind one environment's /tmp: a sparse file of
-// EphemeralStorage's size, formatted ext4, attached to a loop device. On
+// scratch is the disk behind one environment's /tmp: a slot of
+// EphemeralStorage's size in a shared sparse image file
+// (diskslots_linux.go), formatted ext4, attached to a loop device. On
 // disk, not in memory, so a function's /tmp is not charged to its memory
 // limit beyond reclaimable page cache, and a full /tmp is ENOSPC for that
 // environment only.
 //
-// The image file is unlinked as soon as the loop device holds it, and the
-// device is attached with autoclear: it detaches itself when its last
-// user — Hearth's descriptor until /tmp is mounted, then the mount in the
-// environment's namespace — is gone. Neither a clean stop nor a kill -9
-// of Hearth leaves an image or a loop device behind.
+// The image file is unlinked as soon as it is created, and the device is
+// attached with autoclear: it detaches itself when its last user —
+// Hearth's descriptor, and the mount in the environment's namespace — is
+// gone. Neither a clean stop nor a kill -9 of Hearth leaves an image or a
+// loop device behind.
 type scratch struct {
 	sizeMB int
-	dev    string   // /dev/loopN
-	f      *os.File // the loop device, open until /tmp is mounted
+	dev    string    // /dev/loopN
+	f      *os.File  // the loop device, open until the disk is released
+	file   *diskFile // the image file holding it
+	slot   int       // its slot in file
 }
 
 // scratchSupported reports why disk-backed /tmp cannot be used, or "".
@@ -48,27 +50,35 @@ func scratchSupported() (mke2fs string, why string) {
 }
 
 // newScratch makes and attaches a disk of sizeMB: a sparse copy of the
-// formatted template of that size.
+// formatted template of that size, in a slot of the shared image file.
 func (m *Manager) newScratch(sizeMB int) (s *scratch, err error) {
 	tmpl, err := m.scratchTemplate(sizeMB)
 	if err != nil {
 		return nil, err
 	}
-	img := filepath.Join(m.scratchDir, "tmp-"+strconv.FormatUint(m.seq.Add(1), 10)+".img")
-	f, err := os.OpenFile(img, os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("scratch image: %w", err)
-	}
-	defer f.Close()
-	defer os.Remove(img) // the loop device keeps the file
-	if err := copySparse(f, tmpl, int64(sizeMB)<<20); err != nil {
-		return nil, fmt.Errorf("scratch image: %w", err)
-	}
-	dev, lf, err := attachLoop(f)
+	df, slot, err := m.slot(sizeMB)
 	if err != nil {
 		return nil, err
 	}
-	return &scratch{sizeMB: sizeMB, dev: dev, f: lf}, nil
+	defer func() {
+		if err != nil {
+			df.put(slot, false) // it may hold part of a template
+		}
+	}()
+	if err := df.fillSlot(tmpl, slot); err != nil {
+		return nil, fmt.Errorf("scratch image: %w", err)
+	}
+	df.mu.Lock()
+	backing := df.f
+	df.mu.Unlock()
+	if backing == nil {
+		return nil, ErrClosed
+	}
+	dev, lf, err := attachLoop(backing, int64(slot)*df.size, df.size)
+	if err != nil {
+		return nil, err
+	}
+	return &scratch{sizeMB: sizeMB, dev: dev, f: lf, file: df, slot: slot}, nil
 }
 
 // scratchTemplate returns the formatted, never mounted image of sizeMB,
@@ -104,53 +114,15 @@ func (m *Manager) scratchTemplate(sizeMB int) (string, error) {
 	return path, nil
 }
 
-// copySparse makes dst a copy of the file at src, size bytes long,
-// copying only the data extents and leaving the holes as holes.
-func copySparse(dst *os.File, src string, size int64) error {
-	sf, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer sf.Close()
-	if err := dst.Truncate(size); err != nil {
-		return err
-	}
-	sfd, dfd := int(sf.Fd()), int(dst.Fd())
-	for off := int64(0); off < size; {
-		data, err := unix.Seek(sfd, off, unix.SEEK_DATA)
-		if errors.Is(err, unix.ENXIO) {
-			return nil // only a hole is left
-		}
-		if err != nil {
-			return err
-		}
-		hole, err := unix.Seek(sfd, data, unix.SEEK_HOLE)
-		if err != nil {
-			return err
-		}
-		for in, out := data, data; in < hole; {
-			n, err := unix.CopyFileRange(sfd, &in, dfd, &out, int(hole-in), 0)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return io.ErrUnexpectedEOF
-			}
-		}
-		off = hole
-	}
-	return nil
-}
-
 // loopMu serialises finding and configuring a loop device within this
 // process: concurrent attaches would all be given the same free device and
 // all but one would fail and retry. (The kernel serialises the work
 // anyway; other processes can still race, hence the retries.)
 var loopMu sync.Mutex
 
-// attachLoop attaches backing to a free loop device with autoclear and
-// direct I/O (no second copy in the page cache).
-func attachLoop(backing *os.File) (string, *os.File, error) {
+// attachLoop attaches size bytes of backing from offset to a free loop
+// device with autoclear and direct I/O (no second copy in the page cache).
+func attachLoop(backing *os.File, offset, size int64) (string, *os.File, error) {
 	loopMu.Lock()
 	defer loopMu.Unlock()
 	ctl, err := os.OpenFile("/dev/loop-control", os.O_RDWR, 0)
@@ -169,6 +141,7 @@ func attachLoop(backing *os.File) (string, *os.File, error) {
 			return "", nil, fmt.Errorf("open %s: %w", dev, err)
 		}
 		cfg := unix.LoopConfig{Fd: uint32(backing.Fd())}
+		cfg.Info.Offset, cfg.Info.Sizelimit = uint64(offset), uint64(size)
 		cfg.Info.Flags = unix.LO_FLAGS_AUTOCLEAR | unix.LO_FLAGS_DIRECT_IO
 		err = unix.IoctlLoopConfigure(int(lf.Fd()), &cfg)
 		if err == nil {
@@ -183,11 +156,17 @@ func attachLoop(backing *os.File) (string, *os.File, error) {
 	return "", nil, errors.New("attach loop device: every free device was taken meanwhile")
 }
 
-// release drops Hearth's hold on the device; once /tmp is mounted the
-// mount keeps it, and autoclear detaches it when the mount goes.
+// release drops Hearth's hold on the device, which autoclear then
+// detaches once no mount holds it either. A disk that nothing mounts is
+// discarded first, so that its slot is clean and serves another disk.
 func (s *scratch) release() {
-	if s != nil && s.f != nil {
-		_ = s.f.Close()
-		s.f = nil
+	if s == nil || s.f == nil {
+		return
+	}
+	clean := s.file != nil && discard(s.dev, s.sizeMB)
+	_ = s.f.Close()
+	s.f = nil
+	if s.file != nil {
+		s.file.put(s.slot, clean)
 	}
 }
