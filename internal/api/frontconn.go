@@ -17,6 +17,12 @@ import (
 // head that does not fit goes to net/http.
 const frontBufSize = 8 << 10
 
+// lingerDelay is how long a connection that closes with a request body
+// unread stays open after its answer, half-closed where it can be, so that
+// a client still sending the body reads the answer before the reset that
+// closing over unread bytes causes (net/http waits as long).
+const lingerDelay = 500 * time.Millisecond
+
 // maxPostHandlerRead is how much of a body the handler left unread is read
 // and dropped to keep the connection, as net/http does; past it the answer
 // says Connection: close.
@@ -44,6 +50,9 @@ type frontConn struct {
 	// idle is set while waiting for a request; closing once Shutdown
 	// asked the connection to end.
 	idle, closing atomic.Bool
+	// linger says the connection closes with a body unread: the client
+	// may still be sending it (serveConn).
+	linger bool
 	// rdl and wdl are the read and write deadlines last set; only the
 	// connection's goroutine uses them.
 	rdl, wdl time.Time
@@ -174,6 +183,9 @@ func (fc *frontConn) serveInvoke() bool {
 	fc.body.reserved = 0
 	if err := w.finish(); err != nil {
 		return false
+	}
+	if w.close {
+		fc.linger = true
 	}
 	return !w.close && !fc.closing.Load()
 }
