@@ -181,11 +181,7 @@ func (m *Manager) launch(pd *pending, spec Spec, begin int64) (_ *Process, err e
 			pd.close()
 		}
 	}()
-	shares := max(2, 1024*spec.MemoryMB/mbPerVCPU)
-	lim := limits{memoryBytes: int64(spec.MemoryMB) << 20, pids: pidsLimit, cpuShares: shares}
-	if m.opts.HardCPU {
-		lim.cpuQuotaUS = max(1000, int64(cfsPeriodUS)*int64(spec.MemoryMB)/mbPerVCPU)
-	}
+	lim := m.limitsOf(spec)
 	p.ln, p.addr = pd.net.ln, runtimeAPIAddr
 	p.uid, pd.uid = pd.uid, nil // the Process owns the lease from here
 	defer func() {
@@ -193,21 +189,41 @@ func (m *Manager) launch(pd *pending, spec Spec, begin int64) (_ *Process, err e
 			p.uid.release()
 		}
 	}()
+	if err := m.handOver(pd, spec, p, lim, &st); err != nil {
+		return nil, err
+	}
+	defer m.logStart(spec.ID, &st)
+	p.net = pd.net
+	pd.cg.resetPeak()
+	if err := pd.cg.applyCPU(lim); err != nil {
+		return nil, err
+	}
+	p.scratch, pd.scratch = pd.scratch, nil // recycled when the environment ends
+	p.outR, p.outDone = pd.outR, make(chan struct{})
+	go p.copyOutput(spec.Output)
+	go p.wait()
+	return p, nil
+}
+
+// handOver gives the init of pd its environment — the function's trees,
+// the memory limit, the Config — and waits until it has executed the
+// bootstrap, noting the moments in st.
+//
+// The limits were preset at spawn for Lambda's default size; another
+// memory size is set before the init hears of its environment, so that
+// the limits hold from the bootstrap's first instruction, and the init
+// wakes once: with its Config and trees, and the end of the socket behind
+// them. On failure the caller kills the init (or the bootstrap it became).
+func (m *Manager) handOver(pd *pending, spec Spec, p *Process, lim limits, st *startTimes) error {
 	st.at[phaseInit] = monotonic()
 	t, err := openTrees(spec.RootFS, spec.CodeDir, spec.RuntimeDir, spec.OptDir, spec.Binds)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	st.at[phaseTrees] = monotonic()
-	// The limits were preset at spawn for Lambda's default size; another
-	// memory size is set before the init hears of its environment, so that
-	// the limits hold from the bootstrap's first instruction, and the init
-	// wakes once: with its Config and trees, and the end of the socket
-	// behind them. On failure the deferred close kills the init (or the
-	// bootstrap it became).
 	if err := pd.cg.limitMemory(presetMemory, lim.memoryBytes); err != nil {
 		t.close()
-		return nil, err
+		return err
 	}
 	if pd.net.link != nil {
 		// What the link has carried before the bootstrap can run: the
@@ -220,10 +236,10 @@ func (m *Manager) launch(pd *pending, spec Spec, begin int64) (_ *Process, err e
 	pd.cfgW = nil
 	// Named for its environment while the init finishes.
 	if err := pd.cg.rename(spec.ID); err != nil {
-		return nil, err
+		return err
 	}
 	if err := pd.waitReady(); err != nil {
-		return nil, err
+		return err
 	}
 	// Then EOF means the status pipe was closed by a successful execve.
 	raw, _ := io.ReadAll(pd.statusR)
@@ -231,23 +247,13 @@ func (m *Manager) launch(pd *pending, spec Spec, begin int64) (_ *Process, err e
 	st.at[phaseSeen] = monotonic()
 	stamps, msg := sandboxinit.ParseStamps(raw)
 	if len(msg) > 0 {
-		return nil, fmt.Errorf("%w: %s", ErrInit, msg)
+		return fmt.Errorf("%w: %s", ErrInit, msg)
 	}
 	if werr != nil {
-		return nil, fmt.Errorf("%w: send config: %w", ErrInit, werr)
+		return fmt.Errorf("%w: send config: %w", ErrInit, werr)
 	}
 	st.at[phaseConfig], st.at[phaseRoot], st.at[phaseExec] = stamps[sandboxinit.StampConfig], stamps[sandboxinit.StampRoot], stamps[sandboxinit.StampExec]
-	defer m.logStart(spec.ID, &st)
-	p.net = pd.net
-	pd.cg.resetPeak()
-	if err := pd.cg.applyCPU(lim); err != nil {
-		return nil, err
-	}
-	p.scratch, pd.scratch = pd.scratch, nil // recycled when the environment ends
-	p.outR, p.outDone = pd.outR, make(chan struct{})
-	go p.copyOutput(spec.Output)
-	go p.wait()
-	return p, nil
+	return nil
 }
 
 // initConfig is what an init needs to start spec as p, but its trees.

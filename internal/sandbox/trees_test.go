@@ -151,3 +151,40 @@ func cgroupOf(t *testing.T, pid int, key string) string {
 	}
 	return ""
 }
+
+// TestKeptInitPivoted: a kept init has pivoted into its root before any
+// function is known: its mount namespace holds only the shared root's
+// mounts (no host root, no state directory, no /var/task yet), and its
+// root directory is not the host's.
+func TestKeptInitPivoted(t *testing.T) {
+	m := newManager(t, "auto")
+	waitFor(t, "a kept init", func() bool { return len(m.kept) >= 1 })
+	pd := <-m.kept
+	defer pd.close()
+	pid := strconv.Itoa(pd.cmd.Process.Pid)
+	mi, err := os.ReadFile("/proc/" + pid + "/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range strings.Split(strings.TrimSpace(string(mi)), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 5 {
+			t.Fatalf("mountinfo line %q", l)
+		}
+		n++
+		if f[4] == "/var/task" || !allowedMount(f[4]) {
+			t.Errorf("kept init has a mount at %s", f[4])
+		}
+	}
+	if n < 4 {
+		t.Errorf("kept init has %d mounts:\n%s", n, mi)
+	}
+	// The host's state directory, seen through the init's root, is gone.
+	if _, err := os.Stat("/proc/" + pid + "/root" + m.opts.StateDir); err == nil {
+		t.Errorf("the state directory %s is reachable from the kept init's root", m.opts.StateDir)
+	}
+	if _, err := os.Stat("/proc/" + pid + "/root/proc/1/status"); err != nil {
+		t.Errorf("the kept init's root has no /proc of its own: %v", err)
+	}
+}
