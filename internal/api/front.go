@@ -201,6 +201,12 @@ func (f *Front) serveConn(c net.Conn, handOff *chanListener) {
 	f.track(fc, false)
 	fc.release()
 	if !handOver {
+		if fc.linger {
+			if cw, ok := c.(interface{ CloseWrite() error }); ok {
+				_ = cw.CloseWrite()
+			}
+			time.Sleep(lingerDelay)
+		}
 		_ = c.Close()
 		return
 	}

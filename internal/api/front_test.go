@@ -287,3 +287,31 @@ func TestFrontBodyBudget(t *testing.T) {
 		t.Fatalf("over the budget: %.80q, %d reserved", got, f.s.budget.used.Load())
 	}
 }
+
+// TestFrontAnswersOverUnreadBody sends an Invoke over the 6 MB limit, body
+// and all, as SDKs do: the Front answers 413 from the head and closes the
+// connection without reading the body, and the client, still writing, must
+// get that answer rather than a reset.
+func TestFrontAnswersOverUnreadBody(t *testing.T) {
+	_, front, _ := frontPair(t)
+	for range 3 {
+		c, err := net.DialTimeout("tcp", front, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		body := bytes.Repeat([]byte("x"), maxInvokeRequest+1)
+		raw := signedRaw(t, "/2015-03-31/functions/f/invocations", body, nil)
+		go func() { _, _ = io.WriteString(c, raw) }() // ends when the connection does
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			c.Close()
+			t.Fatalf("no answer while the body was being sent: %v", err)
+		}
+		resp.Body.Close()
+		c.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !resp.Close {
+			t.Fatalf("answer %d (close %v), want 413 and Connection: close", resp.StatusCode, resp.Close)
+		}
+	}
+}

@@ -17,6 +17,12 @@ import (
 // head that does not fit goes to net/http.
 const frontBufSize = 8 << 10
 
+// lingerDelay is how long a connection that closes with a request body
+// unread stays open after its answer, half-closed where it can be, so that
+// a client still sending the body reads the answer before the reset that
+// closing over unread bytes causes (net/http waits as long).
+const lingerDelay = 500 * time.Millisecond
+
 // maxPostHandlerRead is how much of a body the handler left unread is read
 // and dropped to keep the connection, as net/http does; past it the answer
 // says Connection: close.
@@ -44,6 +50,9 @@ type frontConn struct {
 	// idle is set while waiting for a request; closing once Shutdown
 	// asked the connection to end.
 	idle, closing atomic.Bool
+	// linger says the connection closes with a body unread: the client
+	// may still be sending it (serveConn).
+	linger bool
 	// rdl and wdl are the read and write deadlines last set; only the
 	// connection's goroutine uses them.
 	rdl, wdl time.Time
@@ -175,6 +184,9 @@ func (fc *frontConn) serveInvoke() bool {
 	if err := w.finish(); err != nil {
 		return false
 	}
+	if w.close {
+		fc.linger = true
+	}
 	return !w.close && !fc.closing.Load()
 }
 
@@ -253,10 +265,11 @@ func peekHead(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// setReadDeadline sets the read deadline d from now (none for d == 0)
-// unless the one set is already within an eighth of d (at most a second)
-// of it: a busy connection then costs a timer update a second, not one a
-// request.
+// setReadDeadline sets the read deadline d from now (none for d == 0).
+// The deadline is set an eighth of d (at most a second) late, and not set
+// again while the one set is no earlier than d from now: a busy
+// connection then costs a timer update a second, not one a request, and a
+// timeout is never shorter than net/http's.
 func (fc *frontConn) setReadDeadline(d time.Duration) {
 	if t, ok := deadline(fc.rdl, d); ok {
 		fc.rdl = t
@@ -272,19 +285,18 @@ func (fc *frontConn) setWriteDeadline(d time.Duration) {
 	}
 }
 
-// deadline returns the deadline d from now and whether it differs enough
-// from set to be set.
+// deadline returns the deadline to set for d from now, and false when the
+// one set already serves.
 func deadline(set time.Time, d time.Duration) (time.Time, bool) {
 	if d <= 0 {
 		return time.Time{}, !set.IsZero()
 	}
 	t := time.Now().Add(d)
-	if set.IsZero() {
-		return t, true
-	}
 	slack := min(d/8, time.Second)
-	diff := t.Sub(set)
-	return t, diff <= -slack || diff >= slack
+	if !set.IsZero() && !set.Before(t) && set.Sub(t) <= slack {
+		return set, false
+	}
+	return t.Add(slack), true
 }
 
 // frontBody is the body of a request the front serves: the next n bytes

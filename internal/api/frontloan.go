@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -83,7 +84,7 @@ func asciiFold(b []byte, s string) bool {
 type loanConn struct {
 	net.Conn
 	fc        *frontConn
-	remaining int64 // bytes of the request net/http has yet to read; only its reading goroutine uses it
+	remaining atomic.Int64 // bytes of the request net/http has yet to read
 
 	mu sync.Mutex // guards idle, eof and closeWrite
 	// idle is set when net/http has answered and keeps the connection
@@ -97,19 +98,21 @@ type loanConn struct {
 }
 
 func newLoanConn(fc *frontConn, n int64) *loanConn {
-	return &loanConn{Conn: fc.c, fc: fc, remaining: n, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	l := &loanConn{Conn: fc.c, fc: fc, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	l.remaining.Store(n)
+	return l
 }
 
 // Read gives net/http the request's bytes; past them it waits until
 // net/http aborts its background read, or, once the answer is out, ends
 // the stream.
 func (l *loanConn) Read(p []byte) (int, error) {
-	if l.remaining > 0 {
-		if int64(len(p)) > l.remaining {
-			p = p[:l.remaining]
+	if rem := l.remaining.Load(); rem > 0 {
+		if int64(len(p)) > rem {
+			p = p[:rem]
 		}
 		n, err := l.fc.br.Read(p)
-		l.remaining -= int64(n)
+		l.remaining.Add(-int64(n))
 		return n, err
 	}
 	l.mu.Lock()
@@ -173,7 +176,7 @@ func (l *loanConn) returned() bool {
 	<-l.done
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.idle && l.eof && !l.closeWrite && l.remaining == 0
+	return l.idle && l.eof && !l.closeWrite && l.remaining.Load() == 0
 }
 
 // connState marks a lent connection idle when net/http keeps it, then

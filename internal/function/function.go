@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"reflect"
+	"sync"
 	"time"
 )
 
@@ -106,10 +107,15 @@ func (c Config) SameDeployment(o Config) bool {
 // NewRevisionID returns a random RevisionId in Lambda's UUID form.
 func NewRevisionID() string { return NewUUID() }
 
+// uuidBufs hold NewUUID's random bytes, which crypto/rand's Read would
+// otherwise move to the heap on every call (one per invocation).
+var uuidBufs = sync.Pool{New: func() any { return new([16]byte) }}
+
 // NewUUID returns a random RFC 4122 version 4 UUID, the form of Lambda's
 // request and revision IDs.
 func NewUUID() string {
-	var b [16]byte
+	b := uuidBufs.Get().(*[16]byte)
+	defer uuidBufs.Put(b)
 	_, _ = rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
