@@ -50,6 +50,15 @@ func TestScenariosShort(t *testing.T) {
 					t.Errorf("cold %s: %v samples, want 3", rt.Name, n)
 				}
 			}
+		case "isolation", "compare":
+			// The floor runs wherever Hearth isolates (compare: always).
+			floor := metrics["isolation.floor_p50_ms"] + metrics["compare.floor_init_p50_ms"]
+			if len(r.Unsupported) == 0 && floor <= 0 {
+				t.Errorf("%s: no floor measured: %v", r.Scenario, metrics)
+			}
+			if r.Scenario == "isolation" && len(r.Unsupported) == 0 && metrics["isolation.phase.exec_p50_ms"] <= 0 {
+				t.Errorf("isolation: no start phases from Hearth's debug log: %v", metrics)
+			}
 		case "burst":
 			if metrics["burst.100.failures"] != 0 || metrics["burst.100.environments"] < 1 {
 				t.Errorf("burst: %v", metrics)

@@ -51,7 +51,7 @@ func (scriptedInvoker) Invoke(_ context.Context, req *InvokeRequest) (*InvokeRes
 
 // frontPair serves one API Server twice: through net/http alone (the
 // reference) and through a Front. It returns both addresses.
-func frontPair(t *testing.T) (ref, front string, f *Front) {
+func frontPair(t testing.TB) (ref, front string, f *Front) {
 	t.Helper()
 	s := newTestServer(t)
 	s.opts.Invoker = scriptedInvoker{}
@@ -88,7 +88,7 @@ func frontPair(t *testing.T) (ref, front string, f *Front) {
 
 // signedRaw renders a request signed by aws-sdk-go-v2 for Host
 // lambda.test, as it goes on the wire.
-func signedRaw(t *testing.T, path string, body []byte, hdr map[string]string) string {
+func signedRaw(t testing.TB, path string, body []byte, hdr map[string]string) string {
 	t.Helper()
 	req, err := http.NewRequest("POST", "http://lambda.test"+path, bytes.NewReader(body))
 	if err != nil {
