@@ -7,4 +7,8 @@ import "github.com/hearth-run/hearth/internal/sandboxinit"
 // it returns at once. Call it first thing in main and in TestMain: it is
 // what lets the program re-execute itself as the init when no init is
 // embedded.
-func Init() { sandboxinit.Main() }
+// It also serves as a spawner (spawner_linux.go) when started as one.
+func Init() {
+	spawnerMain()
+	sandboxinit.Main()
+}

@@ -163,7 +163,7 @@ func (m *Manager) startInit(pd *pending, prep sandboxinit.Prep) (err error) {
 		ExtraFiles:  extra,
 		SysProcAttr: attr,
 	}
-	if err := runInNamespace(int(pd.net.ns.Fd()), cmd.Start); err != nil {
+	if err := m.startInitCmd(cmd, int(pd.net.ns.Fd())); err != nil {
 		return fmt.Errorf("%w: %w", ErrInit, err)
 	}
 	pd.cmd = cmd

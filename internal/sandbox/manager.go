@@ -108,6 +108,9 @@ type Manager struct {
 	keeperDone chan struct{} // closed when keepInits has returned
 	closeOnce  sync.Once
 
+	spawners     chan *spawner // free spawners (spawner_linux.go); nil when Hearth clones inits itself
+	spawnersDone chan struct{} // closed when the spawners have exited; nil when none were started
+
 	interps     *interpPool   // pre-started interpreters; nil when none are kept
 	interpsDone chan struct{} // closed when keepInterps has returned
 
@@ -186,6 +189,7 @@ func New(opts Options) (*Manager, error) {
 	}
 	m.closing, m.keeperDone = make(chan struct{}), make(chan struct{})
 	if m.isolated {
+		m.startSpawners()
 		m.startSpares()
 	}
 	if m.isolated && opts.Prestart >= 0 {
@@ -242,6 +246,9 @@ func (m *Manager) Close() error {
 		close(m.closing)
 		<-m.keeperDone
 		m.drainKept()
+		if m.spawnersDone != nil {
+			<-m.spawnersDone
+		}
 		<-m.interpsDone
 		if m.interps != nil {
 			for _, it := range m.interps.drain() {
