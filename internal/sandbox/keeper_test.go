@@ -54,7 +54,9 @@ func TestReadyPoolFollowsDemand(t *testing.T) {
 		i := len(m.kept)
 		t.Fatalf("%d inits and %d spare namespaces once the Starts left the window, want the peak's 3 and 2 kept", i, n)
 	}
-	peakHold, peakHalfLife = 0, 50*time.Millisecond // the peak decays: back to one init
+	m.demand.mu.Lock() // the peak decays: back to one init
+	m.demand.hold, m.demand.halfLife = 0, 50*time.Millisecond
+	m.demand.mu.Unlock()
 	waitPool("one init and no spare after the peak decayed", 10*time.Second, func(i, n, d int) bool { return i == 1 && n == 0 && d == 0 })
 }
 

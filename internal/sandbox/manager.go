@@ -110,6 +110,7 @@ type Manager struct {
 
 	spawners     chan *spawner // free spawners (spawner_linux.go); nil when Hearth clones inits itself
 	spawnersDone chan struct{} // closed when the spawners have exited; nil when none were started
+	spawnersLive atomic.Int64  // spawners not known to have died
 
 	interps     *interpPool   // pre-started interpreters; nil when none are kept
 	interpsDone chan struct{} // closed when keepInterps has returned

@@ -60,6 +60,9 @@ type demand struct {
 	last   time.Time   // when the last Start began or ended
 	active int         // Starts under way
 	wake   chan struct{}
+	// hold and halfLife override peakHold and peakHalfLife when set
+	// (tests change them while the keeper runs).
+	hold, halfLife time.Duration
 }
 
 // note records a Start at now.
@@ -105,21 +108,25 @@ func (d *demand) window(now time.Time) (n, peak int) {
 	}
 	d.starts = d.starts[i:]
 	n = len(d.starts)
-	peak = decay(d.peak, now.Sub(d.peakAt))
+	hold, half := peakHold, peakHalfLife
+	if d.halfLife > 0 {
+		hold, half = d.hold, d.halfLife
+	}
+	peak = decay(d.peak, now.Sub(d.peakAt), hold, half)
 	if n >= peak {
 		d.peak, d.peakAt, peak = n, now, n
 	}
 	return n, peak
 }
 
-// decay is peak age after it was last seen: held for peakHold, then
-// halving every peakHalfLife, rounded up.
-func decay(peak int, age time.Duration) int {
-	age -= peakHold
+// decay is peak age after it was last seen: held for hold, then halving
+// every half, rounded up.
+func decay(peak int, age, hold, half time.Duration) int {
+	age -= hold
 	if peak <= 0 || age <= 0 {
 		return max(peak, 0)
 	}
-	return int(math.Ceil(float64(peak) * math.Exp2(-age.Seconds()/peakHalfLife.Seconds())))
+	return int(math.Ceil(float64(peak) * math.Exp2(-age.Seconds()/half.Seconds())))
 }
 
 // initBound is how many kept inits the pool may hold when avail bytes

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 
@@ -51,8 +52,9 @@ type spawnResp struct {
 
 // spawner is Hearth's end of one spawner process.
 type spawner struct {
-	conn *net.UnixConn
-	cmd  *exec.Cmd
+	conn      *net.UnixConn
+	cmd       *exec.Cmd
+	closeOnce sync.Once
 }
 
 // spawnerCount is how many spawners a Manager keeps: cold starts in a
@@ -92,6 +94,7 @@ func (m *Manager) startSpawners() {
 	}()
 	sps := <-started
 	m.spawners = make(chan *spawner, len(sps))
+	m.spawnersLive.Store(int64(len(sps)))
 	for _, sp := range sps {
 		m.spawners <- sp
 	}
@@ -137,9 +140,12 @@ const (
 	spawnerReady = 'R'
 )
 
+// close ends the spawner and reaps it, once.
 func (sp *spawner) close() {
-	_ = sp.conn.Close() // the spawner exits when its socket closes
-	_ = sp.cmd.Wait()
+	sp.closeOnce.Do(func() {
+		_ = sp.conn.Close() // the spawner exits when its socket closes
+		_ = sp.cmd.Wait()
+	})
 }
 
 // startInitCmd starts cmd, an init, in the network namespace nsfd:
@@ -158,20 +164,17 @@ func (m *Manager) startInitCmd(cmd *exec.Cmd, nsfd int) error {
 
 // spawn starts cmd, with the network namespace nsfd and the v2 cgroup
 // directory cgroupFD (-1 for none), through a spawner, waiting for a free
-// one; false when there is none, and the caller starts cmd itself.
+// one; false when there is none, and the caller starts cmd itself. A
+// spawner that fails to answer is dropped (it died: a clone it may have
+// made before is lost to Hearth, and exits when its config pipe closes),
+// and cmd is left to the caller.
 func (m *Manager) spawn(cmd *exec.Cmd, nsfd, cgroupFD int) (bool, error) {
-	if m.spawners == nil {
-		return false, nil
-	}
-	var sp *spawner
-	select {
-	case sp = <-m.spawners:
-	case <-m.closing:
-		return false, nil
-	}
-	defer func() { m.spawners <- sp }()
 	out, ok := cmd.Stdout.(*os.File)
 	if !ok || cmd.Stderr != cmd.Stdout {
+		return false, nil
+	}
+	sp := m.takeSpawner()
+	if sp == nil {
 		return false, nil
 	}
 	req := spawnReq{Path: cmd.Path, Args: cmd.Args, Env: cmd.Env, Extra: len(cmd.ExtraFiles), CgroupFD: cgroupFD >= 0}
@@ -185,23 +188,15 @@ func (m *Manager) spawn(cmd *exec.Cmd, nsfd, cgroupFD int) (bool, error) {
 	if cgroupFD >= 0 {
 		fds = append(fds, cgroupFD)
 	}
-	msg, err := json.Marshal(req)
-	if err != nil {
-		return true, err
-	}
-	if _, _, err := sp.conn.WriteMsgUnix(msg, unix.UnixRights(fds...), nil); err != nil {
-		return true, fmt.Errorf("%w: spawner: %w", ErrInit, err)
-	}
+	resp, err := sp.call(req, fds)
 	runtime.KeepAlive(cmd)
-	buf := make([]byte, 4096)
-	n, err := sp.conn.Read(buf)
 	if err != nil {
-		return true, fmt.Errorf("%w: spawner: %w", ErrInit, err)
+		m.log.Warn("sandbox: spawner failed; Hearth clones inits itself instead", "pid", sp.cmd.Process.Pid, "err", err)
+		m.spawnersLive.Add(-1)
+		go sp.close() // owned by itself: reaps the spawner
+		return false, nil
 	}
-	var resp spawnResp
-	if err := json.Unmarshal(buf[:n], &resp); err != nil {
-		return true, fmt.Errorf("%w: spawner: %w", ErrInit, err)
-	}
+	m.spawners <- sp
 	if resp.Err != "" {
 		return true, fmt.Errorf("%w: %s", ErrInit, resp.Err)
 	}
@@ -211,6 +206,42 @@ func (m *Manager) spawn(cmd *exec.Cmd, nsfd, cgroupFD int) (bool, error) {
 	}
 	cmd.Process = proc
 	return true, nil
+}
+
+// takeSpawner waits for a free spawner; nil when none is left alive or
+// the Manager is closing.
+func (m *Manager) takeSpawner() *spawner {
+	if m.spawners == nil {
+		return nil
+	}
+	for m.spawnersLive.Load() > 0 {
+		select {
+		case sp := <-m.spawners:
+			return sp
+		case <-m.closing:
+			return nil
+		case <-time.After(100 * time.Millisecond): // the last one may have died meanwhile
+		}
+	}
+	return nil
+}
+
+// call sends req with fds and reads the answer.
+func (sp *spawner) call(req spawnReq, fds []int) (spawnResp, error) {
+	var resp spawnResp
+	msg, err := json.Marshal(req)
+	if err != nil {
+		return resp, err
+	}
+	if _, _, err := sp.conn.WriteMsgUnix(msg, unix.UnixRights(fds...), nil); err != nil {
+		return resp, err
+	}
+	buf := make([]byte, 4096)
+	n, err := sp.conn.Read(buf)
+	if err != nil {
+		return resp, err
+	}
+	return resp, json.Unmarshal(buf[:n], &resp)
 }
 
 // spawnerMain serves as a spawner when this process was started as one,

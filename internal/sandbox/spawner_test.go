@@ -90,3 +90,30 @@ func inode(t *testing.T, f *os.File) uint64 {
 	}
 	return st.Ino
 }
+
+// A spawner that dies is dropped: Starts go on, the inits cloned by
+// Hearth itself, and none waits for a spawner that is gone.
+func TestSpawnerDies(t *testing.T) {
+	m := newManager(t, "auto")
+	if m.spawners == nil || cap(m.spawners) == 0 {
+		t.Fatal("no spawner started")
+	}
+	sps := drainSpawners(m)
+	for _, sp := range sps {
+		if err := sp.cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		m.spawners <- sp
+	}
+	for i := range 3 {
+		var out buffer
+		p := start(t, m, spec(m, &out, "exit", strconv.Itoa(i)))
+		waitDone(t, p)
+		if want := "exiting " + strconv.Itoa(i); !bytes.Contains([]byte(out.String()), []byte(want)) {
+			t.Errorf("start %d with dead spawners: output %q, want %q", i, out.String(), want)
+		}
+	}
+	if n := m.spawnersLive.Load(); n != 0 {
+		t.Errorf("%d spawners counted alive after all were killed", n)
+	}
+}
