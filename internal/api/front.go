@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/handover"
 )
 
 // The API's hot request is Invoke: POST /2015-03-31/functions/{name}/
@@ -80,7 +81,7 @@ func (s *Server) NewFront(opts FrontOptions) *Front {
 // which makes it return http.ErrServerClosed. It may be called for several
 // listeners at once.
 func (f *Front) Serve(ln net.Listener) error {
-	handOff := &chanListener{addr: ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})}
+	handOff := handover.NewListener(ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- f.opts.HTTP.Serve(handOff) }() // ends when handOff closes, below or by Shutdown
 	defer func() { _ = handOff.Close(); <-served }()
@@ -186,10 +187,10 @@ func (f *Front) closeConns() {
 
 // serveConn serves c here as long as its requests are Invokes, then hands
 // it to the http.Server.
-func (f *Front) serveConn(c net.Conn, handOff *chanListener) {
+func (f *Front) serveConn(c net.Conn, handOff *handover.Listener) {
 	defer f.wg.Done()
 	if _, ok := c.(*tls.Conn); ok {
-		handOff.give(c)
+		handOff.Give(c)
 		return
 	}
 	fc := newFrontConn(f, c)
@@ -212,51 +213,5 @@ func (f *Front) serveConn(c net.Conn, handOff *chanListener) {
 	}
 	// net/http sets its own deadlines on the connection, or none.
 	_ = c.SetDeadline(time.Time{})
-	handOff.give(&peekedConn{Conn: c, r: fc.br})
-}
-
-// chanListener hands connections to an http.Server.
-type chanListener struct {
-	addr  net.Addr
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func (l *chanListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *chanListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *chanListener) Addr() net.Addr { return l.addr }
-
-// give passes c to the http.Server, or closes it once that stopped.
-func (l *chanListener) give(c net.Conn) {
-	select {
-	case l.conns <- c:
-	case <-l.done:
-		_ = c.Close()
-	}
-}
-
-// peekedConn is a connection whose first bytes sit in r.
-type peekedConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
-func (c *peekedConn) Read(p []byte) (int, error) {
-	if c.r.Buffered() > 0 {
-		return c.r.Read(p)
-	}
-	return c.Conn.Read(p)
+	handOff.Give(handover.Peeked(c, fc.br))
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/handover"
 )
 
 // frontBufSize is the read buffer of a connection the front serves: a
@@ -87,7 +89,7 @@ func (fc *frontConn) release() {
 // request for net/http (true); one whose end it knows it lends to net/http
 // through handOff and goes on (frontloan.go). A handler's panic ends the
 // connection, as in net/http.
-func (fc *frontConn) serve(handOff *chanListener) (handOver bool) {
+func (fc *frontConn) serve(handOff *handover.Listener) (handOver bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v != http.ErrAbortHandler {
@@ -99,7 +101,7 @@ func (fc *frontConn) serve(handOff *chanListener) (handOver bool) {
 	for first := true; ; first = false {
 		raw, err := fc.readHead(first)
 		if err != nil {
-			return errors.Is(err, errHeadTooLong) && !fc.closing.Load()
+			return errors.Is(err, handover.ErrHeadTooLong) && !fc.closing.Load()
 		}
 		if fc.closing.Load() {
 			return false
@@ -203,9 +205,6 @@ func (fc *frontConn) keepAfterHandler() bool {
 	return err == nil && fc.body.n == 0
 }
 
-// errHeadTooLong says a request head does not fit in the buffer.
-var errHeadTooLong = errors.New("request head larger than the buffer")
-
 // readHead waits for the next request's head and returns it, unread. The
 // wait for a request is bounded by the idle timeout (the read-header
 // timeout for a connection's first), the head's by the read-header
@@ -237,7 +236,7 @@ func (fc *frontConn) readHead(first bool) ([]byte, error) {
 	} else if d = hs.ReadTimeout; d > 0 && !first {
 		fc.setReadDeadline(d)
 	}
-	return peekHead(fc.br)
+	return handover.PeekUntil(fc.br, []byte("\r\n\r\n"))
 }
 
 // buffered returns the head if it is all in br's buffer.
@@ -247,22 +246,6 @@ func buffered(br *bufio.Reader) ([]byte, bool) {
 		return b[:i+4], true
 	}
 	return nil, false
-}
-
-// peekHead reads until the head is in br's buffer, without consuming it.
-func peekHead(br *bufio.Reader) ([]byte, error) {
-	for {
-		n := br.Buffered() + 1
-		if n > br.Size() {
-			return nil, errHeadTooLong
-		}
-		if _, err := br.Peek(n); err != nil {
-			return nil, err
-		}
-		if raw, ok := buffered(br); ok {
-			return raw, nil
-		}
-	}
 }
 
 // setReadDeadline sets the read deadline d from now (none for d == 0).

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/handover"
 )
 
 // A client's kept connection often carries other calls before its
@@ -196,11 +198,11 @@ func connState(prev func(net.Conn, http.ConnState)) func(net.Conn, http.ConnStat
 
 // lend serves one request of n bytes through the http.Server and reports
 // whether the connection came back to the Front.
-func (fc *frontConn) lend(handOff *chanListener, n int64) bool {
+func (fc *frontConn) lend(handOff *handover.Listener, n int64) bool {
 	l := newLoanConn(fc, n)
 	_ = fc.c.SetDeadline(time.Time{}) // net/http sets its own
 	fc.rdl, fc.wdl = time.Time{}, time.Time{}
-	handOff.give(l)
+	handOff.Give(l)
 	ok := l.returned()
 	_ = fc.c.SetDeadline(time.Time{})
 	return ok && !fc.closing.Load()

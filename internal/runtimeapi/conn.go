@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"sync"
+
+	"github.com/hearth-run/hearth/internal/handover"
 )
 
 // The runtime's own connection carries a GET /next and a POST /response on
@@ -76,14 +78,10 @@ func (s *Server) closeConns() {
 // or hands it to net/http.
 func (s *Server) serveConn(c net.Conn) {
 	br := bufio.NewReaderSize(c, 4096)
-	line, err := peekUntil(br, []byte("\n"))
+	line, err := handover.PeekUntil(br, []byte("\n"))
 	if err == nil && !isRuntimeCall(line) {
 		s.track(c, false)
-		select {
-		case s.httpLn.conns <- &peekedConn{Conn: c, r: br}:
-		case <-s.httpLn.done:
-			_ = c.Close()
-		}
+		s.httpLn.Give(handover.Peeked(c, br))
 		return
 	}
 	defer func() {
@@ -124,7 +122,7 @@ type leanConn struct {
 // serveOne serves one request and reports whether the connection stays
 // open for the next.
 func (lc *leanConn) serveOne() bool {
-	raw, err := peekUntil(lc.br, []byte("\r\n\r\n"))
+	raw, err := handover.PeekUntil(lc.br, []byte("\r\n\r\n"))
 	if lc.registered {
 		lc.registered = false
 		if lc.s.settle(lc) && err == nil {
@@ -136,7 +134,7 @@ func (lc *leanConn) serveOne() bool {
 			}
 		}
 	}
-	if err != nil && !errors.Is(err, errHeadTooLong) {
+	if err != nil && !errors.Is(err, handover.ErrHeadTooLong) {
 		return false
 	}
 	var h head
@@ -214,60 +212,3 @@ func (s *Server) streaming() bool {
 	defer s.mu.Unlock()
 	return s.cur != nil && s.cur.stream != nil
 }
-
-// errHeadTooLong says a request head does not fit in the connection's
-// buffer; net/http's parser reads it.
-var errHeadTooLong = errors.New("request head larger than the buffer")
-
-// peekUntil returns the buffered bytes up to and including the first sep,
-// reading more as needed, without consuming them.
-func peekUntil(br *bufio.Reader, sep []byte) ([]byte, error) {
-	for n := 1; ; {
-		if _, err := br.Peek(n); err != nil { // waits for n bytes
-			if errors.Is(err, bufio.ErrBufferFull) {
-				return nil, errHeadTooLong
-			}
-			return nil, err
-		}
-		b, _ := br.Peek(br.Buffered())
-		if i := bytes.Index(b, sep); i >= 0 {
-			return b[:i+len(sep)], nil
-		}
-		if n = len(b) + 1; n > br.Size() {
-			return nil, errHeadTooLong
-		}
-	}
-}
-
-// chanListener hands the connections this package does not serve to the
-// net/http server.
-type chanListener struct {
-	addr  net.Addr
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func (l *chanListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *chanListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *chanListener) Addr() net.Addr { return l.addr }
-
-// peekedConn is a connection whose first bytes sit in r.
-type peekedConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
-func (c *peekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }

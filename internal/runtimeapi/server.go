@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hearth-run/hearth/internal/handover"
 )
 
 // DefaultMaxResponseBytes is Lambda's limit on a synchronous response
@@ -82,7 +84,7 @@ type Server struct {
 	accepted chan struct{} // closed when the accept loop has returned
 	// httpLn hands the connections this package does not serve itself to
 	// http (conn.go).
-	httpLn *chanListener
+	httpLn *handover.Listener
 	connMu sync.Mutex // guards conns
 	// conns are the connections being served here; nil once closed.
 	conns map[net.Conn]struct{}
@@ -155,7 +157,7 @@ func New(opts Options) *Server {
 		served:   make(chan struct{}),
 		ln:       opts.Listener,
 		accepted: make(chan struct{}),
-		httpLn:   &chanListener{addr: opts.Listener.Addr(), conns: make(chan net.Conn), done: make(chan struct{})},
+		httpLn:   handover.NewListener(opts.Listener.Addr()),
 		conns:    map[net.Conn]struct{}{},
 		ready:    make(chan struct{}),
 		initErr:  make(chan []byte, 1),
