@@ -55,6 +55,11 @@ type Front struct {
 	wg     sync.WaitGroup // the connections' goroutines
 	// served counts the requests the front answered itself.
 	served atomic.Int64
+	// watch detects clients that go away while their Invoke runs
+	// (frontwatch_linux.go); made by the first Serve, closed by Shutdown
+	// once no connection is left. Nil: none are detected.
+	watch     *watcher
+	watchOnce sync.Once
 
 	mu sync.Mutex // guards lns, conns and closed
 	// lns are the listeners being served; conns the connections being
@@ -81,6 +86,7 @@ func (s *Server) NewFront(opts FrontOptions) *Front {
 // which makes it return http.ErrServerClosed. It may be called for several
 // listeners at once.
 func (f *Front) Serve(ln net.Listener) error {
+	f.watchOnce.Do(f.startWatch)
 	handOff := handover.NewListener(ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- f.opts.HTTP.Serve(handOff) }() // ends when handOff closes, below or by Shutdown
@@ -115,6 +121,7 @@ func (f *Front) Serve(ln net.Listener) error {
 // Shutdown stops the listeners, closes idle connections, lets requests in
 // flight finish (or ctx end), and shuts the http.Server down likewise.
 func (f *Front) Shutdown(ctx context.Context) error {
+	f.watchOnce.Do(func() {}) // a Serve's startWatch is done; a later one starts none
 	f.mu.Lock()
 	f.closed = true
 	for ln := range f.lns {
@@ -126,7 +133,7 @@ func (f *Front) Shutdown(ctx context.Context) error {
 	f.mu.Unlock()
 	err := f.opts.HTTP.Shutdown(ctx)
 	done := make(chan struct{})
-	go func() { f.wg.Wait(); close(done) }() // ends when every connection has
+	go func() { f.wg.Wait(); f.watch.close(); close(done) }() // ends when every connection has
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -137,6 +144,16 @@ func (f *Front) Shutdown(ctx context.Context) error {
 	}
 	f.cancel()
 	return err
+}
+
+// startWatch makes the watcher of disconnects.
+func (f *Front) startWatch() {
+	w, err := newWatcher()
+	if err != nil {
+		f.s.log.Warn("API front: client disconnects are not detected", "err", err)
+		return
+	}
+	f.watch = w
 }
 
 func (f *Front) isClosed() bool {

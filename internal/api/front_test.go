@@ -53,8 +53,14 @@ func (scriptedInvoker) Invoke(_ context.Context, req *InvokeRequest) (*InvokeRes
 // reference) and through a Front. It returns both addresses.
 func frontPair(t testing.TB) (ref, front string, f *Front) {
 	t.Helper()
+	return frontPairOf(t, scriptedInvoker{})
+}
+
+// frontPairOf is frontPair with inv running the Invokes.
+func frontPairOf(t testing.TB, inv Invoker) (ref, front string, f *Front) {
+	t.Helper()
 	s := newTestServer(t)
-	s.opts.Invoker = scriptedInvoker{}
+	s.opts.Invoker = inv
 	s.opts.Verifier = SigV4(sigv4.New(sigv4.Options{Lookup: func(id string) (string, bool) {
 		return testSecret, id == testKey
 	}}))

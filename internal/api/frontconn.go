@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -40,6 +41,14 @@ type frontConn struct {
 	br *bufio.Reader
 	bw *bufio.Writer
 
+	// ctx is the context of the connection's requests: cancelled when the
+	// client goes away while a handler runs (watch), as net/http cancels
+	// a request's, or when the connection ends. It is made once, not per
+	// request: a client gone ends the connection after its answer.
+	ctx    context.Context
+	cancel context.CancelFunc
+	watch  connWatch
+
 	canon canonicalizer
 	head  frontHead
 	req   *http.Request
@@ -63,9 +72,11 @@ type frontConn struct {
 func newFrontConn(f *Front, c net.Conn) *frontConn {
 	fc := &frontConn{f: f, c: c, br: bufio.NewReaderSize(c, frontBufSize), bw: bufio.NewWriterSize(c, 4096),
 		hdr: make(http.Header, 16), vals: make([]string, 0, maxFrontHeaders)}
-	fc.req, _ = http.NewRequestWithContext(f.ctx, http.MethodPost, "/", nil)
+	fc.ctx, fc.cancel = context.WithCancel(f.ctx)
+	fc.watch.init(f.watch, c, fc.cancel)
+	fc.req, _ = http.NewRequestWithContext(fc.ctx, http.MethodPost, "/", nil)
 	fc.req.RemoteAddr = c.RemoteAddr().String()
-	fc.body.br = fc.br
+	fc.body.br, fc.body.watch = fc.br, &fc.watch
 	fc.w = frontWriter{fc: fc, h: make(http.Header, 8)}
 	return fc
 }
@@ -80,8 +91,12 @@ func (fc *frontConn) shutdown() {
 }
 
 // release drops the buffers a closed or handed-over connection no longer
-// needs (the reader goes on with a handed-over one).
+// needs (the reader goes on with a handed-over one), and its watch and
+// context.
 func (fc *frontConn) release() {
+	fc.watch.disarm()
+	fc.watch.forget()
+	fc.cancel()
 	fc.bw, fc.req, fc.w.body = nil, nil, nil
 }
 
@@ -180,7 +195,14 @@ func (fc *frontConn) serveInvoke() bool {
 	fc.f.served.Add(1)
 	w := &fc.w
 	w.reset()
+	// As net/http, the client is watched from the end of the body on.
+	fc.body.arm = true
+	if fc.head.length == 0 {
+		fc.watch.arm()
+	}
 	fc.f.s.serveFrontInvoke(w, fc.req)
+	fc.body.arm = false
+	gone := fc.watch.disarm()
 	fc.f.s.budget.give(fc.body.reserved)
 	fc.body.reserved = 0
 	if err := w.finish(); err != nil {
@@ -189,7 +211,7 @@ func (fc *frontConn) serveInvoke() bool {
 	if w.close {
 		fc.linger = true
 	}
-	return !w.close && !fc.closing.Load()
+	return !w.close && !gone && !fc.closing.Load()
 }
 
 // keepAfterHandler drops what the handler left of the body, as net/http
@@ -287,6 +309,10 @@ func deadline(set time.Time, d time.Duration) (time.Time, bool) {
 type frontBody struct {
 	br *bufio.Reader
 	n  int64
+	// arm says the handler runs: the connection is watched for its
+	// client going away once the body is read (connWatch).
+	arm   bool
+	watch *connWatch
 	// reserved is what the body holds of the server's body budget, given
 	// back when the handler returns.
 	reserved int64
@@ -294,6 +320,9 @@ type frontBody struct {
 
 func (b *frontBody) Read(p []byte) (int, error) {
 	if b.n <= 0 {
+		if b.arm {
+			b.watch.arm()
+		}
 		return 0, io.EOF
 	}
 	if int64(len(p)) > b.n {
@@ -303,6 +332,9 @@ func (b *frontBody) Read(p []byte) (int, error) {
 	b.n -= int64(n)
 	if errors.Is(err, io.EOF) && b.n > 0 {
 		err = io.ErrUnexpectedEOF
+	}
+	if b.n == 0 && b.arm {
+		b.watch.arm()
 	}
 	return n, err
 }
