@@ -82,6 +82,9 @@ func (m *Manager) keepInits() {
 	var short time.Time // when the pool fell short of its target
 	for {
 		p := m.plan()
+		if !p.busy {
+			m.saveScaleOut(false)
+		}
 		have := len(m.kept)
 		var wait time.Duration
 		var err error

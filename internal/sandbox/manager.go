@@ -63,6 +63,11 @@ type Options struct {
 	// cold starts in the last 10 seconds. Each holds its interpreter's
 	// memory (see Manager.PrestartedMemoryBytes). 0: none.
 	Interpreters int
+	// ScaleOut, when set, keeps the ready pool's record of the recent
+	// scale-out across restarts, so that a restarted Hearth refills its
+	// pool at once to where the one before left it (decayed as usual).
+	// Default: none; each run learns demand anew.
+	ScaleOut ScaleOutStore
 	// Logger receives the mode warning and cleanup messages. Default: slog.Default().
 	Logger *slog.Logger
 }
@@ -104,6 +109,8 @@ type Manager struct {
 	bound      atomic.Int64  // the kept inits memory allows now (written by the keeper)
 	boundAt    time.Time     // when bound was computed; the keeper's own
 	target     atomic.Int64  // the kept inits the keeper aims for now
+	saved      ScaleOut      // the scale-out written last; the keeper's
+	savedWhen  time.Time     // when it was written; the keeper's
 	closing    chan struct{} // closed by Close to stop keepInits
 	keeperDone chan struct{} // closed when keepInits has returned
 	closeOnce  sync.Once
@@ -197,6 +204,7 @@ func New(opts Options) (*Manager, error) {
 	if m.isolated && opts.Prestart >= 0 {
 		m.kept = make(chan *pending, readyBound(opts.Prestart, initMemory))
 		m.demand.wake = make(chan struct{}, 1)
+		m.loadScaleOut()
 		go m.keepInits()
 	} else {
 		close(m.keeperDone)
@@ -247,6 +255,9 @@ func (m *Manager) Close() error {
 	m.closeOnce.Do(func() {
 		close(m.closing)
 		<-m.keeperDone
+		if m.kept != nil {
+			m.saveScaleOut(true)
+		}
 		m.drainKept()
 		if m.spawnersDone != nil {
 			<-m.spawnersDone

@@ -163,6 +163,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		StateDir: filepath.Join(dir, "sandbox"), CgroupParent: cgroupParent(dir),
 		Isolation: cfg.Isolation, Network: cfg.Network, NetworkCIDR: cfg.NetworkCIDR, Logger: log,
 		Prestart: prestart(cfg.Prestart), Interpreters: cfg.PrestartInterpreters,
+		ScaleOut: boltScaleOut{s.bolt.DB()},
 	})
 	if err != nil {
 		return nil, err
