@@ -35,12 +35,13 @@ const (
 
 // hearthProc is one running `hearth serve` on a temporary data dir.
 type hearthProc struct {
-	addr    string
-	dataDir string
-	cmd     *exec.Cmd
-	done    chan struct{} // closed when the process has exited
-	http    *http.Client
-	Lambda  *lambda.Client
+	addr     string
+	dataDir  string
+	keepData bool // Stop leaves dataDir for another hearth (restartHearth)
+	cmd      *exec.Cmd
+	done     chan struct{} // closed when the process has exited
+	http     *http.Client
+	Lambda   *lambda.Client
 
 	mu     sync.Mutex // guards cold and tail
 	cold   map[string]coldLine
@@ -78,6 +79,23 @@ func startHearthBinary(tb *toolbox, bin string, extra ...string) (*hearthProc, e
 	if err != nil {
 		return nil, err
 	}
+	return startHearthIn(bin, dataDir, addr, extra...)
+}
+
+// restartHearth stops h and starts the same binary, with extra flags, on
+// its data dir.
+func restartHearth(h *hearthProc, extra ...string) (*hearthProc, error) {
+	h.keepData = true
+	h.Stop()
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	return startHearthIn(h.cmd.Path, h.dataDir, addr, extra...)
+}
+
+// startHearthIn runs the hearth binary bin on dataDir, listening on addr.
+func startHearthIn(bin, dataDir, addr string, extra ...string) (*hearthProc, error) {
 	h := &hearthProc{addr: addr, dataDir: dataDir, cold: map[string]coldLine{}, phases: map[string]map[string]float64{}, done: make(chan struct{})}
 	args := append([]string{"serve", "--listen", addr, "--data-dir", dataDir}, extra...)
 	h.cmd = exec.Command(bin, args...)
@@ -222,7 +240,9 @@ func (h *hearthProc) Stop() {
 		<-h.done
 	}
 	h.http.CloseIdleConnections()
-	os.RemoveAll(h.dataDir)
+	if !h.keepData {
+		os.RemoveAll(h.dataDir)
+	}
 }
 
 // signed sends a SigV4-signed request to Hearth's API and returns the status
