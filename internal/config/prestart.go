@@ -8,7 +8,7 @@ import (
 
 // PrestartAuto is Config.Prestart's default: the ready pool of sandbox
 // inits follows the recent scale-out, bounded by memory only (an eighth
-// of the available memory, about 2.3 MiB per init).
+// of the available memory, about 1.6 MiB per init).
 const PrestartAuto = -1
 
 // prestartValue is --prestart: "auto" or a number of inits.
@@ -43,5 +43,5 @@ func prestartFlag(fs *flag.FlagSet, p *int, getenv func(string) string, errs *[]
 		}
 	}
 	fs.Var(v, "prestart", "sandbox inits kept ready at most: auto (the ready pool follows the recent scale-out "+
-		"within an eighth of available memory, about 2.3 MiB each) or a number (0: none) (env HEARTH_PRESTART)")
+		"within an eighth of available memory, about 1.6 MiB each) or a number (0: none) (env HEARTH_PRESTART)")
 }

@@ -53,6 +53,7 @@ func (pd *pending) close() {
 	if pd.cmd != nil {
 		_ = pd.cmd.Process.Kill()
 		_ = pd.cmd.Wait()
+		pd.m.spawned.forget(pd.cmd.Process.Pid)
 	}
 	for _, f := range []*os.File{pd.cfgW, pd.statusR, pd.outR} {
 		if f != nil {

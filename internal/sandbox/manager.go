@@ -50,7 +50,7 @@ type Options struct {
 	// that a Start on the default network only completes one. The ready
 	// pool follows the recent scale-out (the most Starts in 10 seconds,
 	// halving every 2 minutes once past), at least one init, within an
-	// eighth of the available memory (about 2.3 MiB each) and, when
+	// eighth of the available memory (about 1.6 MiB each) and, when
 	// positive, at most Prestart. 0: memory is the only bound. Negative:
 	// none (every Start spawns its own init). Spare network namespaces and
 	// /tmp disks cover the scale-out beyond the bound (see the package
@@ -111,6 +111,7 @@ type Manager struct {
 	spawners     chan *spawner // free spawners (spawner_linux.go); nil when Hearth clones inits itself
 	spawnersDone chan struct{} // closed when the spawners have exited; nil when none were started
 	spawnersLive atomic.Int64  // spawners not known to have died
+	spawned      spawnedInits  // inits cloned by spawners, until waited for
 
 	interps     *interpPool   // pre-started interpreters; nil when none are kept
 	interpsDone chan struct{} // closed when keepInterps has returned

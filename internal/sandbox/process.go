@@ -289,6 +289,7 @@ func (p *Process) kill() {
 // ends when the bootstrap exits.
 func (p *Process) wait() {
 	err := p.cmd.Wait()
+	p.m.spawned.forget(p.pid)
 	p.mu.Lock()
 	if p.cg != nil {
 		p.oom = p.oom || p.cg.oomKilled()

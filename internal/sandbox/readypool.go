@@ -36,14 +36,19 @@ var (
 // maxStartsKept bounds the record of recent Starts.
 const maxStartsKept = 1 << 14
 
-// The ready pool's memory. A kept init holds its resident memory (the
-// small init's RSS, all private: about 2 MiB) and the kernel's for its
-// namespaces, cgroup, link, loop device and threads; a spare only the
-// kernel's (its /tmp image is sparse, on disk). docs/PERFORMANCE.md has
-// the measurements these round up.
+// The ready pool's memory, as measured (docs/PERFORMANCE.md, "burst"):
+// 486 kept inits held RSS 2.05 MiB but PSS 0.51 MiB each (the small
+// init's text is shared among them), and the kernel's memory (slab,
+// stacks, page tables, per-CPU) grew 0.78–1.0 MiB per init: its
+// namespaces, cgroup, link, loop device and task; MemAvailable fell 1.1 to
+// 1.7 MiB per init. A spare holds only kernel memory, 0.15 MiB measured
+// for a namespace with its link, listener and loop device (its /tmp
+// image is sparse, on disk). The figures round those up.
 const (
-	initMemory       = 2<<20 + spareMemory
-	spareMemory      = 256 << 10
+	initPrivate      = 640 << 10 // PSS 0.51 MiB
+	initKernel       = 1 << 20   // 0.78–1.0 MiB
+	initMemory       = initPrivate + initKernel
+	spareMemory      = 256 << 10 // 0.15 MiB
 	maxSpares        = 1024
 	readyMemoryShare = 8 // 1/8 of the available memory
 	// fallbackInits bounds the kept inits when the available memory

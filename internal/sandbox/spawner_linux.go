@@ -54,6 +54,7 @@ type spawnResp struct {
 type spawner struct {
 	conn      *net.UnixConn
 	cmd       *exec.Cmd
+	tid       int // the thread of Hearth's that started it: the parent of its inits
 	closeOnce sync.Once
 }
 
@@ -61,38 +62,49 @@ type spawner struct {
 // burst clone their inits in parallel.
 var spawnerCount = min(runtime.NumCPU(), 4)
 
-// startSpawners starts the spawners from a thread that stays locked
-// until Close: an init's parent-death signal is tied to the thread that
-// created its parent's parent (CLONE_PARENT), so that thread must live
-// as long as the environments. Without them inits are cloned by Hearth.
+// startSpawners starts the spawners, each from a thread of its own that
+// stays locked until Close: an init's parent-death signal is tied to the
+// thread that created its parent's parent (CLONE_PARENT), so that thread
+// must live as long as the environments; and the children of that thread
+// are the spawner and its inits alone (strays_linux.go). Without spawners
+// inits are cloned by Hearth.
 func (m *Manager) startSpawners() {
 	exe, err := os.Executable()
 	if err != nil {
 		m.log.Warn("sandbox: no spawner; Hearth clones inits itself", "err", err)
 		return
 	}
-	started := make(chan []*spawner, 1)
-	m.spawnersDone = make(chan struct{})
-	go func() { // owned by the Manager: Close stops the spawners and waits
-		defer close(m.spawnersDone)
-		runtime.LockOSThread()
-		var sps []*spawner
-		for range spawnerCount {
+	started := make(chan *spawner, spawnerCount)
+	var wg sync.WaitGroup
+	for range spawnerCount {
+		wg.Add(1)
+		go func() { // owned by the Manager: Close stops the spawner and waits
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
 			sp, err := newSpawner(exe)
 			if err != nil {
-				m.log.Warn("sandbox: no spawner; Hearth clones inits itself", "err", err)
-				break
+				m.log.Warn("sandbox: spawner not started", "err", err)
+				started <- nil
+				return
 			}
+			sp.tid = unix.Gettid()
+			started <- sp
+			<-m.closing
+			sp.close()
+		}()
+	}
+	m.spawnersDone = make(chan struct{})
+	go func() { wg.Wait(); close(m.spawnersDone) }() // ends once every spawner has
+	var sps []*spawner
+	for range spawnerCount {
+		if sp := <-started; sp != nil {
 			sps = append(sps, sp)
 		}
-		started <- sps
-		<-m.closing
-		for _, sp := range sps {
-			sp.close()
-		}
-		runtime.UnlockOSThread()
-	}()
-	sps := <-started
+	}
+	if len(sps) == 0 {
+		m.log.Warn("sandbox: no spawner; Hearth clones inits itself")
+	}
 	m.spawners = make(chan *spawner, len(sps))
 	m.spawnersLive.Store(int64(len(sps)))
 	for _, sp := range sps {
@@ -165,9 +177,9 @@ func (m *Manager) startInitCmd(cmd *exec.Cmd, nsfd int) error {
 // spawn starts cmd, with the network namespace nsfd and the v2 cgroup
 // directory cgroupFD (-1 for none), through a spawner, waiting for a free
 // one; false when there is none, and the caller starts cmd itself. A
-// spawner that fails to answer is dropped (it died: a clone it may have
-// made before is lost to Hearth, and exits when its config pipe closes),
-// and cmd is left to the caller.
+// spawner that fails to answer is dropped (it died) and cmd is left to the
+// caller, once the init it may have cloned before is killed and reaped; so
+// is the zombie of a clone whose exec failed.
 func (m *Manager) spawn(cmd *exec.Cmd, nsfd, cgroupFD int) (bool, error) {
 	out, ok := cmd.Stdout.(*os.File)
 	if !ok || cmd.Stderr != cmd.Stdout {
@@ -193,13 +205,17 @@ func (m *Manager) spawn(cmd *exec.Cmd, nsfd, cgroupFD int) (bool, error) {
 	if err != nil {
 		m.log.Warn("sandbox: spawner failed; Hearth clones inits itself instead", "pid", sp.cmd.Process.Pid, "err", err)
 		m.spawnersLive.Add(-1)
-		go sp.close() // owned by itself: reaps the spawner
+		m.reapStrays(sp) // before cmd's descriptors serve another init
+		go sp.close()    // owned by itself: reaps the spawner
 		return false, nil
 	}
-	m.spawners <- sp
 	if resp.Err != "" {
+		m.reapStrays(sp)
+		m.spawners <- sp
 		return true, fmt.Errorf("%w: %s", ErrInit, resp.Err)
 	}
+	m.spawned.add(resp.Pid) // before sp serves another clone
+	m.spawners <- sp
 	proc, err := os.FindProcess(resp.Pid)
 	if err != nil {
 		return true, fmt.Errorf("%w: init %d: %w", ErrInit, resp.Pid, err)
@@ -255,6 +271,7 @@ func spawnerMain() {
 		os.Exit(2)
 	}
 	runtime.LockOSThread() // the thread that joins the namespaces and clones
+	syscall.CloseOnExec(3) // inherited open: no init must hold the socket
 	sock := os.NewFile(3, "spawner")
 	home, err := os.Open("/proc/thread-self/ns/net")
 	if err != nil {

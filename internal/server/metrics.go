@@ -64,7 +64,7 @@ func readyPoolGauges(rp sandbox.ReadyPool) []metrics.Gauge {
 		g("hearth_ready_pool_bound", "Kept inits the available memory (and --prestart) allows.", rp.Bound),
 		g("hearth_ready_pool_spare_namespaces", "Spare network namespaces ready beyond the kept inits.", rp.SpareNets),
 		g("hearth_ready_pool_spare_disks", "Spare /tmp disks ready beyond the kept inits.", rp.SpareDisks),
-		{Name: "hearth_ready_pool_memory_bytes", Help: "Memory the ready pool holds (estimate: about 2.3 MiB per kept init, 256 KiB per spare).",
+		{Name: "hearth_ready_pool_memory_bytes", Help: "Memory the ready pool holds (estimate: about 1.6 MiB per kept init, 256 KiB per spare).",
 			Type: "gauge", Value: float64(rp.MemoryBytes)},
 	}
 }
