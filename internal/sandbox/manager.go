@@ -119,6 +119,8 @@ type Manager struct {
 	mu      sync.Mutex // guards closed and running
 	closed  bool
 	running map[*Process]struct{}
+
+	owner *os.File // holds CgroupParent while the Manager lives (cgroupowner_linux.go)
 }
 
 // New detects what the machine supports, removes what a previous run of
@@ -284,6 +286,9 @@ func (m *Manager) Close() error {
 			m.log.Warn("sandbox: parent cgroups not removed", "err", err)
 		}
 		_ = os.RemoveAll(m.scratchDir) // the /tmp templates
+	}
+	if m.owner != nil {
+		_ = m.owner.Close()
 	}
 	return nil
 }
