@@ -76,6 +76,24 @@ func (m *Manager) prestartKey(spec *Spec) string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
+// Expect tells the Manager that spec will probably be started soon: its
+// function was just created or changed. When a pre-started interpreter
+// could serve it, the keeper starts one now if none is ready, so that the
+// first cold start of a runtime finds it booted or booting. Otherwise
+// Expect does nothing; it never blocks.
+func (m *Manager) Expect(spec Spec) {
+	if !m.isolated || m.interps == nil || spec.Prestart == nil {
+		return
+	}
+	spec.ID = "expected"
+	if m.check(&spec) != nil {
+		return
+	}
+	if key := m.prestartKey(&spec); key != "" {
+		m.interps.expect(key, spec)
+	}
+}
+
 // startPrestarted hands spec to a pre-started interpreter when one fits;
 // it returns nil and no error when none does, and the caller starts spec
 // the ordinary way.
