@@ -7,7 +7,7 @@ import (
 )
 
 // interpPool holds the pre-started interpreters and what to keep: for
-// every runtime (prestart key) with a cold start in the last interpIdle,
+// every runtime (prestart key) with a cold start or an expect in the last interpIdle,
 // as many as its cold starts in the last demandWindow, at least one; the
 // most recently used runtimes first, all of them together at most max.
 type interpPool struct {

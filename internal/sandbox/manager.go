@@ -59,7 +59,7 @@ type Options struct {
 	// Interpreters is how many managed-runtime interpreters are kept
 	// started ahead at most, with Hearth's bootstrap loaded and no user
 	// code, for the specs that carry a Prestart: one for each runtime with
-	// a cold start in the last 10 minutes, more for runtimes with several
+	// a cold start (or an Expect) in the last 10 minutes, more for runtimes with several
 	// cold starts in the last 10 seconds. Each holds its interpreter's
 	// memory (see Manager.PrestartedMemoryBytes). 0: none.
 	Interpreters int
