@@ -35,6 +35,9 @@ type Prestart struct {
 	// every function of the runtime gets. The complete environment of the
 	// function, Spec.Env, replaces it at the hand-off.
 	Env []string
+	// Runtime names the runtime (python3.12…) in Hearth's metrics; it is
+	// not part of what must match.
+	Runtime string
 }
 
 // prestartEnv names the variable that tells a bootstrap to wait for its
