@@ -34,7 +34,7 @@ func runCold(ctx context.Context, tb *toolbox, o Options) (*Result, error) {
 			"from sandbox start until the runtime's first /next. Of it, sandbox setup is Hearth's logged sandbox_ms " +
 			"(namespaces, cgroups, process start) and runtime start the remainder (the runtime and the handler " +
 			"loading). First response is the REPORT Duration; API + routing is what remains of end to end. Pre-started counts the " +
-			"samples a pre-started interpreter served (Python and Node; the first of each runtime cannot be one). Samples are " +
+			"samples a pre-started interpreter served (Python and Node; since creating a function starts its runtime's interpreter, the first of each runtime can be one). Samples are " +
 			"150 ms apart."},
 	}
 	for _, rt := range runtimeSpecs {

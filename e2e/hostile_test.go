@@ -98,8 +98,19 @@ func TestBodyHeadsDoNotExhaustMemory(t *testing.T) {
 // after the idle timeout, that a client cannot hold more connections than
 // its limit, and that an Invoke longer than the read and write timeouts
 // still answers.
+//
+// The functions are created first by a Hearth on the same data dir without
+// the short timeouts: the write timeout runs from a request's head to the
+// end of its answer, and CreateFunction with the 7 MB zip of a Go function
+// takes longer than 2 s on a race-enabled Hearth (its answer was cut and
+// the client saw EOF, although the function was created).
 func TestConnectionLimits(t *testing.T) {
-	h := startHearth(t, "", "--http-idle-timeout", "1s", "--http-max-conns-per-client", "4",
+	dir := t.TempDir()
+	setup := startHearth(t, dir)
+	createFunction(t, setup.client(), "long", runtimeCases[0])
+	createFunction(t, setup.client(), "inside", runtimeCases[0])
+	setup.stop()
+	h := startHearth(t, dir, "--http-idle-timeout", "1s", "--http-max-conns-per-client", "4",
 		"--http-read-timeout", "2s", "--http-write-timeout", "2s")
 	t.Run("idle connection closed", func(t *testing.T) {
 		c, err := net.Dial("tcp", h.addr)
@@ -156,7 +167,6 @@ func TestConnectionLimits(t *testing.T) {
 	})
 	t.Run("invoke longer than the timeouts", func(t *testing.T) {
 		c := h.client()
-		createFunction(t, c, "long", runtimeCases[0])
 		r := invoke(t, c, "long", map[string]any{"action": "sleep", "sleepMs": 3000})
 		if r.FunctionError != "" || r.Payload["requestId"] == nil {
 			t.Fatalf("3 s invocation with 2 s timeouts: %q %s", r.FunctionError, r.Raw)
@@ -167,7 +177,6 @@ func TestConnectionLimits(t *testing.T) {
 	})
 	t.Run("an environment reaches the API through the limits", func(t *testing.T) {
 		c := h.client()
-		createFunction(t, c, "inside", runtimeCases[0])
 		env, _ := invoke(t, c, "inside", map[string]any{"action": "env"}).Payload["env"].(map[string]any)
 		endpoint, _ := env["AWS_ENDPOINT_URL_LAMBDA"].(string)
 		if endpoint == "" {

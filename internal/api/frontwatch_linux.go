@@ -109,8 +109,16 @@ type connWatch struct {
 }
 
 // init makes c watchable by w; a connection that is not a socket, or
-// without a watcher, is never armed.
+// without a watcher, is never armed. A connection that wraps another
+// (a listener's limits) gives its socket with NetConn, as tls.Conn does.
 func (cw *connWatch) init(w *watcher, c net.Conn, cancel func()) {
+	for range 8 {
+		u, ok := c.(interface{ NetConn() net.Conn })
+		if _, sys := c.(syscall.Conn); sys || !ok {
+			break
+		}
+		c = u.NetConn()
+	}
 	sc, ok := c.(syscall.Conn)
 	if w == nil || !ok {
 		return

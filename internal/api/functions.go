@@ -90,6 +90,7 @@ func (s *Server) createFunction(w http.ResponseWriter, r *http.Request, body []b
 		return err
 	}
 	s.log.InfoContext(r.Context(), "function created", "function", c.Name, "runtime", c.Runtime, "codeSize", c.CodeSize)
+	s.opts.Invoker.FunctionChanged(c.Name)
 	if in.Publish {
 		v, _, err := s.opts.Store.PublishVersion(c.Name, "", nil)
 		if err != nil {

@@ -90,9 +90,10 @@ func (s sigv4Verifier) Authenticate(r *http.Request) (Pending, error) {
 // Invoker runs invocations and learns about changes to functions.
 type Invoker interface {
 	Invoke(ctx context.Context, req *InvokeRequest) (*InvokeResult, error)
-	// FunctionChanged tells the invoker that a function's code or
-	// configuration changed or that it was deleted, so that environments of
-	// older revisions retire.
+	// FunctionChanged tells the invoker that a function was created, that
+	// its code or configuration changed or that it was deleted, so that
+	// environments of older revisions retire and its next start can be
+	// prepared.
 	FunctionChanged(name string)
 	// ProvisionStatus reports the provisioned environments of the
 	// configuration of a version or alias.

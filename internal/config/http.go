@@ -15,7 +15,7 @@ import (
 type HTTPLimits struct {
 	ReadHeaderTimeout    time.Duration // to send a request's head
 	ReadTimeout          time.Duration // to send a whole request, head and body
-	WriteTimeout         time.Duration // to take an answer (Invoke: 16 minutes)
+	WriteTimeout         time.Duration // from a request's head to the end of its answer (Invoke: 16 minutes)
 	IdleTimeout          time.Duration // an idle keep-alive connection is closed after this
 	MaxHeaderBytes       int           // request line and headers
 	MaxHeaders           int           // header fields in one request

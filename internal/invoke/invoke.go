@@ -43,6 +43,8 @@ type CodeTrees interface {
 type Sandbox interface {
 	View(codeDir, runtimeDir string) (taskRoot, runtimeRoot string)
 	OptView(optDir string) string
+	// Expect hints that an environment of spec will probably start soon.
+	Expect(spec sandbox.Spec)
 }
 
 // Options configures an Invoker. All fields but Logger are required.
@@ -153,6 +155,13 @@ func (iv *Invoker) FunctionChanged(name string) {
 	}
 	iv.reconcile(name, nil)
 	iv.opts.Pool.FunctionChanged(name, current)
+	if _, ok := current[function.Latest]; ok {
+		// A function just created or changed is usually invoked next:
+		// its runtime's interpreter can start booting now.
+		if vs, err := iv.spec(name, function.Latest, ""); err == nil && vs.missing == nil {
+			iv.opts.Sandbox.Expect(vs.pool.Sandbox)
+		}
+	}
 }
 
 // revisions reads the current revision of each version of the function

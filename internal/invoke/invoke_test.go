@@ -44,6 +44,7 @@ type plainView struct{}
 func (plainView) View(code, runtime string) (string, string) { return code, runtime }
 
 func (plainView) OptView(opt string) string { return opt }
+func (plainView) Expect(sandbox.Spec)       {}
 
 type rig struct {
 	iv    *Invoker

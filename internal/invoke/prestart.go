@@ -77,5 +77,5 @@ func prestartOf(rt runtimes.Runtime, c *function.Config, rc runtimeCommand, sb *
 			}
 		}
 	}
-	return &sandbox.Prestart{Env: base}
+	return &sandbox.Prestart{Env: base, Runtime: c.Runtime}
 }

@@ -46,7 +46,9 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	if err != nil {
 		return nil, err
 	}
-	acq, err := iv.opts.Pool.AcquireFrozen(ctx, &vs.pool)
+	// Accepted, the invocation runs to its end even if its caller goes
+	// away, as on Lambda: a cold start's Init included.
+	acq, err := iv.opts.Pool.AcquireFrozen(context.WithoutCancel(ctx), &vs.pool)
 	var te *errdefs.ThrottleError
 	if errors.As(err, &te) {
 		release()

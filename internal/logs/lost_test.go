@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -69,5 +70,46 @@ func TestLostOutputCounted(t *testing.T) {
 	}
 	if err := st.Close(); err == nil {
 		t.Fatal("Close reports no error after lost output")
+	}
+}
+
+// TestCreateWithoutDisk creates a stream whose directory cannot be made (a
+// file stands in its place): Create still succeeds, since the files are
+// made in the background; the output is counted lost and Close reports it;
+// once the obstacle is gone, the next flush creates the file and what is
+// written from then on reaches it.
+func TestCreateWithoutDisk(t *testing.T) {
+	dir := t.TempDir()
+	var logBuf syncBuffer
+	s, err := Open(Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := filepath.Join(dir, "f")
+	if err := os.WriteFile(block, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Create("f", testStream)
+	if err != nil {
+		t.Fatalf("Create with its directory blocked: %v", err)
+	}
+	_, _ = st.Write([]byte("lost line\n"))
+	st.Flush()
+	if got := s.LostBytes(); got != int64(len("lost line\n")) {
+		t.Fatalf("lost %d bytes, want %d", got, len("lost line\n"))
+	}
+	if err := os.Remove(block); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = st.Write([]byte("kept line\n"))
+	st.Flush()
+	if got := readAll(t, s, "f", testStream); got != "kept line\n" {
+		t.Fatalf("stream after recovery = %q", got)
+	}
+	if !strings.Contains(logBuf.String(), "written again") {
+		t.Fatalf("recovery not reported:\n%s", logBuf.String())
+	}
+	if err := st.Close(); err == nil || !strings.Contains(err.Error(), "create f/") {
+		t.Fatalf("Close = %v, want the creation error", err)
 	}
 }

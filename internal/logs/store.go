@@ -97,6 +97,11 @@ func Open(opts Options) (*Store, error) {
 // Create opens the stream for writing, creating its file or appending to it
 // if it already exists (after a restart, say). A stream can be open once
 // per Store at a time.
+//
+// The files are created in the background, so that a cold start does not
+// wait for the disk: writes are buffered meanwhile, and the first flush
+// waits for them. A file that cannot be created counts its output as lost,
+// as a failed write does, and is tried again at the next flush.
 func (s *Store) Create(function, stream string) (*Stream, error) {
 	path, err := s.path(function, stream)
 	if err != nil {
@@ -108,16 +113,13 @@ func (s *Store) Create(function, stream string) (*Stream, error) {
 	if _, ok := s.open[key]; ok {
 		return nil, fmt.Errorf("create %s/%s: %w", function, stream, ErrStreamOpen)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("create %s/%s: %w", function, stream, err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("create %s/%s: %w", function, stream, err)
-	}
-	st := newStream(s, key, f, s.interval)
-	s.openIndex(st, path)
+	st := newStream(s, key, path, s.interval)
+	st.fmu.Lock() // held until the files are open: flushes wait for them
 	s.open[key] = st
+	go func() {
+		defer st.fmu.Unlock()
+		_ = st.openFile()
+	}()
 	return st, nil
 }
 

@@ -3,6 +3,7 @@ package logs
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -47,9 +48,10 @@ type Stream struct {
 	// fmu serialises flushes (so buffers reach the file in order) and
 	// guards file, spare and flushErr.
 	fmu      sync.Mutex
-	file     *os.File
-	spare    []byte // the buffer not in use, swapped with buf at a flush
-	flushErr error  // the first failed write, reported by Close
+	path     string   // the stream's file
+	file     *os.File // nil until created (openFile)
+	spare    []byte   // the buffer not in use, swapped with buf at a flush
+	flushErr error    // the first failed write, reported by Close
 
 	timer *time.Timer // flushes buffered output after interval
 
@@ -57,8 +59,8 @@ type Stream struct {
 	ix index
 }
 
-func newStream(store *Store, key streamKey, file *os.File, interval time.Duration) *Stream {
-	st := &Stream{store: store, key: key, file: file, interval: interval}
+func newStream(store *Store, key streamKey, path string, interval time.Duration) *Stream {
+	st := &Stream{store: store, key: key, path: path, interval: interval}
 	st.ix.now = store.now
 	st.timer = time.AfterFunc(time.Hour, st.timerFlush)
 	st.timer.Stop()
@@ -256,7 +258,10 @@ func (st *Stream) Close() error {
 
 	st.fmu.Lock()
 	defer st.fmu.Unlock()
-	err := st.file.Close()
+	var err error
+	if st.file != nil {
+		err = st.file.Close()
+	}
 	if st.ix.file != nil {
 		st.ix.file.Close()
 	}
@@ -266,6 +271,27 @@ func (st *Stream) Close() error {
 	if err != nil {
 		return fmt.Errorf("close %s/%s: %w", st.key.function, st.key.stream, err)
 	}
+	return nil
+}
+
+// openFile creates the stream's directory and file (or opens it to
+// append) and its index. Called with fmu held; the first error is kept
+// for Close.
+func (st *Stream) openFile() error {
+	err := os.MkdirAll(filepath.Dir(st.path), 0o755)
+	var f *os.File
+	if err == nil {
+		f, err = os.OpenFile(st.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	}
+	if err != nil {
+		err = fmt.Errorf("create %s/%s: %w", st.key.function, st.key.stream, err)
+		if st.flushErr == nil {
+			st.flushErr = err
+		}
+		return err
+	}
+	st.file = f
+	st.store.openIndex(st, st.path)
 	return nil
 }
 
@@ -319,6 +345,14 @@ func (st *Stream) flush() {
 	st.buf = st.spare[:0]
 	marks := st.ix.take()
 	st.mu.Unlock()
+	if len(out) > 0 {
+		if st.file == nil {
+			if err := st.openFile(); err != nil {
+				st.store.lost.lost(st.key.function, len(out), err)
+				out = out[:0]
+			}
+		}
+	}
 	if len(out) > 0 {
 		if n, err := st.file.Write(out); err != nil {
 			if st.flushErr == nil {

@@ -316,8 +316,12 @@ func TestStoreErrors(t *testing.T) {
 	if infos, _ := s.Streams("fn"); len(infos) != 0 {
 		t.Errorf("streams after delete: %v", infos)
 	}
-	if _, err := s.Create("fn", "s"); err != nil { // the name is free again
-		t.Errorf("Create after delete: %v", err)
+	again, err := s.Create("fn", "s") // the name is free again
+	if err != nil {
+		t.Fatalf("Create after delete: %v", err)
+	}
+	if err := again.Close(); err != nil {
+		t.Error(err)
 	}
 }
 

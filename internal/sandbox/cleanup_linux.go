@@ -20,11 +20,12 @@ import (
 // without Close: process groups of plain environments, environment
 // cgroups with their processes, mounts and stray directories in StateDir.
 func (m *Manager) cleanup() {
-	var killed, cgroupsRemoved, unmounted, links, loops int
+	var killed, cgroupsRemoved, unmounted, links, loops, stale int
 	killed = m.killRecorded()
 	if m.cg != nil {
 		cgroupsRemoved = m.cg.removeAll(m.log)
 		links = removeLinks(m.opts.CgroupParent)
+		stale = m.sweepStale()
 	}
 	unmounted = unmountUnder(m.opts.StateDir)
 	loops = detachLoops(m.scratchDir)
@@ -38,6 +39,9 @@ func (m *Manager) cleanup() {
 	if killed+cgroupsRemoved+unmounted+links+loops > 0 {
 		m.log.Info("sandbox: removed leftovers of a previous run", "process_groups", killed,
 			"cgroups", cgroupsRemoved, "mounts", unmounted, "links", links, "loop_devices", loops)
+	}
+	if stale > 0 {
+		m.log.Info("sandbox: removed the cgroups of Hearths that are gone", "parents", stale)
 	}
 }
 

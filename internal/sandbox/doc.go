@@ -119,5 +119,7 @@
 // through pidfds (signal_linux.go). After a kill -9 of Hearth, [New] kills
 // what is left in the cgroups below Options.CgroupParent and in the process
 // groups recorded under Options.StateDir, and removes them, the links
-// tagged with Options.CgroupParent and the loop devices of its images.
+// tagged with Options.CgroupParent and the loop devices of its images;
+// it also removes the parent cgroups of other Hearths that are gone
+// (cgroupowner_linux.go).
 package sandbox

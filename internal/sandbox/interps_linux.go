@@ -7,12 +7,14 @@ import (
 )
 
 // interpPool holds the pre-started interpreters and what to keep: for
-// every runtime (prestart key) with a cold start in the last interpIdle,
+// every runtime (prestart key) with a cold start or an expect in the last interpIdle,
 // as many as its cold starts in the last demandWindow, at least one; the
 // most recently used runtimes first, all of them together at most max.
 type interpPool struct {
 	max  int
 	wake chan struct{} // buffered (1): a take happened
+	// expected (buffered, 1): a runtime is about to be needed (expect).
+	expected chan struct{}
 
 	mu     sync.Mutex // guards ready, wanted and booting
 	ready  map[string][]*interp
@@ -36,7 +38,7 @@ type interpDemand struct {
 var interpRetry = time.Minute
 
 func newInterpPool(max int) *interpPool {
-	return &interpPool{max: max, wake: make(chan struct{}, 1), ready: map[string][]*interp{}, wanted: map[string]*interpDemand{}}
+	return &interpPool{max: max, wake: make(chan struct{}, 1), expected: make(chan struct{}, 1), ready: map[string][]*interp{}, wanted: map[string]*interpDemand{}}
 }
 
 // take records a cold start of key and returns a ready interpreter of it,
@@ -44,12 +46,7 @@ func newInterpPool(max int) *interpPool {
 func (ip *interpPool) take(key string, spec Spec) *interp {
 	now := time.Now()
 	ip.mu.Lock()
-	d := ip.wanted[key]
-	if d == nil {
-		d = &interpDemand{tmpl: Spec{Path: spec.Path, Args: spec.Args, RuntimeDir: spec.RuntimeDir,
-			Binds: spec.Binds, WorkDir: spec.WorkDir, Prestart: spec.Prestart}}
-		ip.wanted[key] = d
-	}
+	d := ip.demandLocked(key, spec)
 	d.last = now
 	d.starts = append(d.starts, now)
 	got := ip.popLocked(key)
@@ -81,6 +78,35 @@ func (ip *interpPool) take(key string, spec Spec) *interp {
 		return nil
 	}
 	return got
+}
+
+// demandLocked returns the demand record of key, made from spec if new.
+func (ip *interpPool) demandLocked(key string, spec Spec) *interpDemand {
+	d := ip.wanted[key]
+	if d == nil {
+		d = &interpDemand{tmpl: Spec{Path: spec.Path, Args: spec.Args, RuntimeDir: spec.RuntimeDir,
+			Binds: spec.Binds, WorkDir: spec.WorkDir, Prestart: spec.Prestart}}
+		ip.wanted[key] = d
+	}
+	return d
+}
+
+// expect marks key as wanted now, without a cold start, and wakes the
+// keeper at once when no interpreter of it is ready or booting: the cold
+// start that follows a new function finds one booting and waits for it
+// (take) instead of starting its own.
+func (ip *interpPool) expect(key string, spec Spec) {
+	ip.mu.Lock()
+	d := ip.demandLocked(key, spec)
+	d.last = time.Now()
+	idle := len(ip.ready[key]) == 0 && ip.booting != key
+	ip.mu.Unlock()
+	if idle {
+		select {
+		case ip.expected <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // bootWait bounds how long a cold start waits for an interpreter of its
@@ -236,13 +262,27 @@ func (m *Manager) keepInterps() {
 			}
 			continue
 		}
-		if !m.pause(time.Minute, ip.wake) {
-			return
-		}
-		if !m.pause(interpRefillDelay, nil) {
+		if !m.awaitInterpWork() {
 			return
 		}
 	}
+}
+
+// awaitInterpWork waits up to a minute for a reason to plan again: after a
+// take it lets interpRefillDelay pass, after an expect it returns at once.
+// False when the Manager is closing.
+func (m *Manager) awaitInterpWork() bool {
+	t := time.NewTimer(time.Minute)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-m.interps.expected:
+	case <-m.interps.wake:
+		return m.pause(interpRefillDelay, nil)
+	case <-m.closing:
+		return false
+	}
+	return true
 }
 
 // pause waits d or until wake; false when the Manager is closing.

@@ -63,3 +63,43 @@ func TestInterpPoolPlan(t *testing.T) {
 		t.Fatalf("idle runtimes kept %d, dropped %d", ip.count(), len(drop))
 	}
 }
+
+// TestInterpPoolExpect: a runtime that is only expected (a function of it
+// was just created) is planned one interpreter, and the keeper is woken
+// at once, but not when one is ready or booting already.
+func TestInterpPoolExpect(t *testing.T) {
+	ip := newInterpPool(2)
+	woken := func() bool {
+		select {
+		case <-ip.expected:
+			return true
+		default:
+			return false
+		}
+	}
+	ip.expect("py", Spec{Path: "python", Prestart: &Prestart{}})
+	if !woken() {
+		t.Fatal("expect did not wake the keeper")
+	}
+	key, tmpl, _ := ip.plan()
+	if key != "py" || tmpl.Path != "python" {
+		t.Fatalf("planned %q (%q) after expect, want py", key, tmpl.Path)
+	}
+	done := ip.boot("py")
+	ip.expect("py", Spec{Path: "python", Prestart: &Prestart{}})
+	if woken() {
+		t.Fatal("expect woke the keeper while py was booting")
+	}
+	done()
+	ip.put(&interp{key: "py"})
+	ip.expect("py", Spec{Path: "python", Prestart: &Prestart{}})
+	if woken() {
+		t.Fatal("expect woke the keeper with py ready")
+	}
+	if key, _, _ := ip.plan(); key != "" {
+		t.Fatalf("planned %q with py ready and nothing else wanted", key)
+	}
+	if d := ip.wanted["py"]; len(d.starts) != 0 {
+		t.Fatalf("expect counted %d cold starts", len(d.starts))
+	}
+}

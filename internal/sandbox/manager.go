@@ -59,7 +59,7 @@ type Options struct {
 	// Interpreters is how many managed-runtime interpreters are kept
 	// started ahead at most, with Hearth's bootstrap loaded and no user
 	// code, for the specs that carry a Prestart: one for each runtime with
-	// a cold start in the last 10 minutes, more for runtimes with several
+	// a cold start (or an Expect) in the last 10 minutes, more for runtimes with several
 	// cold starts in the last 10 seconds. Each holds its interpreter's
 	// memory (see Manager.PrestartedMemoryBytes). 0: none.
 	Interpreters int
@@ -126,6 +126,8 @@ type Manager struct {
 	mu      sync.Mutex // guards closed and running
 	closed  bool
 	running map[*Process]struct{}
+
+	owner *os.File // holds CgroupParent while the Manager lives (cgroupowner_linux.go)
 }
 
 // New detects what the machine supports, removes what a previous run of
@@ -295,6 +297,9 @@ func (m *Manager) Close() error {
 			m.log.Warn("sandbox: parent cgroups not removed", "err", err)
 		}
 		_ = os.RemoveAll(m.scratchDir) // the /tmp templates
+	}
+	if m.owner != nil {
+		_ = m.owner.Close()
 	}
 	return nil
 }

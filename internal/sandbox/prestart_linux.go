@@ -35,6 +35,9 @@ type Prestart struct {
 	// every function of the runtime gets. The complete environment of the
 	// function, Spec.Env, replaces it at the hand-off.
 	Env []string
+	// Runtime names the runtime (python3.12…) in Hearth's metrics; it is
+	// not part of what must match.
+	Runtime string
 }
 
 // prestartEnv names the variable that tells a bootstrap to wait for its
@@ -74,6 +77,24 @@ func (m *Manager) prestartKey(spec *Spec) string {
 		h.Write([]byte{'|'})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// Expect tells the Manager that spec will probably be started soon: its
+// function was just created or changed. When a pre-started interpreter
+// could serve it, the keeper starts one now if none is ready, so that the
+// first cold start of a runtime finds it booted or booting. Otherwise
+// Expect does nothing; it never blocks.
+func (m *Manager) Expect(spec Spec) {
+	if !m.isolated || m.interps == nil || spec.Prestart == nil {
+		return
+	}
+	spec.ID = "expected"
+	if m.check(&spec) != nil {
+		return
+	}
+	if key := m.prestartKey(&spec); key != "" {
+		m.interps.expect(key, spec)
+	}
 }
 
 // startPrestarted hands spec to a pre-started interpreter when one fits;

@@ -56,6 +56,11 @@ func (m *Manager) detect() string {
 			return "kernel lacks " + ns + " namespaces"
 		}
 	}
+	owner, err := holdParent(m.opts.CgroupParent) // before the parent exists (cgroupowner_linux.go)
+	if err != nil {
+		return err.Error()
+	}
+	m.owner = owner
 	cg, err := detectCgroups(m.opts.CgroupParent)
 	if err != nil {
 		return err.Error()

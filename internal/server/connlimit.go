@@ -70,6 +70,10 @@ type limitConn struct {
 	once sync.Once
 }
 
+// NetConn returns the connection c wraps: the API's front watches its
+// socket for a client that goes away.
+func (c *limitConn) NetConn() net.Conn { return c.Conn }
+
 func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(func() { c.l.release(c.host) })

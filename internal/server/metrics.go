@@ -30,6 +30,7 @@ func (s *Server) gauges() []metrics.Gauge {
 		{Name: "hearth_function_log_bytes_lost_total", Help: "Function log output that could not be written (a full disk).", Type: "counter", Value: float64(s.logStore.LostBytes())},
 	}
 	out = append(out, readyPoolGauges(s.sandbox.ReadyPool())...)
+	out = append(out, interpreterGauges(s.sandbox.Interpreters())...)
 	states := map[string]int{}
 	for _, e := range s.pool.Environments() {
 		st := e.State.String()
@@ -67,4 +68,18 @@ func readyPoolGauges(rp sandbox.ReadyPool) []metrics.Gauge {
 		{Name: "hearth_ready_pool_memory_bytes", Help: "Memory the ready pool holds (estimate: about 1.6 MiB per kept init, 256 KiB per spare).",
 			Type: "gauge", Value: float64(rp.MemoryBytes)},
 	}
+}
+
+// interpreterGauges describe the pre-started interpreters, by runtime.
+func interpreterGauges(its []sandbox.Interpreters) []metrics.Gauge {
+	var out []metrics.Gauge
+	for _, it := range its {
+		l := map[string]string{"runtime": it.Runtime}
+		out = append(out,
+			metrics.Gauge{Name: "hearth_ready_pool_interpreters", Help: "Managed-runtime interpreters pre-started with Hearth's bootstrap and no user code, by runtime.",
+				Type: "gauge", Labels: l, Value: float64(it.Count)},
+			metrics.Gauge{Name: "hearth_ready_pool_interpreters_memory_bytes", Help: "Memory the pre-started interpreters use (their cgroups' usage), by runtime.",
+				Type: "gauge", Labels: l, Value: float64(it.MemoryBytes)})
+	}
+	return out
 }

@@ -7,8 +7,6 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -367,17 +365,9 @@ func (s *Server) close() {
 	s.closeCluster()
 }
 
-// cgroupParent names the cgroup that holds this data dir's environments.
-// It is unique per data dir, so that two Hearths on one machine never
-// remove each other's environments when cleaning up after a crash.
-func cgroupParent(dataDir string) string {
-	abs, err := filepath.Abs(dataDir)
-	if err != nil {
-		abs = dataDir
-	}
-	sum := sha256.Sum256([]byte(abs))
-	return "hearth-" + hex.EncodeToString(sum[:6])
-}
+// cgroupParent names the cgroup that holds this data dir's environments
+// (sandbox.CgroupParentFor).
+func cgroupParent(dataDir string) string { return sandbox.CgroupParentFor(dataDir) }
 
 // prestart maps the configured ready pool bound to sandbox.Options.Prestart,
 // where 0 is memory's bound alone and a negative number none.
