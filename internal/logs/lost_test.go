@@ -75,7 +75,7 @@ func TestLostOutputCounted(t *testing.T) {
 
 // TestCreateWithoutDisk creates a stream whose directory cannot be made (a
 // file stands in its place): Create still succeeds, since the files are
-// made in the background; the output is counted lost and Close reports it;
+// made by the first flush; the output is counted lost and Close reports it;
 // once the obstacle is gone, the next flush creates the file and what is
 // written from then on reaches it.
 func TestCreateWithoutDisk(t *testing.T) {

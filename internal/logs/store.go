@@ -98,10 +98,11 @@ func Open(opts Options) (*Store, error) {
 // if it already exists (after a restart, say). A stream can be open once
 // per Store at a time.
 //
-// The files are created in the background, so that a cold start does not
-// wait for the disk: writes are buffered meanwhile, and the first flush
-// waits for them. A file that cannot be created counts its output as lost,
-// as a failed write does, and is tried again at the next flush.
+// The files are created by the stream's first flush, usually at the end
+// of the first invocation (its REPORT line), so that neither a cold start
+// nor its Init Duration waits for the disk. A file that cannot be created
+// counts its output as lost, as a failed write does, and is tried again
+// at the next flush.
 func (s *Store) Create(function, stream string) (*Stream, error) {
 	path, err := s.path(function, stream)
 	if err != nil {
@@ -114,12 +115,7 @@ func (s *Store) Create(function, stream string) (*Stream, error) {
 		return nil, fmt.Errorf("create %s/%s: %w", function, stream, ErrStreamOpen)
 	}
 	st := newStream(s, key, path, s.interval)
-	st.fmu.Lock() // held until the files are open: flushes wait for them
 	s.open[key] = st
-	go func() {
-		defer st.fmu.Unlock()
-		_ = st.openFile()
-	}()
 	return st, nil
 }
 

@@ -49,7 +49,7 @@ type Stream struct {
 	// guards file, spare and flushErr.
 	fmu      sync.Mutex
 	path     string   // the stream's file
-	file     *os.File // nil until created (openFile)
+	file     *os.File // nil until the first flush creates it (openFile)
 	spare    []byte   // the buffer not in use, swapped with buf at a flush
 	flushErr error    // the first failed write, reported by Close
 
