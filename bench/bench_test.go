@@ -49,6 +49,9 @@ func TestScenariosShort(t *testing.T) {
 				if n := metrics["cold."+rt.Name+".samples"]; n != 3 {
 					t.Errorf("cold %s: %v samples, want 3", rt.Name, n)
 				}
+				if metrics["cold."+rt.Name+".no_tail_p50_ms"] <= 0 {
+					t.Errorf("cold %s: no cold start timed without the log tail", rt.Name)
+				}
 			}
 		case "isolation", "compare":
 			// The floor runs wherever Hearth isolates (compare: always).
