@@ -47,3 +47,17 @@ func (iv *Invoker) Rebalance() error {
 	}
 	return nil
 }
+
+// Resync drops every cached spec and alias and brings every function's
+// provisioned environments in line with the stored configurations: a
+// cluster node calls it when it starts following the changes made through
+// other nodes, which may have missed some. Environments of revisions
+// changed meanwhile retire as requests for the new revisions arrive.
+func (iv *Invoker) Resync() error {
+	iv.mu.Lock()
+	iv.gen++
+	clear(iv.specs)
+	clear(iv.aliases)
+	iv.mu.Unlock()
+	return iv.Rebalance()
+}

@@ -75,7 +75,11 @@ func (s *Server) runCluster(ctx context.Context) {
 	if node == nil {
 		return
 	}
-	go node.Store.Watch(ctx, s.invoker.FunctionChanged, s.sched.Reload)
+	go node.Store.Watch(ctx, s.invoker.FunctionChanged, s.sched.Reload, func() {
+		if err := s.invoker.Resync(); err != nil {
+			s.log.Error("functions not caught up with the cluster", "err", err)
+		}
+	})
 	go s.cluster.conc.Run(ctx)
 	go s.advertise(ctx)
 	go node.RunCollector(ctx, s.cluster.code, s.store, time.Hour)
