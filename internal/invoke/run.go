@@ -46,9 +46,7 @@ func (iv *Invoker) run(ctx context.Context, req *Request, vs *versionSpec, reque
 	if err != nil {
 		return nil, err
 	}
-	// Accepted, the invocation runs to its end even if its caller goes
-	// away, as on Lambda: a cold start's Init included.
-	acq, err := iv.opts.Pool.AcquireFrozen(context.WithoutCancel(ctx), &vs.pool)
+	acq, err := iv.opts.Pool.AcquireFrozen(ctx, &vs.pool)
 	var te *errdefs.ThrottleError
 	if errors.As(err, &te) {
 		release()

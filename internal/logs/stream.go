@@ -345,12 +345,10 @@ func (st *Stream) flush() {
 	st.buf = st.spare[:0]
 	marks := st.ix.take()
 	st.mu.Unlock()
-	if len(out) > 0 {
-		if st.file == nil {
-			if err := st.openFile(); err != nil {
-				st.store.lost.lost(st.key.function, len(out), err)
-				out = out[:0]
-			}
+	if len(out) > 0 && st.file == nil {
+		if err := st.openFile(); err != nil {
+			st.store.lost.lost(st.key.function, len(out), err)
+			out = out[:0]
 		}
 	}
 	if len(out) > 0 {

@@ -270,7 +270,9 @@ func (p *Pool) acquire(ctx context.Context, spec *Spec, waited, thaw bool) (Acqu
 	p.mu.Unlock()
 
 	acq := Acquisition{Env: env, Cold: true, Reason: reason, Spillover: spill}
-	if err := p.start(ctx, env, spec, initTypeOnDemand); err != nil {
+	// The request is accepted: its Init runs to its end even if the
+	// caller goes away, as on Lambda.
+	if err := p.start(context.WithoutCancel(ctx), env, spec, initTypeOnDemand); err != nil {
 		acq.InitLog = env.detachStream()
 		p.discard(env, ReasonFailure)
 		return acq, err
